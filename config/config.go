@@ -1,0 +1,151 @@
+// Package config holds chatd's TOML schema, its defaults, environments and
+// per-node sections, validation, and cookie loading.
+//
+// A setting's value comes from, highest first: command-line flags, CHATD_*
+// environment variables, the [nodes.<name>] section, the
+// [environments.<env>] section, the file's top level, and Default.
+package config
+
+import (
+	"fmt"
+	"time"
+)
+
+// SchemaVersion is the config file version this build understands.
+const SchemaVersion = 1
+
+// Environments a config may select.
+const (
+	EnvDev  = "dev"
+	EnvTest = "test"
+	EnvProd = "prod"
+)
+
+// Task placements.
+const (
+	PlacementRemote = "remote" // calls run on the named node's supervisor
+	PlacementLocal  = "local"  // every call runs on this node's supervisor
+)
+
+// Config is the effective configuration of one node.
+type Config struct {
+	// Version is the config schema version; 0 means SchemaVersion.
+	Version int `toml:"version"`
+	// Environment is dev, test or prod; it selects [environments.<env>].
+	Environment string `toml:"environment"`
+	// Name is the node's name part (alex); it selects [nodes.<name>].
+	// It is set by --name or CHATD_NAME, never by the file.
+	Name string `toml:"-"`
+	// Host is the host part of this node's name and of bare peer names.
+	Host string `toml:"host"`
+	// CookieFile is the file holding the shared cookie. Empty means the
+	// generated cookie in the state directory.
+	CookieFile string `toml:"cookie_file"`
+	// Mapper configures the EPMD-compatible port mapper.
+	Mapper Mapper `toml:"mapper"`
+	// Listen configures the peer listener.
+	Listen Listen `toml:"listen"`
+	// Link configures node-to-node links.
+	Link Link `toml:"link"`
+	// Tasks configures the task supervisor.
+	Tasks Tasks `toml:"tasks"`
+	// Responder, when Reply is set, makes the node answer every message.
+	Responder Responder `toml:"responder"`
+	// Log configures operational logging.
+	Log Log `toml:"log"`
+}
+
+// Mapper configures the port mapper.
+type Mapper struct {
+	// Port is the mapper's TCP port (ERL_EPMD_PORT, 4369 by default).
+	Port int `toml:"port"`
+	// Address is where an embedded mapper listens; loopback by default.
+	Address string `toml:"address"`
+}
+
+// Listen configures the peer listener.
+type Listen struct {
+	// Address is host:port for incoming links; port 0 picks a free one.
+	Address string `toml:"address"`
+}
+
+// Link configures links between nodes.
+type Link struct {
+	// Tick bounds how long a silent peer stays "up": it is declared down
+	// within one tick.
+	Tick Duration `toml:"tick"`
+	// HandshakeTimeout bounds a whole handshake, dial included.
+	HandshakeTimeout Duration `toml:"handshake_timeout"`
+	// MaxFrame is the largest frame accepted on a link stream, in bytes.
+	MaxFrame int `toml:"max_frame"`
+	// MaxStreams caps the streams a peer may have open on one link.
+	MaxStreams int `toml:"max_streams"`
+}
+
+// Tasks configures the task supervisor.
+type Tasks struct {
+	// AwaitTimeout is the default time a caller waits for a task.
+	AwaitTimeout Duration `toml:"await_timeout"`
+	// MaxRunning bounds the tasks running at once.
+	MaxRunning int `toml:"max_running"`
+	// Placement is "remote" or "local" (run every call on this node).
+	Placement string `toml:"placement"`
+}
+
+// Responder makes a node answer each received message (the lesson's moebi).
+type Responder struct {
+	// Reply is the text sent back; empty disables the responder.
+	Reply string `toml:"reply"`
+}
+
+// Log configures operational logging.
+type Log struct {
+	// Level is debug, info, warn or error.
+	Level string `toml:"level"`
+}
+
+// Default returns the built-in defaults.
+func Default() Config {
+	return Config{
+		Version:     SchemaVersion,
+		Environment: EnvDev,
+		Host:        "localhost",
+		Mapper:      Mapper{Port: 4369, Address: "127.0.0.1"},
+		Listen:      Listen{Address: "127.0.0.1:0"},
+		Link: Link{
+			Tick:             Duration(15 * time.Second),
+			HandshakeTimeout: Duration(5 * time.Second),
+			MaxFrame:         1 << 20,
+			MaxStreams:       1024,
+		},
+		Tasks: Tasks{
+			AwaitTimeout: Duration(5 * time.Second),
+			MaxRunning:   10000,
+			Placement:    PlacementRemote,
+		},
+		Log: Log{Level: "info"},
+	}
+}
+
+// Duration is a time.Duration written in TOML as a Go duration string
+// ("15s", "1m30s").
+type Duration time.Duration
+
+// UnmarshalText parses a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("bad duration %q: want a number with a unit, like \"15s\" or \"500ms\"", b)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalText writes d as a Go duration string.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// D returns d as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// String returns d as a Go duration string.
+func (d Duration) String() string { return time.Duration(d).String() }

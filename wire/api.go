@@ -1,0 +1,106 @@
+package wire
+
+import "time"
+
+// APIVersion is the version prefix of every control API path.
+const APIVersion = "/v1"
+
+// Control API paths. They are a contract scripts rely on.
+const (
+	PathStatus     = APIVersion + "/status"
+	PathNodes      = APIVersion + "/nodes"
+	PathPing       = APIVersion + "/ping"
+	PathConnect    = APIVersion + "/connect"
+	PathDisconnect = APIVersion + "/disconnect"
+)
+
+// MaxAPIRequest is the largest control API request body a daemon reads.
+const MaxAPIRequest = 1 << 20
+
+// ErrorCode is the closed set of machine-readable error codes the control API
+// returns; clients branch on these, never on error text.
+type ErrorCode string
+
+// The error codes.
+const (
+	CodeBadRequest     ErrorCode = "bad_request"     // the request is malformed; fix it and retry
+	CodeNotFound       ErrorCode = "not_found"       // no such path, node, task or process
+	CodeNoConnection   ErrorCode = "no_connection"   // the peer node cannot be reached
+	CodeCookieMismatch ErrorCode = "cookie_mismatch" // the peer refused our cookie proof, or we refused its
+	CodeTimeout        ErrorCode = "timeout"         // the operation did not finish in time
+	CodeOverloaded     ErrorCode = "overloaded"      // a bound was reached; retry later
+	CodeForbidden      ErrorCode = "forbidden"       // the caller may not use this socket
+	CodeUnavailable    ErrorCode = "unavailable"     // the daemon is shutting down
+	CodeInternal       ErrorCode = "internal"        // a bug; the daemon's log says more
+)
+
+// ErrorResponse is the body of every non-2xx control API response.
+type ErrorResponse struct {
+	// Error is a human-readable message naming what failed and the fix.
+	Error string `json:"error"`
+	// Code is one of the ErrorCode constants.
+	Code ErrorCode `json:"code"`
+}
+
+// NodeRequest is the body of POST /v1/ping, /v1/connect and /v1/disconnect.
+type NodeRequest struct {
+	// Node is a node name, name@host or a bare name (the daemon's host is
+	// used then).
+	Node string `json:"node"`
+}
+
+// StatusResponse is the body of GET /v1/status.
+type StatusResponse struct {
+	Node        string    `json:"node"`         // this node's full name
+	Version     string    `json:"version"`      // the daemon's build version
+	Protocol    int       `json:"protocol"`     // the link protocol version it speaks
+	PID         int       `json:"pid"`          // the daemon's process id
+	Environment string    `json:"environment"`  // dev, test or prod
+	Started     time.Time `json:"started"`      // when the daemon started
+	Listen      string    `json:"listen"`       // the address peers dial
+	MapperPort  int       `json:"mapper_port"`  // the port mapper's TCP port
+	MapperLocal bool      `json:"mapper_local"` // whether this daemon runs the embedded mapper
+	Creation    uint32    `json:"creation"`     // the creation the mapper gave this incarnation
+	Links       int       `json:"links"`        // the number of nodes linked now
+}
+
+// LinkInfo describes one link in GET /v1/nodes.
+type LinkInfo struct {
+	Node      string    `json:"node"`      // the peer's full name
+	Address   string    `json:"address"`   // the peer's TCP address
+	Direction string    `json:"direction"` // "out" when we dialled, "in" when the peer did
+	Since     time.Time `json:"since"`     // when the link came up
+}
+
+// NodesResponse is the body of GET /v1/nodes: the nodes linked now.
+type NodesResponse struct {
+	Node  string     `json:"node"`  // this node's full name
+	Links []LinkInfo `json:"links"` // sorted by node name
+}
+
+// PingResponse is the body of POST /v1/ping. A failed ping is not an API
+// error: Result is "pang" and Reason says why.
+type PingResponse struct {
+	Node   string  `json:"node"`             // the pinged node's full name
+	Result string  `json:"result"`           // "pong" or "pang"
+	RTTMs  float64 `json:"rtt_ms,omitempty"` // round trip over the link, on pong
+	Reason string  `json:"reason,omitempty"` // why, on pang
+}
+
+// Ping results.
+const (
+	Pong = "pong"
+	Pang = "pang"
+)
+
+// ConnectResponse is the body of POST /v1/connect.
+type ConnectResponse struct {
+	Node    string `json:"node"`    // the peer's full name
+	Already bool   `json:"already"` // the link existed before the request
+}
+
+// DisconnectResponse is the body of POST /v1/disconnect.
+type DisconnectResponse struct {
+	Node      string `json:"node"`       // the peer's full name
+	WasLinked bool   `json:"was_linked"` // a link was closed
+}
