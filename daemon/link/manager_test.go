@@ -1,0 +1,372 @@
+package link
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"chatd/wire"
+)
+
+// staticResolver maps node names to addresses; guarded by mu.
+type staticResolver struct {
+	mu    sync.Mutex
+	addrs map[wire.NodeName]string
+}
+
+func (r *staticResolver) set(n wire.NodeName, addr string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.addrs[n] = addr
+}
+
+func (r *staticResolver) Resolve(_ context.Context, n wire.NodeName) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if a, ok := r.addrs[n]; ok {
+		return a, nil
+	}
+	return "", ErrNotRegistered
+}
+
+type testNode struct {
+	name wire.NodeName
+	mgr  *Manager
+	ln   net.Listener
+	done chan struct{}
+}
+
+func mustName(t testing.TB, s string) wire.NodeName {
+	t.Helper()
+	n, err := wire.ParseNodeName(s, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// testLogger logs to t until the test ends; yamux's own goroutines may
+// still log a line while they wind down after that.
+func testLogger(t testing.TB) *slog.Logger {
+	w := &testWriter{t: t}
+	t.Cleanup(func() {
+		w.mu.Lock()
+		w.done = true
+		w.mu.Unlock()
+	})
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type testWriter struct {
+	t    testing.TB
+	mu   sync.Mutex
+	done bool // guarded by mu
+}
+
+func (w *testWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.done {
+		w.t.Log(strings.TrimSpace(string(p)))
+	}
+	return len(p), nil
+}
+
+// startNode starts a manager listening on loopback and registers it with r;
+// the node is stopped when the test ends.
+func startNode(t *testing.T, r *staticResolver, name, cookie string, tick time.Duration) *testNode {
+	t.Helper()
+	n := mustName(t, name)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mgr := NewManager(Config{
+		Self: n, Cookie: []byte(cookie), Tick: tick, HandshakeTimeout: 2 * time.Second,
+		MaxFrame: wire.DefaultMaxFrame, MaxStreams: 64, Resolver: r, Logger: testLogger(t),
+	})
+	tn := &testNode{name: n, mgr: mgr, ln: ln, done: make(chan struct{})}
+	go func() {
+		defer close(tn.done)
+		_ = mgr.Serve(ln)
+	}()
+	r.set(n, ln.Addr().String())
+	t.Cleanup(tn.stop)
+	return tn
+}
+
+func (tn *testNode) stop() {
+	_ = tn.ln.Close()
+	<-tn.done
+	_ = tn.mgr.Close()
+}
+
+func newResolver() *staticResolver { return &staticResolver{addrs: map[wire.NodeName]string{}} }
+
+func ctxT(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", d, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestLinkAndPing(t *testing.T) {
+	r := newResolver()
+	alex := startNode(t, r, "alex@localhost", "secret-cookie-0123456789", time.Second)
+	kate := startNode(t, r, "kate@localhost", "secret-cookie-0123456789", time.Second)
+	l, err := alex.mgr.Link(ctxT(t, 2*time.Second), kate.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rtt, err := l.Ping(ctxT(t, time.Second)); err != nil || rtt <= 0 {
+		t.Fatalf("ping: rtt %v, err %v", rtt, err)
+	}
+	waitFor(t, time.Second, "kate to list alex", func() bool { return len(kate.mgr.Links()) == 1 })
+	if got := alex.mgr.Links(); len(got) != 1 || got[0].Node != "kate@localhost" || got[0].Direction != "out" {
+		t.Fatalf("alex links = %+v", got)
+	}
+	if got := kate.mgr.Links(); got[0].Node != "alex@localhost" || got[0].Direction != "in" {
+		t.Fatalf("kate links = %+v", got)
+	}
+	// The same link is reused.
+	l2, err := alex.mgr.Link(ctxT(t, time.Second), kate.name)
+	if err != nil || l2 != l {
+		t.Fatalf("second Link: %p vs %p, err %v", l2, l, err)
+	}
+}
+
+func TestLinkErrors(t *testing.T) {
+	r := newResolver()
+	alex := startNode(t, r, "alex@localhost", "secret-cookie-0123456789", time.Second)
+	kate := startNode(t, r, "kate@localhost", "another-cookie-987654321", time.Second)
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.set(mustName(t, "gone@localhost"), closed.Addr().String())
+	closed.Close()
+
+	tests := []struct {
+		name string
+		node wire.NodeName
+		want error
+	}{
+		{"cookie mismatch", kate.name, ErrCookieMismatch},
+		{"not registered", mustName(t, "nobody@localhost"), ErrNotRegistered},
+		{"refused", mustName(t, "gone@localhost"), ErrRefused},
+		{"self", alex.name, ErrSelf},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			_, err := alex.mgr.Link(ctxT(t, 2*time.Second), tc.node)
+			var ce *ConnectError
+			if !errors.As(err, &ce) || !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want a ConnectError wrapping %v", err, tc.want)
+			}
+			if time.Since(start) > time.Second {
+				t.Errorf("took %s", time.Since(start))
+			}
+		})
+	}
+	if n := len(alex.mgr.Links()) + len(kate.mgr.Links()); n != 0 {
+		t.Fatalf("%d links left after a cookie mismatch", n)
+	}
+}
+
+func TestSimultaneousConnect(t *testing.T) {
+	r := newResolver()
+	alex := startNode(t, r, "alex@localhost", "secret-cookie-0123456789", time.Second)
+	kate := startNode(t, r, "kate@localhost", "secret-cookie-0123456789", time.Second)
+	for i := 0; i < 50; i++ {
+		var wg sync.WaitGroup
+		links := make([]*Link, 2)
+		errs := make([]error, 2)
+		start := make(chan struct{})
+		for j, pair := range [][2]*testNode{{alex, kate}, {kate, alex}} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				links[j], errs[j] = pair[0].mgr.Link(ctxT(t, 3*time.Second), pair[1].name)
+			}()
+		}
+		close(start)
+		wg.Wait()
+		if errs[0] != nil || errs[1] != nil {
+			t.Fatalf("try %d: errors %v, %v", i, errs[0], errs[1])
+		}
+		la, lk := alex.mgr.Links(), kate.mgr.Links()
+		if len(la) != 1 || len(lk) != 1 {
+			t.Fatalf("try %d: alex has %d links, kate %d", i, len(la), len(lk))
+		}
+		// Both ends see one TCP connection: the addresses mirror each other.
+		if links[0].conn.LocalAddr().String() != links[1].conn.RemoteAddr().String() {
+			t.Fatalf("try %d: two different connections: %s vs %s", i, links[0].conn.LocalAddr(), links[1].conn.RemoteAddr())
+		}
+		alex.mgr.Disconnect(kate.name)
+		waitFor(t, 2*time.Second, "both sides down", func() bool {
+			return len(alex.mgr.Links()) == 0 && len(kate.mgr.Links()) == 0
+		})
+	}
+}
+
+func TestDisconnectAndReconnect(t *testing.T) {
+	r := newResolver()
+	alex := startNode(t, r, "alex@localhost", "secret-cookie-0123456789", time.Second)
+	kate := startNode(t, r, "kate@localhost", "secret-cookie-0123456789", time.Second)
+	l1, err := alex.mgr.Link(ctxT(t, time.Second), kate.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, time.Second, "kate to have the link", func() bool { return len(kate.mgr.Links()) == 1 })
+	if !alex.mgr.Disconnect(kate.name) {
+		t.Fatal("Disconnect reported no link")
+	}
+	waitFor(t, time.Second, "kate to see alex down", func() bool { return len(kate.mgr.Links()) == 0 })
+	if alex.mgr.Disconnect(kate.name) {
+		t.Fatal("second Disconnect reported a link")
+	}
+	l2, err := alex.mgr.Link(ctxT(t, time.Second), kate.name)
+	if err != nil || l2 == l1 {
+		t.Fatalf("relink: %v (same link: %v)", err, l2 == l1)
+	}
+}
+
+func TestPeerCloseSeenAtOnce(t *testing.T) {
+	r := newResolver()
+	alex := startNode(t, r, "alex@localhost", "secret-cookie-0123456789", time.Minute)
+	kate := startNode(t, r, "kate@localhost", "secret-cookie-0123456789", time.Minute)
+	l, err := alex.mgr.Link(ctxT(t, time.Second), kate.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	kate.stop()
+	select {
+	case <-l.Done():
+	case <-time.After(time.Second):
+		t.Fatal("alex did not see kate's shutdown within 1s (tick is 1m)")
+	}
+	t.Logf("down after %s", time.Since(start))
+}
+
+// TestSilentPeerDownWithinTick puts a proxy between the nodes that stops
+// forwarding, so the TCP connection stays open but nothing arrives.
+func TestSilentPeerDownWithinTick(t *testing.T) {
+	const tick = 400 * time.Millisecond
+	r := newResolver()
+	alex := startNode(t, r, "alex@localhost", "secret-cookie-0123456789", tick)
+	kate := startNode(t, r, "kate@localhost", "secret-cookie-0123456789", tick)
+	p := startProxy(t, kate.ln.Addr().String())
+	r.set(kate.name, p.addr())
+	l, err := alex.mgr.Link(ctxT(t, time.Second), kate.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, time.Second, "kate to have the link", func() bool { return len(kate.mgr.Links()) == 1 })
+	start := time.Now()
+	p.freeze()
+	select {
+	case <-l.Done():
+	case <-time.After(2 * tick):
+		t.Fatalf("silent peer not declared down within 2 ticks")
+	}
+	took := time.Since(start)
+	t.Logf("down after %s (tick %s), reason %q", took, tick, l.downReason())
+	if took > tick+tick/4 {
+		t.Errorf("down after %s, want within the tick %s", took, tick)
+	}
+}
+
+// proxy forwards one TCP connection at a time and can stop forwarding.
+type proxy struct {
+	ln     net.Listener
+	mu     sync.Mutex
+	frozen bool
+	conns  []net.Conn
+	wg     sync.WaitGroup
+}
+
+func startProxy(t *testing.T, target string) *proxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proxy{ln: ln}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			u, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, u)
+			p.mu.Unlock()
+			p.wg.Add(2)
+			go p.pipe(c, u)
+			go p.pipe(u, c)
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		p.mu.Lock()
+		for _, c := range p.conns {
+			c.Close()
+		}
+		p.mu.Unlock()
+		p.wg.Wait()
+	})
+	return p
+}
+
+func (p *proxy) addr() string { return p.ln.Addr().String() }
+
+func (p *proxy) freeze() {
+	p.mu.Lock()
+	p.frozen = true
+	p.mu.Unlock()
+}
+
+func (p *proxy) pipe(dst, src net.Conn) {
+	defer p.wg.Done()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if err != nil {
+			return
+		}
+		p.mu.Lock()
+		frozen := p.frozen
+		p.mu.Unlock()
+		if frozen {
+			continue // swallow: the peer has gone silent
+		}
+		if _, err := dst.Write(buf[:n]); err != nil {
+			return
+		}
+	}
+}
