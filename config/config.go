@@ -53,6 +53,9 @@ type Config struct {
 	Responder Responder `toml:"responder"`
 	// Log configures operational logging.
 	Log Log `toml:"log"`
+	// File is the config file Load read, "" when none was found (defaults,
+	// environment variables and flags only). It is never read from a file.
+	File string `toml:"-"`
 }
 
 // Mapper configures the port mapper.

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"chatd/config"
+)
+
+func checkCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "check",
+		Usage:     "validate the configuration and print the effective settings",
+		UsageText: "chatd check [--name N] [--config FILE] [--env ENV] ...",
+		Description: "Loads the config exactly as the node would (flags, CHATD_* variables, node and\n" +
+			"environment sections, file, defaults), checks the cookie file, and prints the\n" +
+			"effective settings. The cookie itself is never printed. Exits 1 on any error.\n\n" +
+			"Example:\n   chatd check --name kate --config /etc/chatd/chatd.toml",
+		Flags: nodeFlags(),
+		Action: func(c *cli.Context) error {
+			cfg, err := loadConfig(c)
+			if err != nil {
+				return cli.Exit(err.Error(), 1)
+			}
+			if _, err := config.LoadCookie(cfg, os.Getenv, os.Getuid()); err != nil {
+				return cli.Exit(err.Error(), 1)
+			}
+			fmt.Fprint(c.App.Writer, cfg.Effective(os.Getenv, os.Getuid()))
+			return nil
+		},
+	}
+}
+
+func versionCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "version",
+		Usage: "print the version and the link protocol version",
+		Action: func(c *cli.Context) error {
+			fmt.Fprintf(c.App.Writer, "chatd %s (link protocol %d)\n", version, protocolVersion)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,124 @@
+// Command chatd runs one chatd node: chatd --name alex starts
+// alex@localhost. See the README for operating it.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"chatd/config"
+	"chatd/daemon"
+)
+
+// version is stamped by the Makefile with -ldflags -X main.version=...
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args, os.Stdout, os.Stderr))
+}
+
+// run executes the CLI and returns the process exit code: 0 success, 1 the
+// node failed or the config is invalid, 2 usage error.
+func run(args []string, stdout, stderr io.Writer) int {
+	app := newApp(stdout, stderr)
+	if err := app.Run(args); err != nil {
+		var ec cli.ExitCoder
+		if errors.As(err, &ec) {
+			if msg := err.Error(); msg != "" {
+				fmt.Fprintf(stderr, "chatd: %s\n", msg)
+			}
+			return ec.ExitCode()
+		}
+		fmt.Fprintf(stderr, "chatd: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func newApp(stdout, stderr io.Writer) *cli.App {
+	return &cli.App{
+		Name:      "chatd",
+		Usage:     "run a chatd node (Erlang-style named node with a chat)",
+		UsageText: "chatd [--name N] [--config FILE] [--env ENV] [--cookie-file F] [--listen ADDR] [--mapper-port P]\nchatd check [flags]\nchatd version",
+		Description: "Starts the node NAME@host, registers it with the EPMD-compatible port mapper\n" +
+			"(starting one inside itself when none answers), links to peers on first use and\n" +
+			"serves the control socket that chatctl uses.\n\n" +
+			"Example:\n   chatd --name alex                  # alex@localhost\n" +
+			"   chatd --name kate --config ./chatd.toml --env test",
+		Version:         version,
+		Writer:          stdout,
+		ErrWriter:       stderr,
+		Flags:           nodeFlags(),
+		HideHelpCommand: true,
+		Action:          runNode,
+		Commands:        []*cli.Command{checkCommand(), versionCommand()},
+		// run prints errors and picks the exit code; cli must not exit itself.
+		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return cli.Exit(fmt.Sprintf("%v (see chatd --help)", err), 2)
+		},
+	}
+}
+
+func nodeFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "name", Usage: "node name, `NAME` or NAME@host (env CHATD_NAME)"},
+		&cli.StringFlag{Name: "config", Usage: "config `FILE` (default $CHATD_CONFIG, else /etc/chatd/chatd.toml if present)"},
+		&cli.StringFlag{Name: "env", Usage: "environment: dev, test or prod (env CHATD_ENV)"},
+		&cli.StringFlag{Name: "cookie-file", Usage: "owner-only `FILE` holding the cookie (env CHATD_COOKIE_FILE)"},
+		&cli.StringFlag{Name: "listen", Usage: "`HOST:PORT` for peer links; port 0 picks one (env CHATD_LISTEN)"},
+		&cli.IntFlag{Name: "mapper-port", Usage: "port mapper `PORT` (env CHATD_MAPPER_PORT or ERL_EPMD_PORT; default 4369)"},
+	}
+}
+
+// loadConfig builds the effective config from flags, environment and file.
+func loadConfig(c *cli.Context) (config.Config, error) {
+	return config.Load(c.String("config"), config.Overrides{
+		Name:          c.String("name"),
+		Env:           c.String("env"),
+		CookieFile:    c.String("cookie-file"),
+		ListenAddress: c.String("listen"),
+		MapperPort:    c.Int("mapper-port"),
+	}, os.Getenv)
+}
+
+func runNode(c *cli.Context) error {
+	if c.Args().Present() {
+		return cli.Exit(fmt.Sprintf("unexpected argument %q (see chatd --help)", c.Args().First()), 2)
+	}
+	cfg, err := loadConfig(c)
+	if err != nil {
+		return cli.Exit(err.Error(), 1)
+	}
+	cookie, err := config.LoadCookie(cfg, os.Getenv, os.Getuid())
+	if err != nil {
+		return cli.Exit(err.Error(), 1)
+	}
+	logger := newLogger(c.App.ErrWriter, cfg.Log.Level)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	n := newNotifier(logger)
+	err = daemon.Run(ctx, cfg, cookie, daemon.Options{
+		Version: version, Logger: logger, Getenv: os.Getenv,
+		UID: os.Getuid(), GID: os.Getgid(),
+		Ready: n.ready, Stopping: n.stopping,
+	})
+	if err != nil {
+		return cli.Exit(err.Error(), 1)
+	}
+	return nil
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var lv slog.Level
+	_ = lv.UnmarshalText([]byte(level)) // validated by config
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lv}))
+}

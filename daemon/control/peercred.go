@@ -1,0 +1,138 @@
+package control
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"chatd/wire"
+)
+
+// Peer is the identity of a process connected to the control socket.
+type Peer struct {
+	PID, UID, GID int
+}
+
+// Policy decides which peers may use the control socket.
+type Policy struct {
+	// UID and GID are the daemon's own user and group.
+	UID, GID int
+	// Groups returns a process's supplementary groups; nil means read
+	// /proc/<pid>/status.
+	Groups func(pid int) ([]int, error)
+}
+
+// Allows reports whether p may use the socket: root, the daemon's user, or
+// a member of the daemon's group (primary or supplementary).
+func (pol Policy) Allows(p Peer) bool {
+	if p.UID == 0 || p.UID == pol.UID || p.GID == pol.GID {
+		return true
+	}
+	groups := pol.Groups
+	if groups == nil {
+		groups = procGroups
+	}
+	gs, err := groups(p.PID)
+	if err != nil {
+		return false
+	}
+	for _, g := range gs {
+		if g == pol.GID {
+			return true
+		}
+	}
+	return false
+}
+
+// procGroups reads the Groups: line of /proc/<pid>/status.
+func procGroups(pid int) ([]int, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		rest, ok := strings.CutPrefix(sc.Text(), "Groups:")
+		if !ok {
+			continue
+		}
+		var gs []int
+		for _, field := range strings.Fields(rest) {
+			g, err := strconv.Atoi(field)
+			if err != nil {
+				return nil, fmt.Errorf("parse groups of pid %d: %w", pid, err)
+			}
+			gs = append(gs, g)
+		}
+		return gs, nil
+	}
+	return nil, fmt.Errorf("no Groups line for pid %d", pid)
+}
+
+// peerOf reads SO_PEERCRED from a Unix connection.
+func peerOf(c net.Conn) (Peer, error) {
+	uc, ok := c.(*net.UnixConn)
+	if !ok {
+		return Peer{}, fmt.Errorf("not a unix connection: %T", c)
+	}
+	raw, err := uc.SyscallConn()
+	if err != nil {
+		return Peer{}, err
+	}
+	var cred *syscall.Ucred
+	var credErr error
+	if err := raw.Control(func(fd uintptr) {
+		cred, credErr = syscall.GetsockoptUcred(int(fd), syscall.SOL_SOCKET, syscall.SO_PEERCRED)
+	}); err != nil {
+		return Peer{}, err
+	}
+	if credErr != nil {
+		return Peer{}, fmt.Errorf("SO_PEERCRED: %w", credErr)
+	}
+	return Peer{PID: int(cred.Pid), UID: int(cred.Uid), GID: int(cred.Gid)}, nil
+}
+
+// credListener refuses peers the policy does not allow before any of their
+// bytes are read, answering them with a 403 that says which group to join.
+type credListener struct {
+	net.Listener
+	policy Policy
+	group  string
+	log    *slog.Logger
+}
+
+// Accept returns the next allowed connection.
+func (l *credListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		p, err := peerOf(c)
+		if err == nil && l.policy.Allows(p) {
+			return c, nil
+		}
+		l.log.Warn("control socket: refused a client", "uid", p.UID, "gid", p.GID, "pid", p.PID, "err", err)
+		l.refuse(c, p)
+	}
+}
+
+func (l *credListener) refuse(c net.Conn, p Peer) {
+	body, _ := json.Marshal(wire.ErrorResponse{
+		Error: fmt.Sprintf("permission denied: uid %d may not use this node's control socket; join group %s or run as root", p.UID, l.group),
+		Code:  wire.CodeForbidden,
+	})
+	resp := "HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
+		strconv.Itoa(len(body)+1) + "\r\n\r\n" + string(body) + "\n"
+	_ = c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+	_, _ = c.Write([]byte(resp))
+	_ = c.Close()
+}

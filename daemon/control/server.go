@@ -1,0 +1,127 @@
+// Package control serves a node's control API: HTTP/1.1 and JSON over a
+// Unix socket, checked with SO_PEERCRED. The paths and types are in
+// chatd/wire; the node behind the API is a Backend.
+package control
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// ErrSocketInUse reports that another live daemon answers on the socket.
+var ErrSocketInUse = errors.New("control socket in use by another daemon")
+
+// Server is a listening control socket.
+type Server struct {
+	path string
+	ln   net.Listener
+	http *http.Server
+	log  *slog.Logger
+	done chan struct{} // closed when Serve returns
+}
+
+// Listen creates the socket at path (its directory 0750, the socket 0660)
+// and applies policy to every client. A stale socket file nobody answers
+// on is replaced; a live one is ErrSocketInUse.
+func Listen(path string, policy Policy, log *slog.Logger) (*Server, error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("create runtime directory %s: %w", dir, err)
+	}
+	if err := removeStale(path); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("listen on control socket %s: %w", path, err)
+	}
+	ln.(*net.UnixListener).SetUnlinkOnClose(true)
+	if err := os.Chmod(path, 0o660); err != nil {
+		_ = ln.Close()
+		return nil, fmt.Errorf("chmod control socket %s: %w", path, err)
+	}
+	return &Server{
+		path: path,
+		ln:   &credListener{Listener: ln, policy: policy, group: groupName(policy.GID), log: log},
+		log:  log,
+		done: make(chan struct{}),
+	}, nil
+}
+
+// removeStale removes a socket file left by a daemon that died, refusing
+// to touch one that still answers.
+func removeStale(path string) error {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("check control socket %s: %w", path, err)
+	}
+	if fi.Mode().Type() != os.ModeSocket {
+		return fmt.Errorf("control socket path %s exists and is not a socket; remove it", path)
+	}
+	c, err := net.DialTimeout("unix", path, 200*time.Millisecond)
+	if err == nil {
+		_ = c.Close()
+		return fmt.Errorf("%w: %s answers; stop that daemon first", ErrSocketInUse, path)
+	}
+	if !errors.Is(err, syscall.ECONNREFUSED) && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("check control socket %s: %w", path, err)
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("remove stale control socket %s: %w", path, err)
+	}
+	return nil
+}
+
+func groupName(gid int) string {
+	if g, err := user.LookupGroupId(strconv.Itoa(gid)); err == nil {
+		return g.Name
+	}
+	return strconv.Itoa(gid)
+}
+
+// Path returns the socket's path.
+func (s *Server) Path() string { return s.path }
+
+// Serve answers requests with b until Close. It returns nil after Close.
+func (s *Server) Serve(b Backend) error {
+	defer close(s.done)
+	s.http = &http.Server{
+		Handler:           newHandler(b, s.log),
+		ReadHeaderTimeout: 5 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	err := s.http.Serve(s.ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return fmt.Errorf("serve control socket %s: %w", s.path, err)
+}
+
+// Close stops accepting, lets requests in flight finish until ctx ends,
+// then closes them and removes the socket file.
+func (s *Server) Close(ctx context.Context) error {
+	if s.http == nil {
+		return s.ln.Close()
+	}
+	err := s.http.Shutdown(ctx)
+	if err != nil {
+		err = s.http.Close()
+	}
+	<-s.done
+	return err
+}

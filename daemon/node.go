@@ -1,0 +1,156 @@
+// Package daemon runs a chatd node: it registers with the port mapper,
+// accepts and makes links to peers, and serves the control socket.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"chatd/config"
+	"chatd/daemon/control"
+	"chatd/daemon/epmd"
+	"chatd/daemon/link"
+	"chatd/wire"
+)
+
+// ShutdownGrace bounds how long requests in flight may take to finish at
+// shutdown.
+const ShutdownGrace = 5 * time.Second
+
+// Options carries what Run needs besides the configuration.
+type Options struct {
+	// Version is the daemon's build version, shown in /v1/status.
+	Version string
+	// Logger receives operational logs.
+	Logger *slog.Logger
+	// Getenv reads the environment (os.Getenv in production).
+	Getenv config.Getenv
+	// UID and GID are the daemon's user and group (for paths and the
+	// control socket's policy).
+	UID, GID int
+	// Ready, if set, is called once the node is registered and serving.
+	Ready func(status string)
+	// Stopping, if set, is called when shutdown begins.
+	Stopping func()
+}
+
+// Node is a running chatd node.
+type Node struct {
+	cfg     config.Config
+	self    wire.NodeName
+	opts    Options
+	log     *slog.Logger
+	started time.Time
+	listen  net.Listener
+	reg     *epmd.Registrar
+	links   *link.Manager
+	ctl     *control.Server
+}
+
+// Run starts the node and serves until ctx ends, then shuts down: it stops
+// accepting, closes its links (peers see it down at once), deregisters and
+// removes its control socket.
+func Run(ctx context.Context, cfg config.Config, cookie config.Cookie, opts Options) error {
+	n, err := start(ctx, cfg, cookie, opts)
+	if err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	errc := make(chan error, 2)
+	wg.Add(2)
+	go func() { defer wg.Done(); errc <- n.links.Serve(n.listen) }()
+	go func() { defer wg.Done(); errc <- n.ctl.Serve(n) }()
+	n.log.Info("node started", "node", n.self.String(), "listen", n.listen.Addr().String(),
+		"mapper_port", cfg.Mapper.Port, "embedded_mapper", n.reg.Embedded(), "control", n.ctl.Path())
+	if opts.Ready != nil {
+		opts.Ready(n.statusLine())
+	}
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+	}
+	if opts.Stopping != nil {
+		opts.Stopping()
+	}
+	n.log.Info("node stopping", "node", n.self.String())
+	n.shutdown()
+	wg.Wait()
+	return serveErr
+}
+
+// start acquires the node's resources in order, releasing them on error.
+func start(ctx context.Context, cfg config.Config, cookie config.Cookie, opts Options) (*Node, error) {
+	self := cfg.NodeName()
+	n := &Node{cfg: cfg, self: self, opts: opts, log: opts.Logger, started: time.Now()}
+	ln, err := net.Listen("tcp", cfg.Listen.Address)
+	if err != nil {
+		return nil, fmt.Errorf("listen for peers on %s (listen.address): %w", cfg.Listen.Address, err)
+	}
+	n.listen = ln
+	port := ln.Addr().(*net.TCPAddr).Port
+	mapper := net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.Mapper.Port))
+	n.reg, err = epmd.StartRegistrar(ctx, epmd.RegistrarConfig{
+		MapperAddr: mapper,
+		ListenAddr: net.JoinHostPort(cfg.Mapper.Address, strconv.Itoa(cfg.Mapper.Port)),
+		Name:       cfg.Name, Port: uint16(port), Logger: n.log,
+	})
+	if err != nil {
+		_ = ln.Close()
+		if errors.Is(err, epmd.ErrNameInUse) {
+			return nil, fmt.Errorf("node name %s is already in use (registered with the port mapper at %s); stop the other node or pick another --name", self, mapper)
+		}
+		return nil, fmt.Errorf("register %s with the port mapper at %s: %w", self, mapper, err)
+	}
+	root := config.RuntimeRoot(opts.Getenv, opts.UID)
+	n.ctl, err = control.Listen(config.SocketPath(root, cfg.Name), control.Policy{UID: opts.UID, GID: opts.GID}, n.log)
+	if err != nil {
+		_ = n.reg.Close()
+		_ = ln.Close()
+		return nil, err
+	}
+	n.links = link.NewManager(link.Config{
+		Self: self, Cookie: cookie.Bytes(), Tick: cfg.Link.Tick.D(), HandshakeTimeout: cfg.Link.HandshakeTimeout.D(),
+		MaxFrame: cfg.Link.MaxFrame, MaxStreams: cfg.Link.MaxStreams,
+		Resolver: mapperResolver{port: cfg.Mapper.Port}, Logger: n.log,
+	})
+	return n, nil
+}
+
+// shutdown releases everything start acquired, in reverse order.
+func (n *Node) shutdown() {
+	ctx, cancel := context.WithTimeout(context.Background(), ShutdownGrace)
+	defer cancel()
+	_ = n.listen.Close()
+	if err := n.links.Close(); err != nil {
+		n.log.Warn("close links", "err", err)
+	}
+	if err := n.reg.Close(); err != nil {
+		n.log.Warn("deregister from the port mapper", "err", err)
+	}
+	if err := n.ctl.Close(ctx); err != nil {
+		n.log.Warn("close control socket", "err", err)
+	}
+	_ = os.Remove(dirOf(n.ctl.Path())) // only succeeds when empty
+}
+
+func dirOf(path string) string {
+	for i := len(path) - 1; i >= 0; i-- {
+		if path[i] == '/' {
+			return path[:i]
+		}
+	}
+	return "."
+}
+
+// statusLine summarises the node for sd_notify's STATUS=.
+func (n *Node) statusLine() string {
+	return fmt.Sprintf("%s linked to %d nodes", n.self, len(n.links.Links()))
+}
