@@ -1,0 +1,281 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// EPMD packets (layouts in /work/shared/EPMD.md, checked against a real epmd).
+// Integers are big-endian. Requests are framed [Length:2][Tag:1][...];
+// replies are not framed and the mapper closes the connection after the
+// PORT2_RESP and NAMES replies.
+//
+//	ALIVE2_REQ    [120][Port:2][NodeType:1][Protocol:1][High:2][Low:2][Nlen:2][Name][Elen:2][Extra]
+//	ALIVE2_X_RESP [118][Result:1][Creation:4]
+//	ALIVE2_RESP   [121][Result:1][Creation:2]
+//	PORT_PLEASE2  [122][Name]                          (one trailing NUL tolerated)
+//	PORT2_RESP    [119][Result>0] | [119][0][Port:2][NodeType:1][Protocol:1][High:2][Low:2][Nlen:2][Name][Elen:2][Extra]
+//	NAMES_REQ     [110]
+//	NAMES reply   [MapperPort:4] then "name <name> at port <port>\n" per node
+
+// EPMDTag is the first byte of an EPMD request body or reply.
+type EPMDTag uint8
+
+// The EPMD tags chatd speaks.
+const (
+	EPMDNamesReq       EPMDTag = 110 // NAMES_REQ
+	EPMDAlive2XResp    EPMDTag = 118 // ALIVE2_X_RESP
+	EPMDPort2Resp      EPMDTag = 119 // PORT2_RESP
+	EPMDAlive2Req      EPMDTag = 120 // ALIVE2_REQ
+	EPMDAlive2Resp     EPMDTag = 121 // ALIVE2_RESP (16-bit creation, pre-version-6 nodes)
+	EPMDPortPlease2Req EPMDTag = 122 // PORT_PLEASE2_REQ
+)
+
+// String returns the tag's name in the OTP documentation, or EPMDTag(N).
+func (t EPMDTag) String() string {
+	switch t {
+	case EPMDNamesReq:
+		return "NAMES_REQ"
+	case EPMDAlive2XResp:
+		return "ALIVE2_X_RESP"
+	case EPMDPort2Resp:
+		return "PORT2_RESP"
+	case EPMDAlive2Req:
+		return "ALIVE2_REQ"
+	case EPMDAlive2Resp:
+		return "ALIVE2_RESP"
+	case EPMDPortPlease2Req:
+		return "PORT_PLEASE2_REQ"
+	}
+	return "EPMDTag(" + strconv.Itoa(int(t)) + ")"
+}
+
+// EPMD protocol constants and the limits every decoder enforces before it
+// allocates.
+const (
+	// DefaultEPMDPort is the port mappers listen on unless configured otherwise.
+	DefaultEPMDPort = 4369
+	// EPMDNodeTypeNormal is the NodeType of a normal (not hidden) node, 'M'.
+	EPMDNodeTypeNormal uint8 = 77
+	// EPMDProtocolTCP is the Protocol of TCP/IPv4 distribution.
+	EPMDProtocolTCP uint8 = 0
+	// EPMDVersion is the distribution version chatd registers (OTP 25+ use 6).
+	EPMDVersion uint16 = 6
+	// ChatdExtra is the Extra chatd registers with, so that a lookup can tell
+	// a chatd node from an Erlang node (which registers an empty Extra).
+	ChatdExtra = "chatd/1"
+	// EPMDDuplicateCreation is the creation a mapper sends with Result 1 when
+	// the name is already registered.
+	EPMDDuplicateCreation = 99
+	// MaxEPMDNameLen is the longest node name (the part before @) in bytes.
+	MaxEPMDNameLen = 255
+	// MaxEPMDExtraLen is the longest Extra in bytes.
+	MaxEPMDExtraLen = 1024
+	// MaxEPMDRequestLen is the longest request body (64 KiB - 1, what the
+	// 2-byte length can frame).
+	MaxEPMDRequestLen = 1<<16 - 1
+	// MaxEPMDNamesReply is the longest NAMES reply a decoder accepts.
+	MaxEPMDNamesReply = 1 << 20
+)
+
+// Sentinel errors wrapped by every EPMD decoding and encoding error.
+var (
+	// ErrEPMDMalformed means the bytes do not follow the EPMD layout.
+	ErrEPMDMalformed = errors.New("malformed EPMD packet")
+	// ErrEPMDTooLarge means a length exceeds one of the MaxEPMD limits.
+	ErrEPMDTooLarge = errors.New("EPMD packet too large")
+)
+
+// UnknownEPMDTagError reports a tag this side does not handle. It wraps
+// ErrEPMDMalformed.
+type UnknownEPMDTagError struct {
+	// Kind is "request" or "reply".
+	Kind string
+	// Tag is the tag that was received.
+	Tag EPMDTag
+}
+
+// Error returns e.g. "unknown EPMD request tag 77".
+func (e *UnknownEPMDTagError) Error() string {
+	return fmt.Sprintf("unknown EPMD %s tag %d", e.Kind, uint8(e.Tag))
+}
+
+// Unwrap returns ErrEPMDMalformed.
+func (e *UnknownEPMDTagError) Unwrap() error { return ErrEPMDMalformed }
+
+// ValidateEPMDName checks a name as registered with or looked up in a
+// mapper: 1 to MaxEPMDNameLen bytes, no control characters (they would
+// break the NAMES reply's lines and PORT_PLEASE2's trailing NUL).
+func ValidateEPMDName(name string) error {
+	if name == "" {
+		return fmt.Errorf("%w: empty node name", ErrEPMDMalformed)
+	}
+	if len(name) > MaxEPMDNameLen {
+		return fmt.Errorf("%w: node name is %d bytes, limit %d", ErrEPMDTooLarge, len(name), MaxEPMDNameLen)
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c < 0x20 || c == 0x7f {
+			return fmt.Errorf("%w: node name %q has control character 0x%02x", ErrEPMDMalformed, name, c)
+		}
+	}
+	return nil
+}
+
+// NodeEntry is what a mapper knows about a registered node, as returned in a
+// successful PORT2_RESP. It has the same fields as Alive2Req, so the two
+// convert into each other.
+type NodeEntry struct {
+	Port           uint16 // the node's distribution listen port
+	NodeType       uint8  // 77 normal, 72 hidden
+	Protocol       uint8  // 0 TCP/IPv4
+	HighestVersion uint16 // highest distribution version spoken
+	LowestVersion  uint16 // lowest distribution version spoken
+	Name           string // the node name before the @
+	Extra          []byte // opaque; chatd sends ChatdExtra; nil when empty
+}
+
+// IsChatd reports whether the node registered with chatd's Extra.
+func (e NodeEntry) IsChatd() bool { return string(e.Extra) == ChatdExtra }
+
+// EPMDRequest is one request a client sends to a mapper: an Alive2Req, a
+// PortPlease2Req or a NamesReq.
+type EPMDRequest interface {
+	// Tag returns the request's tag.
+	Tag() EPMDTag
+	appendBody(b []byte) ([]byte, error)
+}
+
+// Alive2Req (ALIVE2_REQ) registers a node; the registration lasts as long
+// as the connection it was sent on.
+type Alive2Req struct {
+	Port           uint16 // the node's distribution listen port
+	NodeType       uint8  // 77 normal, 72 hidden
+	Protocol       uint8  // 0 TCP/IPv4
+	HighestVersion uint16 // highest distribution version spoken
+	LowestVersion  uint16 // lowest distribution version spoken
+	Name           string // the node name before the @
+	Extra          []byte // opaque; nil when empty
+}
+
+// ChatdAlive2Req returns the registration chatd sends for name at port:
+// NodeType 77, Protocol 0, versions 6/6, Extra ChatdExtra.
+func ChatdAlive2Req(name string, port uint16) Alive2Req {
+	return Alive2Req{Port: port, NodeType: EPMDNodeTypeNormal, Protocol: EPMDProtocolTCP,
+		HighestVersion: EPMDVersion, LowestVersion: EPMDVersion, Name: name, Extra: []byte(ChatdExtra)}
+}
+
+// Tag returns EPMDAlive2Req.
+func (Alive2Req) Tag() EPMDTag { return EPMDAlive2Req }
+
+// Entry returns the NodeEntry a mapper stores for this registration.
+func (r Alive2Req) Entry() NodeEntry { return NodeEntry(r) }
+
+func (r Alive2Req) appendBody(b []byte) ([]byte, error) {
+	return appendNodeFields(append(b, byte(EPMDAlive2Req)), NodeEntry(r))
+}
+
+// PortPlease2Req (PORT_PLEASE2_REQ) looks a node up by name.
+type PortPlease2Req struct {
+	Name string // the node name before the @
+}
+
+// Tag returns EPMDPortPlease2Req.
+func (PortPlease2Req) Tag() EPMDTag { return EPMDPortPlease2Req }
+
+func (r PortPlease2Req) appendBody(b []byte) ([]byte, error) {
+	if err := ValidateEPMDName(r.Name); err != nil {
+		return b, fmt.Errorf("PORT_PLEASE2_REQ: %w", err)
+	}
+	return append(append(b, byte(EPMDPortPlease2Req)), r.Name...), nil
+}
+
+// NamesReq (NAMES_REQ) asks for the list of registered names.
+type NamesReq struct{}
+
+// Tag returns EPMDNamesReq.
+func (NamesReq) Tag() EPMDTag { return EPMDNamesReq }
+
+func (NamesReq) appendBody(b []byte) ([]byte, error) { return append(b, byte(EPMDNamesReq)), nil }
+
+// AppendEPMDRequest appends req framed as [Length:2][body] to b.
+func AppendEPMDRequest(b []byte, req EPMDRequest) ([]byte, error) {
+	start := len(b)
+	b, err := req.appendBody(append(b, 0, 0))
+	if err != nil {
+		return b[:start], err
+	}
+	n := len(b) - start - 2
+	if n > MaxEPMDRequestLen {
+		return b[:start], fmt.Errorf("%w: %v is %d bytes, limit %d", ErrEPMDTooLarge, req.Tag(), n, MaxEPMDRequestLen)
+	}
+	binary.BigEndian.PutUint16(b[start:], uint16(n))
+	return b, nil
+}
+
+// ReadEPMDRequest reads one framed request. It returns io.EOF unwrapped
+// when r ends before the first byte, so a server can tell a quiet close from
+// a malformed request.
+func ReadEPMDRequest(r io.Reader) (EPMDRequest, error) {
+	var hdr [2]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		if err == io.EOF {
+			return nil, io.EOF
+		}
+		return nil, readErr(err, "EPMD request length")
+	}
+	n := binary.BigEndian.Uint16(hdr[:]) // at most MaxEPMDRequestLen by construction
+	if n == 0 {
+		return nil, fmt.Errorf("%w: empty EPMD request", ErrEPMDMalformed)
+	}
+	body := make([]byte, n)
+	if _, err := io.ReadFull(r, body); err != nil {
+		return nil, readErr(err, "EPMD request body")
+	}
+	return decodeEPMDRequestBody(body)
+}
+
+// DecodeEPMDRequest decodes exactly one framed request.
+func DecodeEPMDRequest(frame []byte) (EPMDRequest, error) {
+	if len(frame) == 0 {
+		return nil, fmt.Errorf("%w: empty EPMD request frame", ErrEPMDMalformed)
+	}
+	return decodeAll(frame, "EPMD request frame", ReadEPMDRequest)
+}
+
+func decodeEPMDRequestBody(body []byte) (EPMDRequest, error) {
+	switch tag := EPMDTag(body[0]); tag {
+	case EPMDAlive2Req:
+		rd := bytes.NewReader(body[1:])
+		e, err := readNodeFields(rd, "ALIVE2_REQ")
+		if err != nil {
+			return nil, err
+		}
+		if rd.Len() != 0 {
+			return nil, fmt.Errorf("%w: ALIVE2_REQ has %d trailing bytes", ErrEPMDMalformed, rd.Len())
+		}
+		return Alive2Req(e), nil
+	case EPMDPortPlease2Req:
+		name := body[1:]
+		if len(name) > 0 && name[len(name)-1] == 0 {
+			name = name[:len(name)-1]
+		}
+		if len(name) > MaxEPMDNameLen { // before the string conversion allocates
+			return nil, fmt.Errorf("%w: PORT_PLEASE2_REQ name is %d bytes, limit %d", ErrEPMDTooLarge, len(name), MaxEPMDNameLen)
+		}
+		if err := ValidateEPMDName(string(name)); err != nil {
+			return nil, fmt.Errorf("PORT_PLEASE2_REQ: %w", err)
+		}
+		return PortPlease2Req{Name: string(name)}, nil
+	case EPMDNamesReq:
+		if len(body) != 1 {
+			return nil, fmt.Errorf("%w: NAMES_REQ has %d trailing bytes", ErrEPMDMalformed, len(body)-1)
+		}
+		return NamesReq{}, nil
+	default:
+		return nil, &UnknownEPMDTagError{Kind: "request", Tag: tag}
+	}
+}

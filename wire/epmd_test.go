@@ -1,0 +1,314 @@
+package wire_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"reflect"
+	"strings"
+	"testing"
+
+	"chatd/wire"
+)
+
+// epmdHex builds golden bytes from byte values and strings.
+func epmdHex(parts ...any) []byte {
+	var b []byte
+	for _, p := range parts {
+		switch v := p.(type) {
+		case int:
+			b = append(b, byte(v))
+		case string:
+			b = append(b, v...)
+		default:
+			panic("epmdHex: unsupported part")
+		}
+	}
+	return b
+}
+
+// The golden bytes below were captured from a real epmd (erlang-base) where
+// it sends them, and from what OTP nodes send otherwise.
+var epmdRequestGolden = []struct {
+	name string
+	req  wire.EPMDRequest
+	wire []byte
+}{
+	{"alive2 chatd", wire.ChatdAlive2Req("alex", 5555),
+		epmdHex(0, 24, 120, 0x15, 0xb3, 77, 0, 0, 6, 0, 6, 0, 4, "alex", 0, 7, "chatd/1")},
+	{"alive2 erlang hidden empty extra", wire.Alive2Req{Port: 40000, NodeType: 72, Protocol: 0,
+		HighestVersion: 6, LowestVersion: 5, Name: "kate"},
+		epmdHex(0, 17, 120, 0x9c, 0x40, 72, 0, 0, 6, 0, 5, 0, 4, "kate", 0, 0)},
+	{"port please2", wire.PortPlease2Req{Name: "moebi"}, epmdHex(0, 6, 122, "moebi")},
+	{"names", wire.NamesReq{}, epmdHex(0, 1, 110)},
+}
+
+var epmdAlive2ReplyGolden = []struct {
+	name  string
+	reply wire.Alive2XResp
+	wire  []byte
+}{
+	{"x ok", wire.Alive2XResp{Result: 0, Creation: 0x6b085f9a}, epmdHex(118, 0, 0x6b, 0x08, 0x5f, 0x9a)},
+	{"x duplicate", wire.Alive2XResp{Result: 1, Creation: wire.EPMDDuplicateCreation}, epmdHex(118, 1, 0, 0, 0, 99)},
+	{"old ok", wire.Alive2XResp{Result: 0, Creation: 1}, epmdHex(121, 0, 0, 1)},
+}
+
+var epmdPort2Golden = []struct {
+	name  string
+	reply wire.Port2Resp
+	wire  []byte
+}{
+	{"found chatd", wire.Port2Resp{Node: wire.ChatdAlive2Req("alex", 5555).Entry()},
+		epmdHex(119, 0, 0x15, 0xb3, 77, 0, 0, 6, 0, 6, 0, 4, "alex", 0, 7, "chatd/1")},
+	{"found erlang", wire.Port2Resp{Node: wire.NodeEntry{Port: 1, NodeType: 77, HighestVersion: 6,
+		LowestVersion: 6, Name: "x"}}, epmdHex(119, 0, 0, 1, 77, 0, 0, 6, 0, 6, 0, 1, "x", 0, 0)},
+	{"not registered", wire.Port2Resp{Result: 1}, epmdHex(119, 1)},
+}
+
+var epmdNamesGolden = []struct {
+	name  string
+	reply wire.NamesResp
+	wire  []byte
+}{
+	{"two", wire.NamesResp{Port: 43691, Nodes: []wire.NameEntry{{Name: "old", Port: 5555}, {Name: "alex", Port: 5555}}},
+		epmdHex(0, 0, 0xaa, 0xab, "name old at port 5555\nname alex at port 5555\n")},
+	{"empty", wire.NamesResp{Port: 4369}, epmdHex(0, 0, 0x11, 0x11)},
+	{"odd name", wire.NamesResp{Port: 1, Nodes: []wire.NameEntry{{Name: "a at port 2", Port: 0}}},
+		epmdHex(0, 0, 0, 1, "name a at port 2 at port 0\n")},
+}
+
+func TestEPMDRequestGolden(t *testing.T) {
+	for _, tc := range epmdRequestGolden {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := wire.AppendEPMDRequest([]byte("prefix"), tc.req)
+			if err != nil {
+				t.Fatalf("AppendEPMDRequest: %v", err)
+			}
+			if want := append([]byte("prefix"), tc.wire...); !bytes.Equal(got, want) {
+				t.Fatalf("encoded\n got %q\nwant %q", got, want)
+			}
+			dec, err := wire.DecodeEPMDRequest(tc.wire)
+			if err != nil || !reflect.DeepEqual(dec, tc.req) {
+				t.Fatalf("DecodeEPMDRequest = %#v, %v; want %#v", dec, err, tc.req)
+			}
+			rd := bytes.NewReader(append(tc.wire, "next"...))
+			dec, err = wire.ReadEPMDRequest(rd)
+			if err != nil || !reflect.DeepEqual(dec, tc.req) || rd.Len() != 4 {
+				t.Fatalf("ReadEPMDRequest = %#v, %v (left %d); want %#v", dec, err, rd.Len(), tc.req)
+			}
+		})
+	}
+}
+
+func TestEPMDPortPlease2TrailingNUL(t *testing.T) {
+	got, err := wire.DecodeEPMDRequest(epmdHex(0, 6, 122, "kate", 0))
+	if want := (wire.PortPlease2Req{Name: "kate"}); err != nil || got != want {
+		t.Fatalf("got %#v, %v; want %#v", got, err, want)
+	}
+}
+
+func TestEPMDRequestErrors(t *testing.T) {
+	long := strings.Repeat("n", 256)
+	tests := []struct {
+		name    string
+		frame   []byte
+		want    error
+		message string
+	}{
+		{"unknown tag", epmdHex(0, 1, 77), wire.ErrEPMDMalformed, "unknown EPMD request tag 77"},
+		{"empty frame", epmdHex(0, 0), wire.ErrEPMDMalformed, "empty"},
+		{"short frame", epmdHex(0), wire.ErrEPMDMalformed, "length truncated"},
+		{"length beyond frame", epmdHex(0, 5, 110), wire.ErrEPMDMalformed, "body truncated"},
+		{"bytes after frame", epmdHex(0, 1, 110, 110), wire.ErrEPMDMalformed, "frame has 1 trailing bytes"},
+		{"names trailing", epmdHex(0, 2, 110, 0), wire.ErrEPMDMalformed, "trailing"},
+		{"alive2 truncated", epmdHex(0, 4, 120, 0, 1, 77), wire.ErrEPMDMalformed, "truncated"},
+		{"alive2 name too long", epmdHex(0, 11, 120, 0, 1, 77, 0, 0, 6, 0, 6, 1, 0), wire.ErrEPMDTooLarge, "256 bytes"},
+		{"alive2 extra too long", epmdHex(0, 14, 120, 0, 1, 77, 0, 0, 6, 0, 6, 0, 1, "a", 4, 1),
+			wire.ErrEPMDTooLarge, "1025 bytes"},
+		{"alive2 trailing", epmdHex(0, 15, 120, 0, 1, 77, 0, 0, 6, 0, 6, 0, 1, "a", 0, 0, 9), wire.ErrEPMDMalformed, "trailing"},
+		{"alive2 empty name", epmdHex(0, 13, 120, 0, 1, 77, 0, 0, 6, 0, 6, 0, 0, 0, 0), wire.ErrEPMDMalformed, "empty"},
+		{"alive2 newline in name", epmdHex(0, 14, 120, 0, 1, 77, 0, 0, 6, 0, 6, 0, 1, "\n", 0, 0),
+			wire.ErrEPMDMalformed, "control"},
+		{"port please2 empty", epmdHex(0, 1, 122), wire.ErrEPMDMalformed, "empty"},
+		{"port please2 too long", append(epmdHex(1, 1, 122), long...), wire.ErrEPMDTooLarge, "256 bytes"},
+		{"port please2 two NULs", epmdHex(0, 4, 122, "a", 0, 0), wire.ErrEPMDMalformed, "control"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := wire.DecodeEPMDRequest(tc.frame)
+			if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.message) {
+				t.Fatalf("err = %v; want %v containing %q", err, tc.want, tc.message)
+			}
+			if len(tc.frame) >= 2 && int(tc.frame[0])<<8|int(tc.frame[1]) == len(tc.frame)-2 {
+				if _, rerr := wire.ReadEPMDRequest(bytes.NewReader(tc.frame)); !errors.Is(rerr, tc.want) {
+					t.Fatalf("ReadEPMDRequest err = %v; want %v", rerr, tc.want)
+				}
+			}
+		})
+	}
+	var unknown *wire.UnknownEPMDTagError
+	if _, err := wire.DecodeEPMDRequest(epmdHex(0, 1, 77)); !errors.As(err, &unknown) || unknown.Tag != 77 {
+		t.Fatalf("unknown tag error = %#v", err)
+	}
+}
+
+func TestReadEPMDRequestEnds(t *testing.T) {
+	if _, err := wire.ReadEPMDRequest(bytes.NewReader(nil)); err != io.EOF {
+		t.Fatalf("empty stream: err = %v; want io.EOF", err)
+	}
+	_, err := wire.ReadEPMDRequest(bytes.NewReader(epmdHex(0, 9, 122)))
+	if !errors.Is(err, wire.ErrEPMDMalformed) || !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("short body: err = %v; want malformed, unexpected EOF", err)
+	}
+}
+
+func TestEPMDEncodeErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		req  wire.EPMDRequest
+		want error
+	}{
+		{"empty name", wire.ChatdAlive2Req("", 1), wire.ErrEPMDMalformed},
+		{"long name", wire.PortPlease2Req{Name: strings.Repeat("a", 256)}, wire.ErrEPMDTooLarge},
+		{"NUL in name", wire.PortPlease2Req{Name: "a\x00"}, wire.ErrEPMDMalformed},
+		{"long extra", wire.Alive2Req{Name: "a", Extra: make([]byte, 1025)}, wire.ErrEPMDTooLarge},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := wire.AppendEPMDRequest([]byte("keep"), tc.req)
+			if !errors.Is(err, tc.want) || string(b) != "keep" {
+				t.Fatalf("AppendEPMDRequest = %q, %v; want %v and b unchanged", b, err, tc.want)
+			}
+		})
+	}
+	if _, err := (wire.NamesResp{Nodes: []wire.NameEntry{{Name: "a", Port: 70000}}}).Append(nil); !errors.Is(err, wire.ErrEPMDMalformed) {
+		t.Fatalf("NAMES port out of range: err = %v", err)
+	}
+}
+
+func TestEPMDAlive2ReplyGolden(t *testing.T) {
+	for _, tc := range epmdAlive2ReplyGolden {
+		t.Run(tc.name, func(t *testing.T) {
+			var enc []byte
+			if tc.wire[0] == byte(wire.EPMDAlive2Resp) {
+				enc = wire.Alive2Resp{Result: tc.reply.Result, Creation: uint16(tc.reply.Creation)}.Append(nil)
+			} else {
+				enc = tc.reply.Append(nil)
+			}
+			if !bytes.Equal(enc, tc.wire) {
+				t.Fatalf("encoded %q; want %q", enc, tc.wire)
+			}
+			got, err := wire.DecodeAlive2Reply(tc.wire)
+			if err != nil || got != tc.reply {
+				t.Fatalf("DecodeAlive2Reply = %+v, %v; want %+v", got, err, tc.reply)
+			}
+		})
+	}
+	for _, bad := range [][]byte{epmdHex(118, 0, 0), epmdHex(119, 1), epmdHex(121, 0, 0, 1, 5), nil} {
+		if _, err := wire.DecodeAlive2Reply(bad); !errors.Is(err, wire.ErrEPMDMalformed) {
+			t.Errorf("DecodeAlive2Reply(%q) err = %v; want malformed", bad, err)
+		}
+	}
+}
+
+func TestEPMDPort2RespGolden(t *testing.T) {
+	for _, tc := range epmdPort2Golden {
+		t.Run(tc.name, func(t *testing.T) {
+			enc, err := tc.reply.Append(nil)
+			if err != nil || !bytes.Equal(enc, tc.wire) {
+				t.Fatalf("encoded %q, %v; want %q", enc, err, tc.wire)
+			}
+			got, err := wire.DecodePort2Resp(tc.wire)
+			if err != nil || !reflect.DeepEqual(got, tc.reply) {
+				t.Fatalf("DecodePort2Resp = %+v, %v; want %+v", got, err, tc.reply)
+			}
+		})
+	}
+	if !epmdPort2Golden[0].reply.Node.IsChatd() || epmdPort2Golden[1].reply.Node.IsChatd() {
+		t.Error("IsChatd does not tell chatd from Erlang")
+	}
+	tests := []struct {
+		name string
+		wire []byte
+		want error
+	}{
+		{"error form with extra byte", epmdHex(119, 1, 0), wire.ErrEPMDMalformed},
+		{"wrong tag", epmdHex(118, 1), wire.ErrEPMDMalformed},
+		{"truncated", epmdHex(119, 0, 0, 1), wire.ErrEPMDMalformed},
+		{"name too long", epmdHex(119, 0, 0, 1, 77, 0, 0, 6, 0, 6, 3, 0xe8), wire.ErrEPMDTooLarge},
+		{"extra too long", epmdHex(119, 0, 0, 1, 77, 0, 0, 6, 0, 6, 0, 1, "a", 0xff, 0xff), wire.ErrEPMDTooLarge},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := wire.DecodePort2Resp(tc.wire); !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v; want %v", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestEPMDNamesGolden(t *testing.T) {
+	for _, tc := range epmdNamesGolden {
+		t.Run(tc.name, func(t *testing.T) {
+			enc, err := tc.reply.Append(nil)
+			if err != nil || !bytes.Equal(enc, tc.wire) {
+				t.Fatalf("encoded %q, %v; want %q", enc, err, tc.wire)
+			}
+			got, err := wire.ReadNamesResp(bytes.NewReader(tc.wire))
+			if err != nil || !reflect.DeepEqual(got, tc.reply) {
+				t.Fatalf("ReadNamesResp = %+v, %v; want %+v", got, err, tc.reply)
+			}
+		})
+	}
+	tests := []struct {
+		name string
+		wire []byte
+		want error
+	}{
+		{"short", epmdHex(0, 0, 1), wire.ErrEPMDMalformed},
+		{"unterminated", epmdHex(0, 0, 0, 1, "name a at port 1"), wire.ErrEPMDMalformed},
+		{"bad prefix", epmdHex(0, 0, 0, 1, "node a at port 1\n"), wire.ErrEPMDMalformed},
+		{"bad port", epmdHex(0, 0, 0, 1, "name a at port 70000\n"), wire.ErrEPMDMalformed},
+		{"signed port", epmdHex(0, 0, 0, 1, "name a at port +1\n"), wire.ErrEPMDMalformed},
+		{"empty name", epmdHex(0, 0, 0, 1, "name  at port 1\n"), wire.ErrEPMDMalformed},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := wire.DecodeNamesResp(tc.wire); !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v; want %v", err, tc.want)
+			}
+		})
+	}
+}
+
+// endlessNames yields a NAMES reply that never ends.
+type endlessNames struct{}
+
+func (endlessNames) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'x'
+	}
+	return len(p), nil
+}
+
+func TestReadNamesRespBounded(t *testing.T) {
+	if _, err := wire.ReadNamesResp(endlessNames{}); !errors.Is(err, wire.ErrEPMDTooLarge) {
+		t.Fatalf("err = %v; want ErrEPMDTooLarge", err)
+	}
+}
+
+func TestEPMDTagString(t *testing.T) {
+	tests := []struct {
+		tag  wire.EPMDTag
+		want string
+	}{
+		{wire.EPMDAlive2Req, "ALIVE2_REQ"},
+		{wire.EPMDPort2Resp, "PORT2_RESP"},
+		{77, "EPMDTag(77)"},
+	}
+	for _, tc := range tests {
+		if got := tc.tag.String(); got != tc.want {
+			t.Errorf("EPMDTag(%d).String() = %q; want %q", uint8(tc.tag), got, tc.want)
+		}
+	}
+}
