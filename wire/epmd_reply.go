@@ -1,13 +1,13 @@
 package wire
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"strconv"
-	"bytes"
+	"strings"
 )
 
 // Alive2XResp is the reply to ALIVE2_REQ (ALIVE2_X_RESP). Result 0 is
