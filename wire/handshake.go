@@ -210,6 +210,10 @@ func ReadHandshake(r io.Reader) (HandshakeMsg, []byte, error) {
 	raw := make([]byte, 2+n)
 	copy(raw, hdr[:])
 	if _, err := io.ReadFull(r, raw[2:]); err != nil {
+		if err == io.EOF {
+			// The length prefix promised a body: ending here is a cut.
+			err = io.ErrUnexpectedEOF
+		}
 		return nil, nil, fmt.Errorf("read handshake body (%d bytes): %w", n, err)
 	}
 	m, err := DecodeHandshake(raw[2:])

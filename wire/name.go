@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // DefaultHost is the host part given to a bare node name when no other
@@ -69,7 +70,7 @@ func ValidateName(name string) error {
 	}
 	for i := 0; i < len(name); i++ {
 		if !isNameByte(name[i]) {
-			return fmt.Errorf("%w: %q has %q at offset %d; a name may only hold letters, digits, '_' and '-'", ErrBadName, name, name[i], i)
+			return fmt.Errorf("%w: %q has %s at offset %d; a name may only hold letters, digits, '_' and '-'", ErrBadName, name, charAt(name, i), i)
 		}
 	}
 	return nil
@@ -86,13 +87,24 @@ func ValidateHost(host string) error {
 	}
 	for i := 0; i < len(host); i++ {
 		if c := host[i]; !isNameByte(c) && c != '.' {
-			return fmt.Errorf("%w: host %q has %q at offset %d; a host may only hold letters, digits, '-', '_' and '.'", ErrBadName, host, c, i)
+			return fmt.Errorf("%w: host %q has %s at offset %d; a host may only hold letters, digits, '-', '_' and '.'", ErrBadName, host, charAt(host, i), i)
 		}
 	}
 	if host[0] == '.' || host[len(host)-1] == '.' || strings.Contains(host, "..") {
 		return fmt.Errorf("%w: host %q has an empty label", ErrBadName, host)
 	}
 	return nil
+}
+
+// charAt quotes the character starting at byte offset i of s: the whole
+// rune when s holds valid UTF-8 there ('é', not the 'Ã' of its first byte),
+// else the byte in hex.
+func charAt(s string, i int) string {
+	r, size := utf8.DecodeRuneInString(s[i:])
+	if r == utf8.RuneError && size <= 1 {
+		return fmt.Sprintf("byte 0x%02x", s[i])
+	}
+	return fmt.Sprintf("%q", r)
 }
 
 func isNameByte(c byte) bool {
