@@ -88,7 +88,7 @@ responder.reply = "chicken?"
 			`FILE:1: link: want a table, not an integer`},
 		{"malformed TOML", "host = \"a\"\n\n[link\ntick = 1\n",
 			nil, Overrides{},
-			`FILE:4: expected '.' or ']' to end table name, but got '\n' instead`},
+			`FILE:3: expected '.' or ']' to end table name, but got '\n' instead`},
 		{"duplicate key", "host = \"a\"\nhost = \"b\"\n",
 			nil, Overrides{},
 			`FILE:2: Key 'host' has already been defined.`},

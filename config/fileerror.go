@@ -25,7 +25,11 @@ func (l *fileLoader) decodeErr(err error) error {
 	var pe toml.ParseError
 	if errors.As(err, &pe) {
 		if len(l.md.Keys()) == 0 { // the text did not parse: a syntax error
-			return &fileError{msg: fmt.Sprintf("%s:%d: %s", l.file, pe.Position.Line, pe.Message), cause: err}
+			line := pe.Position.Line
+			if strings.HasSuffix(pe.Message, `got '\n' instead`) && line > 1 {
+				line-- // toml reports an unexpected end of line on the next line
+			}
+			return &fileError{msg: fmt.Sprintf("%s:%d: %s", l.file, line, pe.Message), cause: err}
 		}
 		key := splitKey(pe.LastKey)
 		if pe.Position.Line > 0 {

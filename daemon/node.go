@@ -6,17 +6,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"chatd/config"
 	"chatd/daemon/control"
 	"chatd/daemon/epmd"
+	"chatd/daemon/function"
 	"chatd/daemon/link"
+	"chatd/daemon/rpc"
+	"chatd/daemon/sink"
+	"chatd/daemon/task"
 	"chatd/wire"
 )
 
@@ -39,6 +45,9 @@ type Options struct {
 	Ready func(status string)
 	// Stopping, if set, is called when shutdown begins.
 	Stopping func()
+	// Messages receives chat messages when journald is not used; nil means
+	// os.Stdout.
+	Messages io.Writer
 }
 
 // Node is a running chatd node.
@@ -52,6 +61,11 @@ type Node struct {
 	reg     *epmd.Registrar
 	links   *link.Manager
 	ctl     *control.Server
+	sup     *task.Supervisor
+	sink    *sink.Sink
+	funcs   *function.Registry
+	calls   *rpc.Pool
+	reply   atomic.Pointer[string] // the responder's reply text; "" for none
 }
 
 // Run starts the node and serves until ctx ends, then shuts down: it stops
@@ -116,12 +130,32 @@ func start(ctx context.Context, cfg config.Config, cookie config.Cookie, opts Op
 		_ = ln.Close()
 		return nil, err
 	}
+	reply := cfg.Responder.Reply
+	n.reply.Store(&reply)
+	n.funcs = function.Builtins()
+	n.sink = sink.New(sink.Config{Writer: messageWriter(opts), Logger: n.log})
+	n.sup = task.New(task.Config{MaxRunning: cfg.Tasks.MaxRunning, Logger: n.log})
+	n.calls = rpc.NewPool(cfg.Link.MaxFrame)
+	calls := &rpc.Server{Sup: n.sup, Prepare: n.prepare, Log: n.log}
 	n.links = link.NewManager(link.Config{
 		Self: self, Cookie: cookie.Bytes(), Tick: cfg.Link.Tick.D(), HandshakeTimeout: cfg.Link.HandshakeTimeout.D(),
 		MaxFrame: cfg.Link.MaxFrame, MaxStreams: cfg.Link.MaxStreams,
 		Resolver: mapperResolver{port: cfg.Mapper.Port}, Logger: n.log,
+		Handlers: map[wire.StreamKind]link.StreamHandler{wire.KindCalls: calls.Handle},
 	})
 	return n, nil
+}
+
+// messageWriter picks where received messages go: journald under systemd,
+// else the given writer or stdout.
+func messageWriter(opts Options) sink.Writer {
+	if sink.UseJournal(opts.Getenv) {
+		return sink.NewJournal()
+	}
+	if opts.Messages != nil {
+		return sink.NewStdout(opts.Messages)
+	}
+	return sink.NewStdout(os.Stdout)
 }
 
 // shutdown releases everything start acquired, in reverse order.
@@ -129,6 +163,10 @@ func (n *Node) shutdown() {
 	ctx, cancel := context.WithTimeout(context.Background(), ShutdownGrace)
 	defer cancel()
 	_ = n.listen.Close()
+	if err := n.sup.Close(ctx); err != nil {
+		n.log.Warn("tasks still running at shutdown were cancelled", "err", err)
+	}
+	n.calls.Close()
 	if err := n.links.Close(); err != nil {
 		n.log.Warn("close links", "err", err)
 	}
@@ -152,5 +190,5 @@ func dirOf(path string) string {
 
 // statusLine summarises the node for sd_notify's STATUS=.
 func (n *Node) statusLine() string {
-	return fmt.Sprintf("%s linked to %d nodes", n.self, len(n.links.Links()))
+	return fmt.Sprintf("%s linked to %d nodes, %d tasks running", n.self, len(n.links.Links()), n.sup.Running())
 }

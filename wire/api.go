@@ -12,6 +12,11 @@ const (
 	PathPing       = APIVersion + "/ping"
 	PathConnect    = APIVersion + "/connect"
 	PathDisconnect = APIVersion + "/disconnect"
+	PathSend       = APIVersion + "/send"
+	PathCall       = APIVersion + "/call"
+	PathTasks      = APIVersion + "/tasks"
+	PathMessages   = APIVersion + "/messages"
+	PathFunctions  = APIVersion + "/functions"
 )
 
 // MaxAPIRequest is the largest control API request body a daemon reads.
@@ -28,6 +33,7 @@ const (
 	CodeNoConnection   ErrorCode = "no_connection"   // the peer node cannot be reached
 	CodeCookieMismatch ErrorCode = "cookie_mismatch" // the peer refused our cookie proof, or we refused its
 	CodeTimeout        ErrorCode = "timeout"         // the operation did not finish in time
+	CodeTaskFailed     ErrorCode = "task_failed"     // the function returned an error or panicked
 	CodeOverloaded     ErrorCode = "overloaded"      // a bound was reached; retry later
 	CodeForbidden      ErrorCode = "forbidden"       // the caller may not use this socket
 	CodeUnavailable    ErrorCode = "unavailable"     // the daemon is shutting down
@@ -103,4 +109,91 @@ type ConnectResponse struct {
 type DisconnectResponse struct {
 	Node      string `json:"node"`       // the peer's full name
 	WasLinked bool   `json:"was_linked"` // a link was closed
+}
+
+// SendRequest is the body of POST /v1/send.
+type SendRequest struct {
+	To   string `json:"to"`   // a node name (name@host or bare)
+	Text string `json:"text"` // the message
+}
+
+// SendResponse is the body of a successful POST /v1/send: the recipient's
+// sink accepted the message.
+type SendResponse struct {
+	ID   string `json:"id"`   // the message id (CHAT_ID)
+	From string `json:"from"` // the sending node
+	To   string `json:"to"`   // the recipient node
+}
+
+// CallRequest is the body of POST /v1/call.
+type CallRequest struct {
+	Node     string   `json:"node"`              // where the task runs
+	Function string   `json:"function"`          // a builtin function name
+	Args     []string `json:"args,omitempty"`    // its arguments
+	Timeout  string   `json:"timeout,omitempty"` // await timeout as a Go duration; default tasks.await_timeout
+}
+
+// CallResponse is the body of a successful POST /v1/call.
+type CallResponse struct {
+	Node       string  `json:"node"`        // where the task ran
+	Function   string  `json:"function"`    // the function
+	Result     string  `json:"result"`      // what it returned
+	DurationMs float64 `json:"duration_ms"` // call to result, as the caller saw it
+}
+
+// Task states.
+const (
+	TaskRunning   = "running"
+	TaskOK        = "ok"
+	TaskFailed    = "failed"
+	TaskTimeout   = "timeout"
+	TaskCancelled = "cancelled"
+)
+
+// TaskInfo describes one supervised task in GET /v1/tasks; with ?watch=1
+// each NDJSON line is a TaskInfo at a change of state.
+type TaskInfo struct {
+	ID         uint64    `json:"id"`               // unique on the node
+	Function   string    `json:"function"`         // the function name
+	Args       string    `json:"args"`             // the arguments, joined and truncated
+	Caller     string    `json:"caller"`           // the node that asked
+	Started    time.Time `json:"started"`          // when it started
+	State      string    `json:"state"`            // running, ok, failed, timeout or cancelled
+	DurationMs float64   `json:"duration_ms"`      // so far, or in total once finished
+	Result     string    `json:"result,omitempty"` // on ok, truncated
+	Error      string    `json:"error,omitempty"`  // on failed, timeout or cancelled
+}
+
+// TasksResponse is the body of GET /v1/tasks.
+type TasksResponse struct {
+	Node  string     `json:"node"`  // this node
+	Tasks []TaskInfo `json:"tasks"` // running ones, then (with ?all=1) finished ones, newest first
+}
+
+// Message is one received chat message in GET /v1/messages; with
+// ?follow=1 each NDJSON line is a Message.
+type Message struct {
+	ID   string    `json:"id"`   // CHAT_ID
+	From string    `json:"from"` // CHAT_FROM
+	To   string    `json:"to"`   // CHAT_TO
+	Text string    `json:"text"` // MESSAGE
+	Time time.Time `json:"time"` // when the sink accepted it
+}
+
+// MessagesResponse is the body of GET /v1/messages.
+type MessagesResponse struct {
+	Node     string    `json:"node"`     // this node
+	Messages []Message `json:"messages"` // oldest first
+}
+
+// FunctionInfo describes one builtin function.
+type FunctionInfo struct {
+	Name    string `json:"name"`    // what call and spawn take
+	Args    string `json:"args"`    // argument synopsis, e.g. "TEXT"
+	Summary string `json:"summary"` // one line
+}
+
+// FunctionsResponse is the body of GET /v1/functions.
+type FunctionsResponse struct {
+	Functions []FunctionInfo `json:"functions"` // sorted by name
 }

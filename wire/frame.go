@@ -25,10 +25,13 @@ type FrameType uint8
 
 // The frame types. A stream starts with FrameOpen naming its kind.
 const (
-	FrameOpen  FrameType = 1 // payload: [Kind:1]; the first frame of every stream
-	FramePing  FrameType = 2 // payload: opaque, echoed in FramePong
-	FramePong  FrameType = 3 // payload: the FramePing payload
-	FrameError FrameType = 4 // payload: [CodeLen:1][Code][Text]; the stream ends after it
+	FrameOpen   FrameType = 1 // payload: [Kind:1]; the first frame of every stream
+	FramePing   FrameType = 2 // payload: opaque, echoed in FramePong
+	FramePong   FrameType = 3 // payload: the FramePing payload
+	FrameError  FrameType = 4 // payload: [CodeLen:1][Code][Text]; the stream ends after it
+	FrameCall   FrameType = 5 // payload: a Call (see call.go); caller → executor
+	FrameResult FrameType = 6 // payload: a Result; executor → caller
+	FrameCancel FrameType = 7 // payload: [ID:8]; caller → executor
 )
 
 func (t FrameType) String() string {
@@ -41,6 +44,12 @@ func (t FrameType) String() string {
 		return "pong"
 	case FrameError:
 		return "error"
+	case FrameCall:
+		return "call"
+	case FrameResult:
+		return "result"
+	case FrameCancel:
+		return "cancel"
 	}
 	return fmt.Sprintf("frame type %d", uint8(t))
 }
@@ -50,13 +59,16 @@ type StreamKind uint8
 
 // The stream kinds.
 const (
-	KindPing StreamKind = 1 // ping/pong round trips
+	KindPing  StreamKind = 1 // ping/pong round trips
+	KindCalls StreamKind = 2 // calls from the stream's opener, results back
 )
 
 func (k StreamKind) String() string {
 	switch k {
 	case KindPing:
 		return "ping"
+	case KindCalls:
+		return "calls"
 	}
 	return fmt.Sprintf("stream kind %d", uint8(k))
 }
@@ -73,6 +85,16 @@ func AppendFrame(b []byte, t FrameType, payload []byte) []byte {
 	b = binary.BigEndian.AppendUint32(b, uint32(1+len(payload)))
 	b = append(b, byte(t))
 	return append(b, payload...)
+}
+
+// AppendFrameWith appends a frame whose payload appendPayload appends in
+// place, saving the copy AppendFrame makes.
+func AppendFrameWith(b []byte, t FrameType, appendPayload func([]byte) []byte) []byte {
+	start := len(b)
+	b = append(b, 0, 0, 0, 0, byte(t))
+	b = appendPayload(b)
+	binary.BigEndian.PutUint32(b[start:], uint32(len(b)-start-4))
+	return b
 }
 
 // WriteFrame writes one frame in a single Write call.

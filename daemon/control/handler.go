@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"chatd/daemon/link"
+	"chatd/daemon/rpc"
 	"chatd/wire"
 )
 
@@ -28,6 +29,7 @@ type Backend interface {
 	Connect(ctx context.Context, node wire.NodeName) (already bool, err error)
 	// Disconnect closes the link to node and reports whether there was one.
 	Disconnect(node wire.NodeName) bool
+	ChatBackend
 }
 
 type handler struct {
@@ -43,6 +45,7 @@ func newHandler(b Backend, log *slog.Logger) http.Handler {
 	h.mux.HandleFunc("POST "+wire.PathPing, h.ping)
 	h.mux.HandleFunc("POST "+wire.PathConnect, h.connect)
 	h.mux.HandleFunc("POST "+wire.PathDisconnect, h.disconnect)
+	h.registerChat()
 	return h
 }
 
@@ -162,6 +165,8 @@ func writeErr(w http.ResponseWriter, err error) {
 // Classify maps an error to its API error code and HTTP status.
 func Classify(err error) (wire.ErrorCode, int) {
 	switch {
+	case errors.As(err, new(*rpc.CallError)):
+		return callErrorCode(err)
 	case errors.Is(err, link.ErrCookieMismatch):
 		return wire.CodeCookieMismatch, http.StatusBadGateway
 	case errors.Is(err, link.ErrShutdown):
@@ -186,4 +191,20 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v) // the client went away; nothing to do
+}
+
+func callErrorCode(err error) (wire.ErrorCode, int) {
+	var ce *rpc.CallError
+	errors.As(err, &ce)
+	switch ce.Status {
+	case wire.ResultTimeout, wire.ResultCancelled:
+		return wire.CodeTimeout, http.StatusGatewayTimeout
+	case wire.ResultOverloaded:
+		return wire.CodeOverloaded, http.StatusServiceUnavailable
+	case wire.ResultUnknownFunction:
+		return wire.CodeNotFound, http.StatusNotFound
+	case wire.ResultBadRequest:
+		return wire.CodeBadRequest, http.StatusBadRequest
+	}
+	return wire.CodeTaskFailed, http.StatusBadGateway
 }

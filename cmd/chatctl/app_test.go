@@ -1,0 +1,310 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+
+	"chatd/config"
+	"chatd/wire"
+)
+
+// result is what one in-process run of chatctl produced.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// runApp runs chatctl with args in-process, as main would.
+func runApp(t *testing.T, args ...string) result {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(append([]string{"chatctl"}, args...), &stdout, &stderr)
+	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+// isolate points discovery at an empty runtime root of the test's own and
+// clears CHATCTL_NODE, so the caller's environment cannot leak in.
+func isolate(t *testing.T) string {
+	t.Helper()
+	root := filepath.Join(t.TempDir(), "rt")
+	t.Setenv("CHATD_RUNTIME_DIR", root)
+	t.Setenv(nodeEnv, "")
+	return root
+}
+
+// TestCommands runs every command against a fake daemon, in human and JSON
+// output, and checks stdout, stderr and the exit status.
+func TestCommands(t *testing.T) {
+	root := isolate(t)
+	alex := startFake(t, root, "alex")
+	sock := []string{"--socket", alex.socket}
+
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantStdout string // a regexp matched against the whole of stdout
+		wantStderr string // exact
+	}{
+		{"status", []string{"status"}, exitOK,
+			`node      alex@localhost\nversion   1\.0\.0\nprotocol  1\npid       4242\nenv       dev\n` +
+				`uptime    1h0m\d+s\nlisten    127\.0\.0\.1:41235\nmapper    127\.0\.0\.1:4369 \(embedded\)\nlinks     1\n`, ""},
+		{"nodes", []string{"nodes"}, exitOK,
+			`NODE +ADDRESS +DIRECTION +SINCE\nkate@localhost +127\.0\.0\.1:5555 +out +3m1\ds\n`, ""},
+		{"ping pong", []string{"ping", "kate@localhost"}, exitOK, "pong\n", ""},
+		{"ping bare name", []string{"ping", "kate"}, exitOK, "pong\n", ""},
+		{"ping pang", []string{"ping", "moebi@localhost"}, exitFailure,
+			"pang\n", "chatctl: ping moebi@localhost: not registered\n"},
+		{"connect", []string{"connect", "bob@localhost"}, exitOK, "linked to bob@localhost\n", ""},
+		{"connect already", []string{"connect", "kate"}, exitOK, "already linked to kate@localhost\n", ""},
+		{"connect no connection", []string{"connect", "moebi"}, exitFailure,
+			"", "chatctl: no connection to moebi@localhost: not registered\n"},
+		{"disconnect", []string{"disconnect", "kate@localhost"}, exitOK, "disconnected from kate@localhost\n", ""},
+		{"disconnect not linked", []string{"disconnect", "bob"}, exitOK, "not linked to bob@localhost\n", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := runApp(t, append(sock, tt.args...)...)
+			if got.code != tt.wantCode {
+				t.Errorf("exit = %d, want %d (stderr %q)", got.code, tt.wantCode, got.stderr)
+			}
+			if !regexp.MustCompile(`^` + tt.wantStdout + `$`).MatchString(got.stdout) {
+				t.Errorf("stdout = %q, want it to match %q", got.stdout, tt.wantStdout)
+			}
+			if got.stderr != tt.wantStderr {
+				t.Errorf("stderr = %q, want %q", got.stderr, tt.wantStderr)
+			}
+		})
+	}
+}
+
+// TestCommandsJSON checks that --json prints the daemon's response as is,
+// with the same exit status as human output.
+func TestCommandsJSON(t *testing.T) {
+	root := isolate(t)
+	alex := startFake(t, root, "alex")
+	sock := []string{"--socket", alex.socket, "--json"}
+
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantJSON   any    // nil: stdout must be empty
+		wantStderr string // exact
+	}{
+		{"status", []string{"status"}, exitOK, alex.status(), ""},
+		{"nodes", []string{"nodes"}, exitOK, alex.nodes(), ""},
+		{"ping pong", []string{"ping", "kate"}, exitOK,
+			wire.PingResponse{Node: "kate@localhost", Result: wire.Pong, RTTMs: 0.25}, ""},
+		{"ping pang", []string{"ping", "moebi"}, exitFailure,
+			wire.PingResponse{Node: "moebi@localhost", Result: wire.Pang, Reason: "not registered"},
+			"chatctl: ping moebi@localhost: not registered\n"},
+		{"connect", []string{"connect", "kate"}, exitOK, wire.ConnectResponse{Node: "kate@localhost", Already: true}, ""},
+		{"connect no connection", []string{"connect", "moebi"}, exitFailure, nil,
+			"chatctl: no connection to moebi@localhost: not registered\n"},
+		{"disconnect", []string{"disconnect", "bob"}, exitOK, wire.DisconnectResponse{Node: "bob@localhost"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := runApp(t, append(sock, tt.args...)...)
+			if got.code != tt.wantCode {
+				t.Errorf("exit = %d, want %d (stderr %q)", got.code, tt.wantCode, got.stderr)
+			}
+			if got.stderr != tt.wantStderr {
+				t.Errorf("stderr = %q, want %q", got.stderr, tt.wantStderr)
+			}
+			if tt.wantJSON == nil {
+				if got.stdout != "" {
+					t.Errorf("stdout = %q, want nothing", got.stdout)
+				}
+				return
+			}
+			if gotV, wantV := decodeJSON(t, []byte(got.stdout)), roundTrip(t, tt.wantJSON); !reflect.DeepEqual(gotV, wantV) {
+				t.Errorf("stdout JSON = %v, want %v", gotV, wantV)
+			}
+		})
+	}
+}
+
+func decodeJSON(t *testing.T, b []byte) any {
+	t.Helper()
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("stdout %q is not JSON: %v", b, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		t.Errorf("stdout %q holds more than one JSON value", b)
+	}
+	return v
+}
+
+func roundTrip(t *testing.T, v any) any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return decodeJSON(t, b)
+}
+
+// TestNodeSelection runs commands with two local nodes and no --socket.
+func TestNodeSelection(t *testing.T) {
+	root := isolate(t)
+	startFake(t, root, "alex")
+	kate := startFake(t, root, "kate")
+
+	t.Run("target excluded", func(t *testing.T) {
+		before := kate.hits.Load()
+		got := runApp(t, "ping", "kate@localhost")
+		if got.code != exitOK || got.stdout != "pong\n" {
+			t.Fatalf("ping kate = %+v, want pong", got)
+		}
+		if kate.hits.Load() != before {
+			t.Errorf("ping kate@localhost spoke as kate, want alex")
+		}
+	})
+	t.Run("several", func(t *testing.T) {
+		got := runApp(t, "status")
+		if got.code != exitUsage || got.stdout != "" {
+			t.Errorf("status = %+v, want exit %d and no stdout", got, exitUsage)
+		}
+		for _, want := range []string{"alex, kate", "--node NAME"} {
+			if !strings.Contains(got.stderr, want) {
+				t.Errorf("stderr %q does not contain %q", got.stderr, want)
+			}
+		}
+	})
+	t.Run("flag", func(t *testing.T) {
+		got := runApp(t, "--node", "kate", "status")
+		if !strings.HasPrefix(got.stdout, "node      kate@localhost\n") {
+			t.Errorf("--node kate status = %+v, want kate's status", got)
+		}
+	})
+	t.Run("env", func(t *testing.T) {
+		t.Setenv(nodeEnv, "kate")
+		got := runApp(t, "status")
+		if !strings.HasPrefix(got.stdout, "node      kate@localhost\n") {
+			t.Errorf("CHATCTL_NODE=kate status = %+v, want kate's status", got)
+		}
+		got = runApp(t, "--node", "alex", "status")
+		if !strings.HasPrefix(got.stdout, "node      alex@localhost\n") {
+			t.Errorf("--node alex with CHATCTL_NODE=kate = %+v, want alex's status", got)
+		}
+	})
+	t.Run("bad env", func(t *testing.T) {
+		t.Setenv(nodeEnv, "kate/x")
+		got := runApp(t, "status")
+		if got.code != exitUsage || !strings.Contains(got.stderr, "CHATCTL_NODE \"kate/x\": bad node name") {
+			t.Errorf("CHATCTL_NODE=kate/x status = %+v, want a usage error naming CHATCTL_NODE", got)
+		}
+	})
+}
+
+func TestUnreachable(t *testing.T) {
+	root := isolate(t)
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"socket missing", []string{"--socket", config.SocketPath(root, "alex"), "status"},
+			[]string{"cannot reach chatd at " + config.SocketPath(root, "alex"), "is chatd running?"}},
+		{"node missing", []string{"--node", "alex", "nodes"},
+			[]string{"cannot reach chatd at " + config.SocketPath(root, "alex")}},
+		{"nothing running", []string{"ping", "kate"},
+			[]string{"no running chatd node found under " + root, "chatd --name NAME"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := runApp(t, tt.args...)
+			if got.code != exitUnreachable || got.stdout != "" {
+				t.Errorf("run = %+v, want exit %d and no stdout", got, exitUnreachable)
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(got.stderr, want) {
+					t.Errorf("stderr %q does not contain %q", got.stderr, want)
+				}
+			}
+		})
+	}
+}
+
+func TestTimeout(t *testing.T) {
+	root := isolate(t)
+	sock := config.SocketPath(root, "alex")
+	serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done() // a hung daemon
+	}))
+	got := runApp(t, "--timeout", "100ms", "status")
+	if got.code != exitFailure || got.stdout != "" {
+		t.Errorf("run = %+v, want exit %d and no stdout", got, exitFailure)
+	}
+	if want := "chatctl: status: no answer within --timeout 100ms"; !strings.HasPrefix(got.stderr, want) {
+		t.Errorf("stderr = %q, want it to start with %q", got.stderr, want)
+	}
+}
+
+// TestUsageErrors checks that a bad command line exits 2 with a hint and
+// never reaches the daemon.
+func TestUsageErrors(t *testing.T) {
+	root := isolate(t)
+	alex := startFake(t, root, "alex")
+	tests := []struct {
+		name string
+		args []string
+		want string // substring of stderr
+	}{
+		{"no command", nil, "chatctl: missing command\nusage: chatctl"},
+		{"unknown command", []string{"frobnicate"}, `chatctl: unknown command "frobnicate"`},
+		{"unknown global flag", []string{"--frob", "status"}, "flag provided but not defined: -frob"},
+		{"unknown command flag", []string{"ping", "--frob", "kate"}, "chatctl: ping: flag provided but not defined: -frob"},
+		{"bad timeout", []string{"--timeout", "soon", "status"}, "invalid value \"soon\" for flag -timeout"},
+		{"zero timeout", []string{"--timeout", "0s", "status"}, "--timeout must be positive"},
+		{"missing node", []string{"ping"}, "chatctl: ping: missing NODE\nusage: chatctl [--node N | --socket PATH] [--json] [--timeout D] ping NODE\n"},
+		{"bad node", []string{"connect", "kate@"}, "chatctl: connect: bad node name: the host part is empty"},
+		{"bad node format hint", []string{"disconnect", "k ate"}, "NODE is NAME or NAME@HOST"},
+		{"extra argument", []string{"status", "now"}, `chatctl: status: unexpected argument "now"`},
+		{"flag after command", []string{"ping", "kate", "--json"}, "global flags such as --json go before the command"},
+		{"bad --node", []string{"--node", "a/b", "status"}, `chatctl: --node "a/b": bad node name`},
+		{"help topic", []string{"help", "frobnicate"}, "No help topic for 'frobnicate'"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := runApp(t, tt.args...)
+			if got.code != exitUsage {
+				t.Errorf("exit = %d, want %d (stderr %q)", got.code, exitUsage, got.stderr)
+			}
+			if !strings.Contains(got.stderr, tt.want) {
+				t.Errorf("stderr = %q, want it to contain %q", got.stderr, tt.want)
+			}
+			if got.stdout != "" {
+				t.Errorf("stdout = %q, want nothing", got.stdout)
+			}
+		})
+	}
+	if n := alex.hits.Load(); n != 0 {
+		t.Errorf("the daemon got %d requests from bad command lines, want 0", n)
+	}
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	isolate(t)
+	got := runApp(t, "--version")
+	if got.code != exitOK || got.stdout != "chatctl version "+version+"\n" {
+		t.Errorf("--version = %+v", got)
+	}
+	for _, cmd := range []string{"status", "nodes", "ping", "connect", "disconnect"} {
+		got := runApp(t, cmd, "--help")
+		if got.code != exitOK || !strings.Contains(got.stdout, "Example:") {
+			t.Errorf("%s --help = %+v, want exit 0 and an example", cmd, got)
+		}
+	}
+}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"chatd/client"
+	"chatd/wire"
+)
+
+// Exit statuses; scripts rely on them.
+const (
+	exitOK          = 0 // success (a pong, a link, a status)
+	exitFailure     = 1 // the daemon answered but the operation failed (pang, no_connection, ...)
+	exitUsage       = 2 // the command line was wrong; nothing was asked of the daemon
+	exitUnreachable = 3 // no daemon to talk to
+)
+
+// globalUsage is the synopsis printed after a usage error.
+const globalUsage = "chatctl [--node N | --socket PATH] [--json] [--timeout D]"
+
+// nodeFormat says what a NODE argument may be.
+const nodeFormat = "NODE is NAME or NAME@HOST; NAME is 1 to 64 letters, digits, '_' or '-'"
+
+// usageError is a command line chatctl cannot act on. It maps to exitUsage.
+type usageError struct {
+	msg string
+	// usage is printed after msg: the command's synopsis and where to read
+	// more. Empty means the general hint.
+	usage string
+}
+
+func (e *usageError) Error() string { return e.msg }
+
+// report prints err to stderr as "chatctl: <message>" (plus the usage hint
+// for a usage error) and returns the exit status for it.
+func report(stderr io.Writer, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "chatctl: %v\n", err)
+	if ue, ok := errors.AsType[*usageError](err); ok {
+		hint := ue.usage
+		if hint == "" {
+			hint = "usage: " + globalUsage + " COMMAND [ARGS...]\nRun 'chatctl --help' for the commands."
+		}
+		fmt.Fprintln(stderr, hint)
+	}
+	return exitCode(err)
+}
+
+// exitCode maps an error from the app to the exit status.
+func exitCode(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	if _, ok := errors.AsType[*usageError](err); ok {
+		return exitUsage
+	}
+	if _, ok := errors.AsType[cli.ExitCoder](err); ok {
+		// urfave/cli's own errors, e.g. "No help topic for 'x'".
+		return exitUsage
+	}
+	if _, ok := errors.AsType[*client.UnreachableError](err); ok {
+		return exitUnreachable
+	}
+	if _, ok := errors.AsType[*noNodeError](err); ok {
+		return exitUnreachable
+	}
+	return exitFailure
+}
+
+// commandUsage is the synopsis of c's command, then notes, then where to
+// read more; printed after the command's usage errors.
+func commandUsage(c *cli.Context, notes ...string) string {
+	lines := []string{"usage: " + strings.TrimSpace(globalUsage+" "+c.Command.Name+" "+c.Command.ArgsUsage)}
+	lines = append(lines, notes...)
+	lines = append(lines, fmt.Sprintf("Run 'chatctl %s --help' for details.", c.Command.Name))
+	return strings.Join(lines, "\n")
+}
+
+// commandUsageError is the OnUsageError of every command: a flag the command
+// does not know, or a bad flag value.
+func commandUsageError(c *cli.Context, err error, _ bool) error {
+	return &usageError{msg: fmt.Sprintf("%s: %v", c.Command.Name, err), usage: commandUsage(c)}
+}
+
+// checkArgs fails with a usage error unless c has exactly n positional
+// arguments; names says what they are, for the message.
+func checkArgs(c *cli.Context, n int, names ...string) error {
+	got := c.Args().Len()
+	switch {
+	case got < n:
+		return &usageError{
+			msg:   fmt.Sprintf("%s: missing %s", c.Command.Name, strings.Join(names[got:], " ")),
+			usage: commandUsage(c),
+		}
+	case got > n:
+		extra := c.Args().Get(n)
+		msg := fmt.Sprintf("%s: unexpected argument %q", c.Command.Name, extra)
+		if strings.HasPrefix(extra, "-") {
+			msg += " (global flags such as --json go before the command)"
+		}
+		return &usageError{msg: msg, usage: commandUsage(c)}
+	}
+	return nil
+}
+
+// nodeArg returns the command's one NODE argument as typed (a bare name is
+// completed by the daemon with its own host) and parsed, for picking the
+// local node to speak as.
+func nodeArg(c *cli.Context) (string, wire.NodeName, error) {
+	if err := checkArgs(c, 1, "NODE"); err != nil {
+		return "", wire.NodeName{}, err
+	}
+	arg := c.Args().First()
+	name, err := wire.ParseNodeName(arg, "")
+	if err != nil {
+		return "", wire.NodeName{}, &usageError{
+			msg:   fmt.Sprintf("%s: %v", c.Command.Name, err),
+			usage: commandUsage(c, nodeFormat+"."),
+		}
+	}
+	return arg, name, nil
+}

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"syscall"
+	"testing"
+
+	"github.com/urfave/cli/v2"
+
+	"chatd/client"
+	"chatd/wire"
+)
+
+func TestExitCode(t *testing.T) {
+	unreachable := &client.UnreachableError{Socket: "/run/chatd/alex/control.sock", Err: syscall.ECONNREFUSED}
+	tests := []struct {
+		name string
+		err  error
+		want int
+	}{
+		{"success", nil, exitOK},
+		{"usage", &usageError{msg: "missing NODE"}, exitUsage},
+		{"wrapped usage", fmt.Errorf("ping: %w", &usageError{msg: "x"}), exitUsage},
+		{"urfave/cli exit error", cli.Exit("No help topic for 'x'", 3), exitUsage},
+		{"unreachable", unreachable, exitUnreachable},
+		{"wrapped unreachable", fmt.Errorf("status: %w", unreachable), exitUnreachable},
+		{"no node", &noNodeError{root: "/run/chatd"}, exitUnreachable},
+		{"no connection", &client.APIError{Code: wire.CodeNoConnection, Message: "no connection to moebi@localhost", Status: 502}, exitFailure},
+		{"not found", &client.APIError{Code: wire.CodeNotFound, Status: 404}, exitFailure},
+		{"pang", &pangError{node: "kate@localhost", reason: "not registered"}, exitFailure},
+		{"timeout", fmt.Errorf("status: no answer: %w", context.DeadlineExceeded), exitFailure},
+		{"other", errors.New("write output: broken pipe"), exitFailure},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := exitCode(tt.err); got != tt.want {
+				t.Errorf("exitCode(%v) = %d, want %d", tt.err, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestReport(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want string
+		code int
+	}{
+		{"nil", nil, "", exitOK},
+		{"failure", &client.APIError{Code: wire.CodeNoConnection, Message: "no connection to moebi@localhost: not registered"},
+			"chatctl: no connection to moebi@localhost: not registered\n", exitFailure},
+		{"usage with hint", &usageError{msg: "ping: missing NODE", usage: "usage: chatctl ping NODE"},
+			"chatctl: ping: missing NODE\nusage: chatctl ping NODE\n", exitUsage},
+		{"usage without hint", &usageError{msg: "unknown command \"x\""},
+			"chatctl: unknown command \"x\"\nusage: " + globalUsage + " COMMAND [ARGS...]\nRun 'chatctl --help' for the commands.\n", exitUsage},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			if code := report(&stderr, tt.err); code != tt.code {
+				t.Errorf("report = %d, want %d", code, tt.code)
+			}
+			if stderr.String() != tt.want {
+				t.Errorf("stderr = %q, want %q", stderr.String(), tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,85 @@
+// Command chatctl is the operator's client of a running chatd: it talks to
+// the local daemon's control socket and prints human output, or JSON with
+// --json.
+//
+//	chatctl [--node N | --socket PATH] [--json] [--timeout D] COMMAND [ARGS]
+//
+// Without --node or --socket it speaks as the one running local node that is
+// not the command's target (see socket.go). Exit status: 0 success, 1 the
+// operation failed, 2 usage error, 3 daemon unreachable.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/urfave/cli/v2"
+)
+
+// version is the build's version, stamped with
+// -ldflags "-X main.version=...".
+var version = "dev"
+
+// defaultTimeout bounds a whole command unless --timeout says otherwise.
+const defaultTimeout = 10 * time.Second
+
+func main() {
+	os.Exit(run(os.Args, os.Stdout, os.Stderr))
+}
+
+// run runs chatctl with args (args[0] is the program name), writing results
+// to stdout and errors to stderr, and returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	err := newApp(stdout, stderr).Run(args)
+	return report(stderr, err)
+}
+
+// newApp builds the command-line application.
+func newApp(stdout, stderr io.Writer) *cli.App {
+	return &cli.App{
+		Name:    "chatctl",
+		Usage:   "control a running chatd node",
+		Version: version,
+		UsageText: "chatctl [--node N | --socket PATH] [--json] [--timeout D] COMMAND [ARGS...]\n\n" +
+			"Without --node, CHATCTL_NODE or --socket, chatctl speaks as the one running\n" +
+			"local node that is not the command's target.",
+		Description: "Exit status: 0 success, 1 the operation failed, 2 usage error, 3 daemon unreachable.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "node", Usage: "speak as local node `N` (name or name@host; default $CHATCTL_NODE)"},
+			&cli.StringFlag{Name: "socket", Usage: "use the control socket at `PATH` (overrides --node)"},
+			&cli.BoolFlag{Name: "json", Usage: "print the daemon's JSON response instead of human output"},
+			&cli.DurationFlag{Name: "timeout", Value: defaultTimeout, Usage: "give up on the whole command after `D`"},
+		},
+		Commands: []*cli.Command{
+			statusCommand(),
+			nodesCommand(),
+			pingCommand(),
+			connectCommand(),
+			disconnectCommand(),
+		},
+		Before: func(c *cli.Context) error {
+			if d := c.Duration("timeout"); d <= 0 {
+				return &usageError{msg: fmt.Sprintf("--timeout must be positive, not %s", d)}
+			}
+			return nil
+		},
+		// With commands and no Action, urfave/cli treats an unknown command
+		// as a help topic and fails with its own exit code; own it instead.
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return &usageError{msg: fmt.Sprintf("unknown command %q", c.Args().First())}
+			}
+			return &usageError{msg: "missing command"}
+		},
+		OnUsageError: func(c *cli.Context, err error, _ bool) error {
+			return &usageError{msg: err.Error()}
+		},
+		Writer:    stdout,
+		ErrWriter: stderr,
+		// Errors are reported and mapped to exit codes by run, never by
+		// urfave/cli calling os.Exit.
+		ExitErrHandler: func(*cli.Context, error) {},
+	}
+}

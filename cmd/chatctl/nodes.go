@@ -1,0 +1,39 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"chatd/client"
+)
+
+// nodesCommand is `chatctl nodes`: the nodes linked now.
+func nodesCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "nodes",
+		Usage:     "list the nodes this node is linked to",
+		ArgsUsage: " ",
+		Description: "Prints a table NODE ADDRESS DIRECTION SINCE (the header alone when there are no\n" +
+			"links); DIRECTION is \"out\" when this node dialled. --json prints GET /v1/nodes as is.\n\n" +
+			"Example:\n   $ chatctl --node alex nodes\n   NODE            ADDRESS          DIRECTION  SINCE\n" +
+			"   kate@localhost  127.0.0.1:41235  out        3m12s",
+		OnUsageError: commandUsageError,
+		Action: func(c *cli.Context) error {
+			if err := checkArgs(c, 0); err != nil {
+				return err
+			}
+			return withClient(c, "", func(ctx context.Context, cl *client.Client) error {
+				nodes, err := cl.Nodes(ctx)
+				if err != nil {
+					return err
+				}
+				if jsonOutput(c) {
+					return printJSON(c.App.Writer, nodes)
+				}
+				return printNodes(c.App.Writer, nodes, time.Now())
+			})
+		},
+	}
+}

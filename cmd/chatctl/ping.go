@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"chatd/client"
+	"chatd/wire"
+)
+
+// pangError is a ping that came back pang: the operation failed (exit 1).
+type pangError struct {
+	node   string
+	reason string
+}
+
+func (e *pangError) Error() string {
+	if e.reason == "" {
+		return fmt.Sprintf("ping %s: pang", e.node)
+	}
+	return fmt.Sprintf("ping %s: %s", e.node, e.reason)
+}
+
+// pingCommand is `chatctl ping NODE`, Erlang's net_adm:ping/1.
+func pingCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "ping",
+		Usage:     "check that NODE can be reached from this node (pong) or not (pang)",
+		ArgsUsage: "NODE",
+		Description: "Links to NODE if needed and prints pong (exit 0), or pang (exit 1) with the\n" +
+			"reason on stderr. NODE is NAME or NAME@HOST; a bare NAME gets this node's host.\n" +
+			"--json prints POST /v1/ping's response and exits the same way.\n\n" +
+			"Example:\n   $ chatctl ping kate@localhost\n   pong",
+		OnUsageError: commandUsageError,
+		Action: func(c *cli.Context) error {
+			arg, target, err := nodeArg(c)
+			if err != nil {
+				return err
+			}
+			return withClient(c, target.Name, func(ctx context.Context, cl *client.Client) error {
+				resp, err := cl.Ping(ctx, arg)
+				if err != nil {
+					return err
+				}
+				if jsonOutput(c) {
+					err = printJSON(c.App.Writer, resp)
+				} else {
+					err = printLine(c.App.Writer, "%s", resp.Result)
+				}
+				if err != nil {
+					return err
+				}
+				if resp.Result != wire.Pong {
+					node := resp.Node
+					if node == "" {
+						node = arg
+					}
+					return &pangError{node: node, reason: resp.Reason}
+				}
+				return nil
+			})
+		},
+	}
+}

@@ -1,0 +1,137 @@
+package rpc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"chatd/daemon/link"
+	"chatd/wire"
+)
+
+// Client sends calls over one link's calls stream.
+type Client struct {
+	node wire.NodeName
+	s    net.Conn
+	wmu  sync.Mutex // serialises frame writes on s
+	wbuf []byte     // guarded by wmu
+
+	mu      sync.Mutex
+	next    uint64                      // guarded by mu
+	pending map[uint64]chan wire.Result // guarded by mu; nil once the stream is down
+	done    chan struct{}               // closed when the stream is down
+	reader  sync.WaitGroup
+}
+
+// dialClient opens a calls stream on l and starts its reader, which calls
+// onDown as the last thing it does.
+func dialClient(ctx context.Context, l *link.Link, maxFrame int, onDown func()) (*Client, error) {
+	s, err := l.OpenStream(ctx, wire.KindCalls)
+	if err != nil {
+		return nil, &link.ConnectError{Node: l.Peer(), Err: err}
+	}
+	c := &Client{node: l.Peer(), s: s, pending: make(map[uint64]chan wire.Result), done: make(chan struct{})}
+	c.reader.Add(1)
+	go c.read(wire.NewFrameReader(s, maxFrame), onDown)
+	return c, nil
+}
+
+// read delivers results to their callers until the stream ends, then fails
+// every pending call.
+func (c *Client) read(fr *wire.FrameReader, onDown func()) {
+	defer onDown()
+	defer c.reader.Done()
+	for {
+		f, err := fr.ReadFrame()
+		if err != nil {
+			break
+		}
+		if f.Type != wire.FrameResult {
+			break // protocol error: drop the stream
+		}
+		r, err := wire.ParseResult(f.Payload)
+		if err != nil {
+			break
+		}
+		c.mu.Lock()
+		ch := c.pending[r.ID]
+		delete(c.pending, r.ID)
+		c.mu.Unlock()
+		if ch != nil {
+			ch <- r // buffered: never blocks
+		}
+	}
+	c.mu.Lock()
+	c.pending = nil
+	close(c.done)
+	c.mu.Unlock()
+	_ = c.s.Close()
+}
+
+// Close closes the stream and waits for the reader.
+func (c *Client) Close() {
+	_ = c.s.Close()
+	c.reader.Wait()
+}
+
+// Done is closed when the client can no longer be used.
+func (c *Client) Done() <-chan struct{} { return c.done }
+
+// Call sends call and waits for its result until ctx ends; then the remote
+// task is cancelled and a timeout CallError returned.
+func (c *Client) Call(ctx context.Context, call wire.Call) (string, error) {
+	ch := make(chan wire.Result, 1)
+	c.mu.Lock()
+	if c.pending == nil {
+		c.mu.Unlock()
+		return "", c.downError()
+	}
+	c.next++
+	call.ID = c.next
+	c.pending[call.ID] = ch
+	c.mu.Unlock()
+
+	start := time.Now()
+	if err := c.write(wire.FrameCall, func(b []byte) []byte { return wire.AppendCall(b, call) }); err != nil {
+		c.forget(call.ID)
+		return "", c.downError()
+	}
+	select {
+	case r := <-ch:
+		if r.Status != wire.ResultOK {
+			return "", resultError(c.node, call.Function, r)
+		}
+		return r.Value, nil
+	case <-c.done:
+		return "", c.downError()
+	case <-ctx.Done():
+		c.forget(call.ID)
+		_ = c.write(wire.FrameCancel, func(b []byte) []byte { return wire.AppendCancel(b, call.ID) })
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return "", timeoutError(c.node, call.Function, time.Since(start))
+		}
+		return "", fmt.Errorf("call %s on %s: %w", call.Function, c.node, ctx.Err())
+	}
+}
+
+func (c *Client) forget(id uint64) {
+	c.mu.Lock()
+	delete(c.pending, id)
+	c.mu.Unlock()
+}
+
+func (c *Client) downError() error {
+	return &link.ConnectError{Node: c.node, Err: link.ErrLinkDown}
+}
+
+// write sends one frame built by appendPayload in a single stream write.
+func (c *Client) write(t wire.FrameType, appendPayload func([]byte) []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.wbuf = wire.AppendFrameWith(c.wbuf[:0], t, appendPayload)
+	_, err := c.s.Write(c.wbuf)
+	return err
+}

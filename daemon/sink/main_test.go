@@ -1,0 +1,98 @@
+package sink
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"chatd/wire"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// testCtx returns a context bounded by the test's deadline and 30 s.
+func testCtx(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// msg returns a message numbered i.
+func msg(i int) wire.Message {
+	return wire.Message{
+		ID:   fmt.Sprintf("id-%d", i),
+		From: "alex@localhost",
+		To:   "kate@localhost",
+		Text: fmt.Sprintf("hi %d", i),
+	}
+}
+
+// deliver delivers msg(i) for each i in [from, to) and fails the test on
+// an error.
+func deliver(t *testing.T, s *Sink, from, to int) {
+	t.Helper()
+	for i := from; i < to; i++ {
+		if err := s.Deliver(msg(i)); err != nil {
+			t.Fatalf("Deliver(%d): %v", i, err)
+		}
+	}
+}
+
+// ids returns the IDs of msgs.
+func ids(msgs []wire.Message) []string {
+	out := make([]string, len(msgs))
+	for i, m := range msgs {
+		out[i] = m.ID
+	}
+	return out
+}
+
+// idRange returns the IDs of msg(from) .. msg(to-1).
+func idRange(from, to int) []string {
+	out := []string{}
+	for i := from; i < to; i++ {
+		out = append(out, msg(i).ID)
+	}
+	return out
+}
+
+var errDiskFull = errors.New("disk full")
+
+// failingWriter fails every message whose text is "fail" and records the
+// others in Memory.
+type failingWriter struct {
+	Memory
+}
+
+func (w *failingWriter) Write(m wire.Message) error {
+	if m.Text == "fail" {
+		return fmt.Errorf("write message %s: %w", m.ID, errDiskFull)
+	}
+	return w.Memory.Write(m)
+}
+
+// blockingWriter blocks every Write until release is closed, after
+// announcing it on entered.
+type blockingWriter struct {
+	entered chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func newBlockingWriter() *blockingWriter {
+	return &blockingWriter{entered: make(chan struct{}), release: make(chan struct{})}
+}
+
+func (w *blockingWriter) Write(wire.Message) error {
+	w.once.Do(func() { close(w.entered) })
+	<-w.release
+	return nil
+}

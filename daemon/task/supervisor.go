@@ -1,0 +1,258 @@
+// Package task is the node's task supervisor, the counterpart of Elixir's
+// Task.Supervisor: it runs functions in goroutines it owns, bounds how many
+// run at once, decides each task's final state (ok, failed, timeout,
+// cancelled), survives panics, keeps a bounded history for listings and
+// tells watchers when tasks start and finish.
+//
+// All bookkeeping sits behind one mutex (Supervisor.mu). The only goroutines
+// the package starts are the task goroutines, which Close waits for, and the
+// short context.AfterFunc callbacks that close Watch channels.
+package task
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"chatd/wire"
+)
+
+// DefaultHistory is the number of finished tasks kept when Config.History is 0.
+const DefaultHistory = 1000
+
+// ErrOverloaded is returned (wrapped with the numbers) by Start when
+// Config.MaxRunning tasks are running already.
+var ErrOverloaded = errors.New("overloaded")
+
+// ErrShutdown is returned by Start once Close has been called. It is also the
+// cause of the context of tasks cancelled by Close.
+var ErrShutdown = errors.New("supervisor is shutting down")
+
+// Config configures a Supervisor.
+type Config struct {
+	// MaxRunning is the number of tasks that may run at once; Start beyond it
+	// fails with ErrOverloaded. 0 or less means no limit.
+	MaxRunning int
+	// History is the number of finished tasks kept for List
+	// (DefaultHistory if 0; negative keeps none).
+	History int
+	// Logger receives the supervisor's operational logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// Supervisor runs tasks and keeps track of them. Create it with New and stop
+// it with Close.
+type Supervisor struct {
+	log        *slog.Logger
+	maxRunning int
+
+	// life is cancelled (cause ErrShutdown) when Close gives up waiting; every
+	// task context is bound to it.
+	life     context.Context
+	stopLife context.CancelCauseFunc
+	// wg counts task goroutines; Add happens under mu while !closed.
+	wg sync.WaitGroup
+	// idle is closed once closed is set and no task is running.
+	idle chan struct{}
+
+	// mu guards every field below, the mutable fields of every Task (see
+	// Task) and sends to and closes of watcher channels.
+	mu             sync.Mutex
+	closed         bool                  // Close was called; Start fails
+	idleClosed     bool                  // idle has been closed
+	nextID         uint64                // the last ID handed out
+	running        map[uint64]*Task      // running tasks by ID
+	history        ring                  // finished tasks
+	watchers       map[*watcher]struct{} // open Watch channels
+	dropped        uint64                // watch events dropped, all watchers
+	watchersClosed bool                  // Close closed the watchers; Watch returns closed channels
+}
+
+// New returns a Supervisor ready to Start tasks.
+func New(cfg Config) *Supervisor {
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	hist := cfg.History
+	if hist == 0 {
+		hist = DefaultHistory
+	}
+	life, stop := context.WithCancelCause(context.Background())
+	return &Supervisor{
+		log:        logger,
+		maxRunning: cfg.MaxRunning,
+		life:       life,
+		stopLife:   stop,
+		idle:       make(chan struct{}),
+		running:    make(map[uint64]*Task),
+		history:    newRing(hist),
+		watchers:   make(map[*watcher]struct{}),
+	}
+}
+
+// Start runs spec.Run in a new goroutine and returns at once. The task's
+// context is derived from ctx (cancelling ctx cancels the task) and is also
+// cancelled when Close stops waiting. Start fails with ErrShutdown after
+// Close, with ErrOverloaded when Config.MaxRunning tasks are running, and
+// with ctx's error when ctx has ended already.
+func (s *Supervisor) Start(ctx context.Context, spec Spec) (*Task, error) {
+	if spec.Run == nil {
+		return nil, fmt.Errorf("start task %q: no function body", spec.Function)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("start task %q: %w", spec.Function, err)
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, ErrShutdown
+	}
+	if s.maxRunning > 0 && len(s.running) >= s.maxRunning {
+		return nil, fmt.Errorf("%w: %d tasks running (tasks.max_running)", ErrOverloaded, len(s.running))
+	}
+
+	tctx, cancel := context.WithCancelCause(ctx)
+	stopLife := context.AfterFunc(s.life, func() { cancel(context.Cause(s.life)) })
+	stopTimeout := context.CancelFunc(func() {})
+	if spec.Timeout > 0 {
+		tctx, stopTimeout = context.WithTimeoutCause(tctx, spec.Timeout, errTaskTimeout)
+	}
+
+	s.nextID++
+	t := &Task{
+		sup:      s,
+		id:       s.nextID,
+		function: spec.Function,
+		args:     truncate(joinArgs(spec.Args), maxArgs),
+		caller:   spec.Caller,
+		timeout:  spec.Timeout,
+		started:  time.Now(),
+		cancel:   cancel,
+		done:     make(chan struct{}),
+		state:    wire.TaskRunning,
+	}
+	s.running[t.id] = t
+	s.wg.Add(1)
+	go s.run(tctx, t, spec.Run, func() {
+		stopTimeout()
+		stopLife()
+		cancel(context.Canceled)
+	})
+
+	s.log.Debug("task started", "id", t.id, "function", t.function, "caller", t.caller)
+	s.publishLocked(t.infoLocked(t.started))
+	return t, nil
+}
+
+// Running returns the number of tasks running now.
+func (s *Supervisor) Running() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.running)
+}
+
+// List returns the running tasks, oldest first, and with all the finished
+// tasks still in the history after them, newest first.
+func (s *Supervisor) List(all bool) []wire.TaskInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	n := len(s.running)
+	if all {
+		n += s.history.len()
+	}
+	out := make([]wire.TaskInfo, 0, n)
+	for _, t := range s.running {
+		out = append(out, t.infoLocked(now))
+	}
+	slices.SortFunc(out, func(a, b wire.TaskInfo) int { return compareIDs(a.ID, b.ID) })
+	if all {
+		out = s.history.appendNewestFirst(out)
+	}
+	return out
+}
+
+func compareIDs(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// Check verifies that the supervisor's bookkeeping answers: it takes and
+// releases the lock within ctx and checks its invariants. It returns ctx's
+// error when the lock cannot be had in time; a systemd watchdog uses it.
+func (s *Supervisor) Check(ctx context.Context) error {
+	// TryLock with backoff rather than a helper goroutine: a wedged lock
+	// must not leave one stuck goroutine behind per check.
+	wait := 100 * time.Microsecond
+	for !s.mu.TryLock() {
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return fmt.Errorf("task supervisor lock not available: %w", context.Cause(ctx))
+		case <-timer.C:
+		}
+		wait = min(2*wait, 20*time.Millisecond)
+	}
+	defer s.mu.Unlock()
+	if s.maxRunning > 0 && len(s.running) > s.maxRunning {
+		return fmt.Errorf("task supervisor: %d tasks running, limit %d", len(s.running), s.maxRunning)
+	}
+	for id, t := range s.running {
+		if t.state != wire.TaskRunning {
+			return fmt.Errorf("task supervisor: task %d listed as running is %s", id, t.state)
+		}
+	}
+	return nil
+}
+
+// Close stops accepting tasks (Start fails with ErrShutdown), waits for the
+// running tasks to finish until ctx ends, then cancels the rest (their
+// context's cause is ErrShutdown) and waits for them to return. Finally it
+// closes every Watch channel. It returns an error wrapping ctx's error when
+// tasks had to be cancelled. Close is idempotent and safe to call
+// concurrently.
+func (s *Supervisor) Close(ctx context.Context) error {
+	s.mu.Lock()
+	s.closed = true
+	s.markIdleLocked()
+	s.mu.Unlock()
+
+	var err error
+	select {
+	case <-s.idle:
+	case <-ctx.Done():
+		n := s.Running()
+		if n > 0 {
+			err = fmt.Errorf("close task supervisor: cancelled %d running tasks: %w", n, context.Cause(ctx))
+		}
+		s.stopLife(ErrShutdown)
+		<-s.idle
+	}
+	s.stopLife(ErrShutdown)
+	s.wg.Wait()
+
+	s.mu.Lock()
+	s.closeWatchersLocked()
+	s.mu.Unlock()
+	return err
+}
+
+// markIdleLocked closes idle when the supervisor is closed and no task runs.
+func (s *Supervisor) markIdleLocked() {
+	if s.closed && !s.idleClosed && len(s.running) == 0 {
+		s.idleClosed = true
+		close(s.idle)
+	}
+}

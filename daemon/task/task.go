@@ -1,0 +1,239 @@
+package task
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"chatd/wire"
+)
+
+// Truncation limits for what TaskInfo shows.
+const (
+	maxArgs   = 80  // bytes of joined arguments
+	maxResult = 200 // bytes of result or error text
+)
+
+// ErrRunning is returned by Task.Result while the task is still running.
+var ErrRunning = errors.New("task is still running")
+
+// errTaskTimeout is the cause of a task context that reached Spec.Timeout.
+var errTaskTimeout = errors.New("task timeout")
+
+// errGoexit is the error of a task whose function called runtime.Goexit.
+var errGoexit = errors.New("task function exited without returning (runtime.Goexit)")
+
+// Func is a task body. It must return when ctx ends.
+type Func func(ctx context.Context) (string, error)
+
+// Spec describes a task to start.
+type Spec struct {
+	// Function is the name shown in listings.
+	Function string
+	// Args are shown joined with spaces, truncated to 80 bytes ("…" appended).
+	Args []string
+	// Caller is the full name of the node that asked for the task.
+	Caller string
+	// Timeout, when positive, is the task's deadline; a task ended by it is
+	// in state "timeout". 0 means none.
+	Timeout time.Duration
+	// Run is the task body.
+	Run Func
+}
+
+// PanicError is the error of a task whose function panicked.
+type PanicError struct {
+	// Value is what the function panicked with.
+	Value any
+	// Stack is the goroutine's stack at the panic.
+	Stack []byte
+}
+
+// Error returns "panic: <value>".
+func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
+
+// Unwrap returns the panic value when it is an error.
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// Task is one task started by a Supervisor.
+type Task struct {
+	sup      *Supervisor
+	id       uint64
+	function string
+	args     string // joined and truncated
+	caller   string
+	timeout  time.Duration
+	started  time.Time // carries the monotonic reading
+	cancel   context.CancelCauseFunc
+	done     chan struct{} // closed by finish, under sup.mu
+
+	// Guarded by sup.mu; final once done is closed.
+	state    string
+	result   string
+	err      error
+	duration time.Duration
+}
+
+// ID returns the task's ID, unique on the supervisor; IDs start at 1 and
+// increase.
+func (t *Task) ID() uint64 { return t.id }
+
+// Done returns a channel closed when the task has finished.
+func (t *Task) Done() <-chan struct{} { return t.done }
+
+// Result returns what the task returned, once Done is closed: its result, or
+// its error — a *PanicError on panic, an error wrapping context.Canceled when
+// cancelled or context.DeadlineExceeded on timeout, or else the function's
+// own error. Before that it returns ErrRunning.
+func (t *Task) Result() (string, error) {
+	t.sup.mu.Lock()
+	defer t.sup.mu.Unlock()
+	if t.state == wire.TaskRunning {
+		return "", ErrRunning
+	}
+	return t.result, t.err
+}
+
+// State returns the task's state: one of wire.TaskRunning, TaskOK,
+// TaskFailed, TaskTimeout and TaskCancelled.
+func (t *Task) State() string {
+	t.sup.mu.Lock()
+	defer t.sup.mu.Unlock()
+	return t.state
+}
+
+// Cancel cancels the task's context. It does not wait for the task; use
+// Done. Cancelling a finished task does nothing.
+func (t *Task) Cancel() { t.cancel(context.Canceled) }
+
+// Info returns a snapshot of the task for listings.
+func (t *Task) Info() wire.TaskInfo {
+	t.sup.mu.Lock()
+	defer t.sup.mu.Unlock()
+	return t.infoLocked(time.Now())
+}
+
+// infoLocked describes the task, with the duration so far at now when it is
+// still running. The caller holds sup.mu.
+func (t *Task) infoLocked(now time.Time) wire.TaskInfo {
+	info := wire.TaskInfo{
+		ID:       t.id,
+		Function: t.function,
+		Args:     t.args,
+		Caller:   t.caller,
+		Started:  t.started,
+		State:    t.state,
+	}
+	d := t.duration
+	if t.state == wire.TaskRunning {
+		d = now.Sub(t.started)
+	}
+	info.DurationMs = float64(d) / float64(time.Millisecond)
+	if t.state == wire.TaskOK {
+		info.Result = truncate(t.result, maxResult)
+	} else if t.err != nil {
+		info.Error = truncate(t.err.Error(), maxResult)
+	}
+	return info
+}
+
+// run is a task goroutine: it calls f, recovers a panic, decides the state
+// and records it. cleanup releases the task's context.
+func (s *Supervisor) run(ctx context.Context, t *Task, f Func, cleanup func()) {
+	defer s.wg.Done()
+	var (
+		res      string
+		err      error
+		returned bool
+	)
+	defer func() {
+		var perr *PanicError
+		if v := recover(); v != nil {
+			perr = &PanicError{Value: v, Stack: debug.Stack()}
+			err = perr
+		} else if !returned {
+			err = errGoexit
+		}
+		state, ferr := outcome(ctx, t.timeout, perr != nil || !returned, err)
+		cleanup()
+		if perr != nil {
+			s.log.Error("task panicked", "id", t.id, "function", t.function, "caller", t.caller,
+				"panic", fmt.Sprint(perr.Value), "stack", string(perr.Stack))
+		}
+		s.finish(t, state, res, ferr)
+	}()
+	res, err = f(ctx)
+	returned = true
+}
+
+// outcome decides a finished task's state and error. A task that returned
+// an error after its context ended is put down to the context.
+func outcome(ctx context.Context, timeout time.Duration, crashed bool, err error) (string, error) {
+	switch {
+	case crashed:
+		return wire.TaskFailed, err
+	case err == nil:
+		return wire.TaskOK, nil
+	case ctx.Err() == nil:
+		return wire.TaskFailed, err
+	}
+	cause := context.Cause(ctx)
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		if errors.Is(cause, errTaskTimeout) {
+			return wire.TaskTimeout, fmt.Errorf("timed out after %s: %w", timeout, context.DeadlineExceeded)
+		}
+		return wire.TaskTimeout, endedError("timed out", context.DeadlineExceeded, cause)
+	}
+	return wire.TaskCancelled, endedError("cancelled", context.Canceled, cause)
+}
+
+// endedError wraps base, and cause when it says more than base.
+func endedError(what string, base, cause error) error {
+	switch {
+	case cause == nil || cause == base:
+		return fmt.Errorf("%s: %w", what, base)
+	case errors.Is(cause, base):
+		return fmt.Errorf("%s: %w", what, cause)
+	}
+	return fmt.Errorf("%s: %w (%w)", what, cause, base)
+}
+
+// finish records the end of t and tells watchers.
+func (s *Supervisor) finish(t *Task, state, res string, err error) {
+	d := time.Since(t.started) // monotonic
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t.state, t.result, t.err, t.duration = state, res, err, d
+	if state != wire.TaskOK {
+		t.result = ""
+	}
+	delete(s.running, t.id)
+	info := t.infoLocked(time.Now())
+	s.history.push(info)
+	s.publishLocked(info)
+	close(t.done)
+	s.markIdleLocked()
+	s.log.Debug("task finished", "id", t.id, "function", t.function, "state", state,
+		"duration", d, "error", info.Error)
+}
+
+func joinArgs(args []string) string { return strings.Join(args, " ") }
+
+// truncate cuts s to at most n bytes on a rune boundary and appends "…"
+// when it cut anything.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,238 @@
+package task
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"chatd/wire"
+)
+
+func TestStates(t *testing.T) {
+	errBoom := errors.New("boom")
+	tests := []struct {
+		name    string
+		run     Func
+		timeout time.Duration
+		// act runs after Start; cancelCaller cancels the ctx given to Start.
+		act        func(task *Task, cancelCaller context.CancelFunc)
+		callerCtx  func() (context.Context, context.CancelFunc)
+		wantState  string
+		wantResult string
+		wantIs     []error
+		wantErr    string
+	}{
+		{
+			name:       "ok",
+			run:        func(context.Context) (string, error) { return "hi", nil },
+			wantState:  wire.TaskOK,
+			wantResult: "hi",
+		},
+		{
+			name:      "failed",
+			run:       func(context.Context) (string, error) { return "ignored", errBoom },
+			wantState: wire.TaskFailed,
+			wantIs:    []error{errBoom},
+			wantErr:   "boom",
+		},
+		{
+			name:      "panic",
+			run:       func(context.Context) (string, error) { panic("kaboom") },
+			wantState: wire.TaskFailed,
+			wantErr:   "panic: kaboom",
+		},
+		{
+			name:      "panic with error",
+			run:       func(context.Context) (string, error) { panic(errBoom) },
+			wantState: wire.TaskFailed,
+			wantIs:    []error{errBoom},
+			wantErr:   "panic: boom",
+		},
+		{
+			name: "goexit",
+			run: func(context.Context) (string, error) {
+				runtime.Goexit()
+				return "", nil
+			},
+			wantState: wire.TaskFailed,
+			wantIs:    []error{errGoexit},
+		},
+		{
+			name:      "timeout",
+			run:       untilCancelled,
+			timeout:   time.Millisecond,
+			wantState: wire.TaskTimeout,
+			wantIs:    []error{context.DeadlineExceeded},
+			wantErr:   "timed out after 1ms: context deadline exceeded",
+		},
+		{
+			name: "caller deadline",
+			run:  untilCancelled,
+			callerCtx: func() (context.Context, context.CancelFunc) {
+				return context.WithTimeout(context.Background(), time.Millisecond)
+			},
+			wantState: wire.TaskTimeout,
+			wantIs:    []error{context.DeadlineExceeded},
+			wantErr:   "timed out: context deadline exceeded",
+		},
+		{
+			name:      "cancelled by Cancel",
+			run:       untilCancelled,
+			act:       func(task *Task, _ context.CancelFunc) { task.Cancel() },
+			wantState: wire.TaskCancelled,
+			wantIs:    []error{context.Canceled},
+			wantErr:   "cancelled: context canceled",
+		},
+		{
+			name:      "cancelled by caller",
+			run:       untilCancelled,
+			act:       func(_ *Task, cancel context.CancelFunc) { cancel() },
+			wantState: wire.TaskCancelled,
+			wantIs:    []error{context.Canceled},
+			wantErr:   "cancelled: context canceled",
+		},
+		{
+			name: "cancelled but returned a result",
+			run: func(ctx context.Context) (string, error) {
+				<-ctx.Done()
+				return "finished anyway", nil
+			},
+			act:        func(task *Task, _ context.CancelFunc) { task.Cancel() },
+			wantState:  wire.TaskOK,
+			wantResult: "finished anyway",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newTestSupervisor(t, Config{})
+			ctx, cancel := context.WithCancel(context.Background())
+			if tt.callerCtx != nil {
+				ctx, cancel = tt.callerCtx()
+			}
+			defer cancel()
+			task, err := s.Start(ctx, Spec{Function: tt.name, Run: tt.run, Timeout: tt.timeout})
+			if err != nil {
+				t.Fatalf("Start: %v", err)
+			}
+			if tt.act != nil {
+				tt.act(task, cancel)
+			}
+			waitDone(t, task)
+
+			if got := task.State(); got != tt.wantState {
+				t.Errorf("State() = %q, want %q", got, tt.wantState)
+			}
+			res, err := task.Result()
+			if res != tt.wantResult {
+				t.Errorf("Result() = %q, want %q", res, tt.wantResult)
+			}
+			if (err != nil) != (tt.wantState != wire.TaskOK) {
+				t.Errorf("Result() error = %v, want error: %t", err, tt.wantState != wire.TaskOK)
+			}
+			for _, target := range tt.wantIs {
+				if !errors.Is(err, target) {
+					t.Errorf("Result() error = %v, want errors.Is %v", err, target)
+				}
+			}
+			if tt.wantErr != "" && (err == nil || err.Error() != tt.wantErr) {
+				t.Errorf("Result() error = %v, want %q", err, tt.wantErr)
+			}
+			info := task.Info()
+			if info.State != tt.wantState || info.Result != tt.wantResult {
+				t.Errorf("Info() = %+v, want state %q result %q", info, tt.wantState, tt.wantResult)
+			}
+			if err != nil && info.Error != err.Error() {
+				t.Errorf("Info().Error = %q, want %q", info.Error, err.Error())
+			}
+		})
+	}
+}
+
+func TestPanicIsLoggedAndSupervisorSurvives(t *testing.T) {
+	var logs bytes.Buffer
+	s := newTestSupervisor(t, Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	task := mustStart(t, s, Spec{Function: "crash", Run: func(context.Context) (string, error) {
+		panic("crash requested")
+	}})
+	waitDone(t, task)
+
+	_, err := task.Result()
+	var perr *PanicError
+	if !errors.As(err, &perr) {
+		t.Fatalf("Result() error = %v (%T), want *PanicError", err, err)
+	}
+	if perr.Value != "crash requested" || !bytes.Contains(perr.Stack, []byte("TestPanicIsLogged")) {
+		t.Errorf("PanicError = %v with stack %q, want value and the panicking stack", perr.Value, perr.Stack)
+	}
+	out := logs.String()
+	for _, want := range []string{"level=ERROR", "task panicked", "crash requested", "stack="} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+
+	next := mustStart(t, s, Spec{Function: "after", Run: func(context.Context) (string, error) { return "alive", nil }})
+	waitDone(t, next)
+	if res, err := next.Result(); res != "alive" || err != nil {
+		t.Errorf("task after panic: Result() = %q, %v", res, err)
+	}
+}
+
+func TestResultWhileRunning(t *testing.T) {
+	s := newTestSupervisor(t, Config{})
+	release := make(chan struct{})
+	task := mustStart(t, s, Spec{Function: "block", Run: blockUntil(release, "done")})
+	if _, err := task.Result(); !errors.Is(err, ErrRunning) {
+		t.Errorf("Result() while running: error = %v, want ErrRunning", err)
+	}
+	if got := task.State(); got != wire.TaskRunning {
+		t.Errorf("State() = %q, want running", got)
+	}
+	close(release)
+	waitDone(t, task)
+	if res, err := task.Result(); res != "done" || err != nil {
+		t.Errorf("Result() = %q, %v, want done", res, err)
+	}
+}
+
+func TestStartRejects(t *testing.T) {
+	s := newTestSupervisor(t, Config{})
+	if _, err := s.Start(context.Background(), Spec{Function: "nobody"}); err == nil {
+		t.Error("Start without Run: no error")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := s.Start(ctx, Spec{Function: "late", Run: untilCancelled}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Start with ended ctx: error = %v, want context.Canceled", err)
+	}
+	if n := s.Running(); n != 0 {
+		t.Errorf("Running() = %d after rejected starts, want 0", n)
+	}
+}
+
+func TestTruncate(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		n    int
+		want string
+	}{
+		{"short", "abc", 5, "abc"},
+		{"exact", "abcde", 5, "abcde"},
+		{"cut", "abcdef", 5, "abcde…"},
+		{"rune boundary", "abcdé", 5, "abcd…"}, // é is 2 bytes at 4..5
+		{"empty", "", 5, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := truncate(tt.in, tt.n); got != tt.want {
+				t.Errorf("truncate(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
+			}
+		})
+	}
+}

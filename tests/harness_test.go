@@ -1,0 +1,328 @@
+// Package tests is chatd's end-to-end suite: it builds the real binaries,
+// starts real nodes with a private runtime directory and a private port
+// mapper port, drives them with chatctl and the control API, and reads
+// what they logged.
+package tests
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// bins holds the paths of the binaries TestMain built.
+type bins struct {
+	chatd, chatctl string
+}
+
+var built bins // set once by TestMain before any test runs
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "chatd-e2e-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	built = bins{chatd: filepath.Join(dir, "chatd"), chatctl: filepath.Join(dir, "chatctl")}
+	for _, b := range []struct{ out, pkg string }{{built.chatd, "chatd/cmd/chatd"}, {built.chatctl, "chatd/cmd/chatctl"}} {
+		cmd := exec.Command("go", "build", "-race", "-o", b.out, b.pkg)
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Fprintf(os.Stderr, "build %s: %v\n", b.pkg, err)
+			os.RemoveAll(dir)
+			os.Exit(1)
+		}
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// cluster is a private world of nodes: its own runtime directory, state
+// directory, cookie and mapper port.
+type cluster struct {
+	t          *testing.T
+	dir        string
+	runtime    string
+	cookieFile string
+	mapperPort int
+	env        []string // extra environment for every node
+}
+
+func newCluster(t *testing.T) *cluster {
+	t.Helper()
+	dir := t.TempDir()
+	c := &cluster{t: t, dir: dir, runtime: filepath.Join(dir, "run"), mapperPort: freePort(t)}
+	c.cookieFile = c.writeCookie("cookie", "e2e-shared-cookie-0123456789abcdef", 0o600)
+	return c
+}
+
+func (c *cluster) writeCookie(name, content string, mode os.FileMode) string {
+	c.t.Helper()
+	p := filepath.Join(c.dir, name)
+	if err := os.WriteFile(p, []byte(content+"\n"), mode); err != nil {
+		c.t.Fatal(err)
+	}
+	if err := os.Chmod(p, mode); err != nil {
+		c.t.Fatal(err)
+	}
+	return p
+}
+
+// freePort returns a TCP port that was free on loopback a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// baseEnv is the environment of every process the cluster starts.
+func (c *cluster) baseEnv() []string {
+	env := []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + c.dir,
+		"CHATD_RUNTIME_DIR=" + c.runtime,
+		"STATE_DIRECTORY=" + filepath.Join(c.dir, "state"),
+		"CHATD_MAPPER_PORT=" + strconv.Itoa(c.mapperPort),
+		// The binaries are built with -race, whose runtime otherwise sleeps
+		// 1s at exit.
+		"GORACE=atexit_sleep_ms=0",
+	}
+	return append(env, c.env...)
+}
+
+// syncBuffer is a bytes.Buffer safe for a process writing while the test reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// node is one running chatd process.
+type node struct {
+	c      *cluster
+	name   string
+	cmd    *exec.Cmd
+	stdout *syncBuffer
+	stderr *syncBuffer
+	exited chan struct{} // closed when the process has exited
+	err    error         // the Wait result, once exited is closed
+}
+
+// nodeOpt changes how a node is started.
+type nodeOpt func(*nodeSpec)
+
+type nodeSpec struct {
+	args []string
+	env  []string
+}
+
+func withArgs(a ...string) nodeOpt { return func(s *nodeSpec) { s.args = append(s.args, a...) } }
+
+// start runs chatd --name name and waits until its control socket answers.
+func (c *cluster) start(name string, opts ...nodeOpt) *node {
+	c.t.Helper()
+	n := c.spawn(name, opts...)
+	n.waitReady()
+	return n
+}
+
+// spawn runs chatd --name name without waiting for readiness.
+func (c *cluster) spawn(name string, opts ...nodeOpt) *node {
+	c.t.Helper()
+	spec := nodeSpec{args: []string{"--name", name, "--cookie-file", c.cookieFile}}
+	for _, o := range opts {
+		o(&spec)
+	}
+	cmd := exec.Command(built.chatd, spec.args...)
+	cmd.Env = append(c.baseEnv(), spec.env...)
+	n := &node{c: c, name: name, cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}, exited: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = n.stdout, n.stderr
+	if err := cmd.Start(); err != nil {
+		c.t.Fatalf("start chatd %s: %v", name, err)
+	}
+	go func() {
+		n.err = cmd.Wait()
+		close(n.exited)
+	}()
+	c.t.Cleanup(func() {
+		n.stop(syscall.SIGTERM, 10*time.Second)
+		if c.t.Failed() {
+			c.t.Logf("--- %s stderr:\n%s--- %s stdout:\n%s", name, n.stderr.String(), name, n.stdout.String())
+		}
+	})
+	return n
+}
+
+// socket is the node's control socket path.
+func (n *node) socket() string { return filepath.Join(n.c.runtime, n.name, "control.sock") }
+
+// waitReady waits until the control socket answers /v1/status, failing
+// the test if the process exits first.
+func (n *node) waitReady() {
+	n.c.t.Helper()
+	waitFor(n.c.t, 15*time.Second, n.name+" to answer on its control socket", func() bool {
+		select {
+		case <-n.exited:
+			n.c.t.Fatalf("chatd %s exited before it was ready: %v\n%s", n.name, n.err, n.stderr.String())
+		default:
+		}
+		var st map[string]any
+		return n.api("GET", "/v1/status", nil, &st) == nil
+	})
+}
+
+// stop signals the process and waits for it to exit, killing it after
+// grace. It returns the exit error (nil for status 0).
+func (n *node) stop(sig syscall.Signal, grace time.Duration) error {
+	select {
+	case <-n.exited:
+		return n.err
+	default:
+	}
+	_ = n.cmd.Process.Signal(sig)
+	select {
+	case <-n.exited:
+	case <-time.After(grace):
+		_ = n.cmd.Process.Kill()
+		<-n.exited
+	}
+	return n.err
+}
+
+// kill sends SIGKILL and waits for the process to be gone.
+func (n *node) kill() {
+	_ = n.cmd.Process.Kill()
+	<-n.exited
+}
+
+// api makes one control API request on the node's socket.
+func (n *node) api(method, path string, in, out any) error {
+	return apiCall(n.socket(), method, path, in, out)
+}
+
+func apiCall(socket, method, path string, in, out any) error {
+	hc := &http.Client{
+		Timeout: 10 * time.Second,
+		Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", socket)
+		}},
+	}
+	defer hc.CloseIdleConnections()
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, "http://chatd"+path, body)
+	if err != nil {
+		return err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, strings.TrimSpace(string(b)))
+	}
+	if out != nil {
+		return json.Unmarshal(b, out)
+	}
+	return nil
+}
+
+// result is a finished chatctl run.
+type result struct {
+	stdout, stderr string
+	code           int
+	took           time.Duration
+}
+
+// chatctl runs the chatctl binary in the cluster's environment.
+func (c *cluster) chatctl(args ...string) result {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, built.chatctl, args...)
+	cmd.Env = c.baseEnv()
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	err := cmd.Run()
+	r := result{stdout: out.String(), stderr: errb.String(), took: time.Since(start)}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.code = ee.ExitCode()
+	} else if err != nil {
+		c.t.Fatalf("run chatctl %v: %v", args, err)
+	}
+	return r
+}
+
+// links returns the peers a node lists in /v1/nodes.
+func (n *node) links() []string {
+	n.c.t.Helper()
+	var resp struct {
+		Links []struct {
+			Node    string `json:"node"`
+			Address string `json:"address"`
+		} `json:"links"`
+	}
+	if err := n.api("GET", "/v1/nodes", nil, &resp); err != nil {
+		n.c.t.Fatalf("nodes of %s: %v", n.name, err)
+	}
+	var out []string
+	for _, l := range resp.Links {
+		out = append(out, l.Node)
+	}
+	return out
+}
+
+// waitFor polls cond every few milliseconds until it holds or d passes.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for !cond() {
+		if time.Since(start) > d {
+			t.Fatalf("timed out after %s waiting for %s", d, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return time.Since(start)
+}
