@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	"chatd/daemon/epmd"
@@ -21,7 +23,32 @@ func (n *Node) Status() wire.StatusResponse {
 		PID: os.Getpid(), Environment: n.cfg.Environment, Started: n.started,
 		Listen: n.listen.Addr().String(), MapperPort: n.cfg.Mapper.Port,
 		MapperLocal: n.reg.Embedded(), Creation: n.reg.Creation(), Links: len(n.links.Links()),
+		Tasks: n.sup.Running(), Goroutines: runtime.NumGoroutine(), HeapBytes: heapBytes(), RSSBytes: rssBytes(),
 	}
+}
+
+func heapBytes() uint64 {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
+// rssBytes reads the resident set size from /proc/self/statm; 0 if it
+// cannot.
+func rssBytes() uint64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0
+	}
+	pages, err := strconv.ParseUint(f[1], 10, 64)
+	if err != nil {
+		return 0
+	}
+	return pages * uint64(os.Getpagesize())
 }
 
 // Links implements control.Backend.

@@ -26,6 +26,7 @@ import (
 // bins holds the paths of the binaries TestMain built.
 type bins struct {
 	chatd, chatctl string
+	chatdPlain     string // chatd without -race, for memory figures
 }
 
 var built bins // set once by TestMain before any test runs
@@ -36,9 +37,13 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	built = bins{chatd: filepath.Join(dir, "chatd"), chatctl: filepath.Join(dir, "chatctl")}
-	for _, b := range []struct{ out, pkg string }{{built.chatd, "chatd/cmd/chatd"}, {built.chatctl, "chatd/cmd/chatctl"}} {
-		cmd := exec.Command("go", "build", "-race", "-o", b.out, b.pkg)
+	built = bins{chatd: filepath.Join(dir, "chatd"), chatctl: filepath.Join(dir, "chatctl"), chatdPlain: filepath.Join(dir, "chatd-plain")}
+	for _, b := range []struct{ out, pkg, flag string }{
+		{built.chatd, "chatd/cmd/chatd", "-race"},
+		{built.chatctl, "chatd/cmd/chatctl", "-race"},
+		{built.chatdPlain, "chatd/cmd/chatd", "-trimpath"},
+	} {
+		cmd := exec.Command("go", "build", b.flag, "-o", b.out, b.pkg)
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		if err := cmd.Run(); err != nil {
 			fmt.Fprintf(os.Stderr, "build %s: %v\n", b.pkg, err)
@@ -135,17 +140,32 @@ type node struct {
 	stderr *syncBuffer
 	exited chan struct{} // closed when the process has exited
 	err    error         // the Wait result, once exited is closed
+	hc     *http.Client  // keeps connections to the control socket alive
 }
 
 // nodeOpt changes how a node is started.
 type nodeOpt func(*nodeSpec)
 
 type nodeSpec struct {
+	bin  string
 	args []string
 	env  []string
 }
 
+// plain runs the chatd built without the race detector, whose memory
+// figures mean something.
+func plain() nodeOpt { return func(s *nodeSpec) { s.bin = built.chatdPlain } }
+
 func withArgs(a ...string) nodeOpt { return func(s *nodeSpec) { s.args = append(s.args, a...) } }
+
+// withConfig writes toml to a file and starts the node with --config.
+func (c *cluster) withConfig(name, toml string) nodeOpt {
+	p := filepath.Join(c.dir, name+".toml")
+	if err := os.WriteFile(p, []byte(toml), 0o644); err != nil {
+		c.t.Fatal(err)
+	}
+	return withArgs("--config", p)
+}
 
 // start runs chatd --name name and waits until its control socket answers.
 func (c *cluster) start(name string, opts ...nodeOpt) *node {
@@ -158,13 +178,14 @@ func (c *cluster) start(name string, opts ...nodeOpt) *node {
 // spawn runs chatd --name name without waiting for readiness.
 func (c *cluster) spawn(name string, opts ...nodeOpt) *node {
 	c.t.Helper()
-	spec := nodeSpec{args: []string{"--name", name, "--cookie-file", c.cookieFile}}
+	spec := nodeSpec{bin: built.chatd, args: []string{"--name", name, "--cookie-file", c.cookieFile}}
 	for _, o := range opts {
 		o(&spec)
 	}
-	cmd := exec.Command(built.chatd, spec.args...)
+	cmd := exec.Command(spec.bin, spec.args...)
 	cmd.Env = append(c.baseEnv(), spec.env...)
 	n := &node{c: c, name: name, cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}, exited: make(chan struct{})}
+	n.hc = unixClient(n.socket())
 	cmd.Stdout, cmd.Stderr = n.stdout, n.stderr
 	if err := cmd.Start(); err != nil {
 		c.t.Fatalf("start chatd %s: %v", name, err)
@@ -174,6 +195,7 @@ func (c *cluster) spawn(name string, opts ...nodeOpt) *node {
 		close(n.exited)
 	}()
 	c.t.Cleanup(func() {
+		n.hc.CloseIdleConnections()
 		n.stop(syscall.SIGTERM, 10*time.Second)
 		if c.t.Failed() {
 			c.t.Logf("--- %s stderr:\n%s--- %s stdout:\n%s", name, n.stderr.String(), name, n.stdout.String())
@@ -226,18 +248,23 @@ func (n *node) kill() {
 
 // api makes one control API request on the node's socket.
 func (n *node) api(method, path string, in, out any) error {
-	return apiCall(n.socket(), method, path, in, out)
+	return apiCall(n.hc, method, path, in, out)
 }
 
-func apiCall(socket, method, path string, in, out any) error {
-	hc := &http.Client{
+// unixClient is an HTTP client for a control socket.
+func unixClient(socket string) *http.Client {
+	return &http.Client{
 		Timeout: 10 * time.Second,
-		Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", socket)
-		}},
+		Transport: &http.Transport{
+			MaxIdleConnsPerHost: 256,
+			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+				var d net.Dialer
+				return d.DialContext(ctx, "unix", socket)
+			}},
 	}
-	defer hc.CloseIdleConnections()
+}
+
+func apiCall(hc *http.Client, method, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -273,6 +300,33 @@ type result struct {
 	stdout, stderr string
 	code           int
 	took           time.Duration
+}
+
+// lines returns what the node wrote to stdout (its message sink), a line
+// each.
+func (n *node) lines() []string {
+	s := strings.TrimSuffix(n.stdout.String(), "\n")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
+}
+
+// messages returns what the node's GET /v1/messages lists.
+func (n *node) messages() []message {
+	n.c.t.Helper()
+	var resp struct {
+		Messages []message `json:"messages"`
+	}
+	if err := n.api("GET", "/v1/messages", nil, &resp); err != nil {
+		n.c.t.Fatalf("messages of %s: %v", n.name, err)
+	}
+	return resp.Messages
+}
+
+// message is one entry of GET /v1/messages.
+type message struct {
+	ID, From, To, Text string
 }
 
 // chatctl runs the chatctl binary in the cluster's environment.

@@ -68,6 +68,10 @@ type StatusResponse struct {
 	MapperLocal bool      `json:"mapper_local"` // whether this daemon runs the embedded mapper
 	Creation    uint32    `json:"creation"`     // the creation the mapper gave this incarnation
 	Links       int       `json:"links"`        // the number of nodes linked now
+	Tasks       int       `json:"tasks"`        // supervised tasks running now
+	Goroutines  int       `json:"goroutines"`   // goroutines in the daemon
+	HeapBytes   uint64    `json:"heap_bytes"`   // live heap (Go runtime HeapAlloc)
+	RSSBytes    uint64    `json:"rss_bytes"`    // resident set size from /proc/self/statm
 }
 
 // LinkInfo describes one link in GET /v1/nodes.
