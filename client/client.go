@@ -60,7 +60,10 @@ func New(socketPath string) *Client {
 		MaxResponseHeaderBytes: 64 << 10,
 	}
 	return &Client{
-		socket:  socketPath,
+		socket: socketPath,
+		// No Timeout and no ResponseHeaderTimeout: ctx bounds every request,
+		// and a stream (NDJSON follow or watch) must last as long as its
+		// caller wants.
 		hc:      &http.Client{Transport: tr},
 		maxBody: MaxResponseSize,
 	}

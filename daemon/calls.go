@@ -48,7 +48,7 @@ func (n *Node) callLocal(ctx context.Context, node wire.NodeName, c wire.Call) (
 	}
 	t, err := n.sup.Start(ctx, spec)
 	if err != nil {
-		return "", &rpc.CallError{Node: node, Function: c.Function, Status: wire.ResultOverloaded, Message: err.Error()}
+		return "", &rpc.CallError{Node: node, Function: c.Function, Status: rpc.StartStatus(err), Message: err.Error()}
 	}
 	select {
 	case <-t.Done():

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The lesson's nodes, for real: starts alex, kate and moebi on a private
-# port mapper and runtime directory, shows them finding and linking to each
-# other, and stops them. Usage: scripts/demo.sh BINDIR
+# The lesson, for real: starts alex, kate and moebi (the dog that answers
+# everything with "chicken?") on a private port mapper and runtime
+# directory, replays the lesson's exchanges with chatctl, prints what each
+# node received, and stops them. Usage: scripts/demo.sh BINDIR
 set -euo pipefail
 bin=${1:?usage: demo.sh BINDIR}
 work=$(mktemp -d -t chatd-demo.XXXXXX)
@@ -19,29 +20,47 @@ port=$(( 20000 + RANDOM % 20000 ))
 while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$(( 20000 + RANDOM % 20000 )); done
 
 export CHATD_RUNTIME_DIR="$work/run" STATE_DIRECTORY="$work/state" CHATD_MAPPER_PORT=$port
-say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
-ctl() { say "chatctl $*"; "$bin/chatctl" "$@" || true; }
+cat >"$work/chatd.toml" <<'TOML'
+[nodes.moebi]
+responder.reply = "chicken?"
+TOML
+
+bold=; plain=
+if [ -t 1 ]; then bold=$'\033[1m'; plain=$'\033[0m'; fi
+say() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; }
+# ctl shows a chatctl command as one would type it, then runs it.
+ctl() {
+	local shown=chatctl arg
+	for arg in "$@"; do
+		case $arg in *[[:space:]?*]*) shown+=" '$arg'" ;; *) shown+=" $arg" ;; esac
+	done
+	say "$shown"
+	"$bin/chatctl" "$@" || true
+}
 
 for name in alex kate moebi; do
-	"$bin/chatd" --name "$name" >"$work/$name.out" 2>"$work/$name.log" &
+	"$bin/chatd" --name "$name" --config "$work/chatd.toml" >"$work/$name.out" 2>"$work/$name.log" &
 	pids+=("$!")
+	# Wait (bounded) until the node answers on its control socket.
 	for _ in $(seq 200); do
 		"$bin/chatctl" --node "$name" status >/dev/null 2>&1 && break
 		sleep 0.05
 	done
 	"$bin/chatctl" --node "$name" status >/dev/null
 done
-echo "started alex, kate and moebi (mapper on 127.0.0.1:$port, runtime $CHATD_RUNTIME_DIR)"
+echo "started alex, kate and moebi@localhost (mapper on 127.0.0.1:$port)"
 
-ctl --node alex status
 ctl --node alex ping kate@localhost
-ctl --node alex ping moebi@localhost
+ctl --node alex call kate@localhost say_name
+ctl --node alex send kate@localhost hi
+ctl --node kate send alex@localhost "how are you?"
+ctl --node alex send moebi@localhost hi
+ctl --node alex send nobody@localhost hi
 ctl --node alex nodes
-ctl --node kate nodes
-ctl --node alex ping nobody@localhost
-if command -v epmd >/dev/null; then say "epmd -port $port -names"; epmd -port "$port" -names; fi
 
-say "kate's log"
-cat "$work/kate.log"
+for name in alex kate moebi; do
+	say "chatctl --node $name messages     # what $name received"
+	"$bin/chatctl" --node "$name" messages
+done
 echo
 echo "stopping the nodes"

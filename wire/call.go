@@ -47,6 +47,7 @@ const (
 	ResultUnknownFunction ResultStatus = 5 // no function of that name
 	ResultCancelled       ResultStatus = 6 // the caller cancelled it
 	ResultBadRequest      ResultStatus = 7 // the call itself was malformed
+	ResultUnavailable     ResultStatus = 8 // the node is shutting down
 )
 
 func (s ResultStatus) String() string {
@@ -67,6 +68,8 @@ func (s ResultStatus) String() string {
 		return "cancelled"
 	case ResultBadRequest:
 		return "bad request"
+	case ResultUnavailable:
+		return "unavailable"
 	}
 	return fmt.Sprintf("result status %d", uint8(s))
 }
@@ -81,7 +84,7 @@ type Result struct {
 // AppendCall appends c's FrameCall payload to b.
 func AppendCall(b []byte, c Call) []byte {
 	b = binary.BigEndian.AppendUint64(b, c.ID)
-	b = binary.BigEndian.AppendUint32(b, uint32(min(c.Timeout.Milliseconds(), 1<<32-1)))
+	b = binary.BigEndian.AppendUint32(b, uint32(min(max(c.Timeout.Milliseconds(), 0), 1<<32-1)))
 	b = append(b, byte(c.Flags), byte(len(c.Function)))
 	b = append(b, c.Function...)
 	b = append(b, byte(len(c.MsgID)))
@@ -133,8 +136,8 @@ func ParseCall(p []byte) (Call, error) {
 	if len(d.b) != 0 {
 		return Call{}, fmt.Errorf("%w: call: %d trailing bytes", ErrFrameMalformed, len(d.b))
 	}
-	if c.Function == "" {
-		return Call{}, fmt.Errorf("%w: call without a function name", ErrFrameMalformed)
+	if err := ValidateCall(c); err != nil {
+		return Call{}, fmt.Errorf("%w: %v", ErrFrameMalformed, err)
 	}
 	return c, nil
 }

@@ -45,6 +45,10 @@ func TestCommands(t *testing.T) {
 	root := isolate(t)
 	alex := startFake(t, root, "alex")
 	sock := []string{"--socket", alex.socket}
+	msgs := alex.messages(0).Messages
+	msgLine := func(m wire.Message, text string) string {
+		return regexp.QuoteMeta(m.Time.Local().Format("15:04:05") + " " + m.From + ": " + text + "\n")
+	}
 
 	tests := []struct {
 		name       string
@@ -68,6 +72,37 @@ func TestCommands(t *testing.T) {
 			"", "chatctl: no connection to moebi@localhost: not registered\n"},
 		{"disconnect", []string{"disconnect", "kate@localhost"}, exitOK, "disconnected from kate@localhost\n", ""},
 		{"disconnect not linked", []string{"disconnect", "bob"}, exitOK, "not linked to bob@localhost\n", ""},
+		{"send", []string{"send", "kate@localhost", "hi", "there"}, exitOK, `sent to kate@localhost \(id 3f2a9c01\)\n`, ""},
+		{"send bare name", []string{"send", "kate", "hi"}, exitOK, `sent to kate@localhost \(id 3f2a9c01\)\n`, ""},
+		{"send no connection", []string{"send", "moebi", "hi"}, exitFailure,
+			"", "chatctl: no connection to moebi@localhost: not registered\n"},
+		{"send pid answered by the daemon", []string{"send", "<kate@localhost.42.0>", "hi"}, exitFailure,
+			"", "chatctl: send to <kate@localhost.42.0>: pids are not supported yet\n"},
+		{"call", []string{"call", "kate", "say_name"}, exitOK, "Hi, my name is kate@localhost\n", ""},
+		{"call args", []string{"call", "kate@localhost", "echo", "a", "-b", "c d"}, exitOK, "a -b c d\n", ""},
+		{"call timeout", []string{"call", "--timeout", "1s", "kate@localhost", "sleep", "3s"}, exitFailure,
+			"", "chatctl: kate@localhost: sleep timed out after 1s (the task was cancelled)\n"},
+		{"call task failed", []string{"call", "kate", "crash"}, exitFailure, "", "chatctl: kate@localhost: crash failed: panic: crash\n"},
+		{"call unknown function", []string{"call", "kate", "frob"}, exitFailure,
+			"", "chatctl: kate@localhost: no function \"frob\"; chatctl functions lists them\n"},
+		{"call no connection", []string{"call", "moebi", "say_name"}, exitFailure,
+			"", "chatctl: no connection to moebi@localhost: not registered\n"},
+		{"tasks", []string{"tasks"}, exitOK,
+			`ID  FUNCTION  ARGS  CALLER          STATE    DURATION\n` +
+				`42  sleep     3s    alex@localhost  running  1(\.\d+)?s\n`, ""},
+		{"tasks all", []string{"tasks", "--all"}, exitOK,
+			`ID  FUNCTION         ARGS  CALLER          STATE    DURATION\n` +
+				`42  sleep            3s    alex@localhost  running  1(\.\d+)?s\n` +
+				`41  receive_message  hi    kate@localhost  ok       0\.4ms\n` +
+				`40  crash            -     kate@localhost  failed   3\.004s\n`, ""},
+		{"messages", []string{"messages"}, exitOK,
+			msgLine(msgs[0], "hi") + msgLine(msgs[1], "chicken?") + msgLine(msgs[2], `"two\nlines"`), ""},
+		{"messages last", []string{"messages", "-n", "1"}, exitOK, msgLine(msgs[2], `"two\nlines"`), ""},
+		{"functions", []string{"functions"}, exitOK,
+			`NAME      ARGS      SUMMARY\n` +
+				`echo      ARGS\.\.\.   returns its args\n` +
+				`say_name  -         prints Hi, my name is <node>\n` +
+				`sleep     DURATION  sleeps for DURATION\n`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,6 +145,19 @@ func TestCommandsJSON(t *testing.T) {
 		{"connect no connection", []string{"connect", "moebi"}, exitFailure, nil,
 			"chatctl: no connection to moebi@localhost: not registered\n"},
 		{"disconnect", []string{"disconnect", "bob"}, exitOK, wire.DisconnectResponse{Node: "bob@localhost"}, ""},
+		{"send", []string{"send", "kate", "hi"}, exitOK,
+			wire.SendResponse{ID: fakeSendID, From: "alex@localhost", To: "kate@localhost"}, ""},
+		{"send no connection", []string{"send", "moebi", "hi"}, exitFailure, nil,
+			"chatctl: no connection to moebi@localhost: not registered\n"},
+		{"call", []string{"call", "kate", "say_name"}, exitOK,
+			wire.CallResponse{Node: "kate@localhost", Function: "say_name", Result: "Hi, my name is kate@localhost", DurationMs: 0.8}, ""},
+		{"call timeout", []string{"call", "--await", "1s", "kate", "sleep", "3s"}, exitFailure, nil,
+			"chatctl: kate@localhost: sleep timed out after 1s (the task was cancelled)\n"},
+		{"tasks", []string{"tasks"}, exitOK, alex.tasks(false), ""},
+		{"tasks all", []string{"tasks", "--all"}, exitOK, alex.tasks(true), ""},
+		{"messages", []string{"messages"}, exitOK, alex.messages(0), ""},
+		{"messages last", []string{"messages", "-n", "2"}, exitOK, alex.messages(2), ""},
+		{"functions", []string{"functions"}, exitOK, alex.functions(), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -158,7 +206,7 @@ func roundTrip(t *testing.T, v any) any {
 // TestNodeSelection runs commands with two local nodes and no --socket.
 func TestNodeSelection(t *testing.T) {
 	root := isolate(t)
-	startFake(t, root, "alex")
+	alex := startFake(t, root, "alex")
 	kate := startFake(t, root, "kate")
 
 	t.Run("target excluded", func(t *testing.T) {
@@ -169,6 +217,40 @@ func TestNodeSelection(t *testing.T) {
 		}
 		if kate.hits.Load() != before {
 			t.Errorf("ping kate@localhost spoke as kate, want alex")
+		}
+	})
+	t.Run("send target excluded", func(t *testing.T) {
+		before := kate.hits.Load()
+		got := runApp(t, "send", "kate@localhost", "hi")
+		if got.code != exitOK || got.stdout != "sent to kate@localhost (id "+fakeSendID+")\n" {
+			t.Fatalf("send kate hi = %+v, want it sent", got)
+		}
+		if kate.hits.Load() != before {
+			t.Errorf("send kate@localhost spoke as kate, want alex")
+		}
+		if want := (wire.SendRequest{To: "kate@localhost", Text: "hi"}); alex.sent() != want {
+			t.Errorf("alex got %+v, want %+v", alex.sent(), want)
+		}
+	})
+	t.Run("send to a pid passes it through", func(t *testing.T) {
+		before := kate.hits.Load()
+		const pid = "<kate@localhost.42.0>"
+		got := runApp(t, "send", pid, "hi")
+		if got.code != exitFailure || got.stderr != "chatctl: send to "+pid+": pids are not supported yet\n" {
+			t.Errorf("send %s = %+v, want the daemon's answer", pid, got)
+		}
+		if kate.hits.Load() != before {
+			t.Errorf("send %s spoke as kate, want alex", pid)
+		}
+		if alex.sent().To != pid {
+			t.Errorf("alex got to = %q, want %q unchanged", alex.sent().To, pid)
+		}
+	})
+	t.Run("call target excluded", func(t *testing.T) {
+		before := kate.hits.Load()
+		got := runApp(t, "call", "kate@localhost", "say_name")
+		if got.code != exitOK || kate.hits.Load() != before {
+			t.Errorf("call kate = %+v (kate hit %d times), want alex to ask", got, kate.hits.Load()-before)
 		}
 	})
 	t.Run("several", func(t *testing.T) {
@@ -275,6 +357,19 @@ func TestUsageErrors(t *testing.T) {
 		{"flag after command", []string{"ping", "kate", "--json"}, "global flags such as --json go before the command"},
 		{"bad --node", []string{"--node", "a/b", "status"}, `chatctl: --node "a/b": bad node name`},
 		{"help topic", []string{"help", "frobnicate"}, "No help topic for 'frobnicate'"},
+		{"send missing target", []string{"send"}, "chatctl: send: missing TARGET TEXT...\n"},
+		{"send missing text", []string{"send", "kate"},
+			"chatctl: send: missing TEXT...\nusage: chatctl [--node N | --socket PATH] [--json] [--timeout D] send TARGET TEXT...\n"},
+		{"send bad target", []string{"send", "k ate", "hi"}, "TARGET is a node, NAME or NAME@HOST"},
+		{"call missing function", []string{"call", "kate"}, "chatctl: call: missing FUNCTION\n"},
+		{"call bad node", []string{"call", "kate@", "echo"}, "chatctl: call: bad node name: the host part is empty"},
+		{"call zero timeout", []string{"call", "--timeout", "0s", "kate", "echo"}, "chatctl: call: --timeout must be positive, not 0s"},
+		{"call bad await", []string{"call", "--await", "soon", "kate", "echo"}, `invalid value "soon" for flag -await`},
+		{"tasks all and watch", []string{"tasks", "--all", "--watch"}, "chatctl: tasks: --all lists finished tasks"},
+		{"tasks extra argument", []string{"tasks", "now"}, `chatctl: tasks: unexpected argument "now"`},
+		{"messages zero", []string{"messages", "-n", "0"}, "chatctl: messages: -n must be at least 1, not 0"},
+		{"messages flag after command", []string{"messages", "--follow", "--json"}, "chatctl: messages: flag provided but not defined: -json"},
+		{"functions extra argument", []string{"functions", "all"}, `chatctl: functions: unexpected argument "all"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -301,7 +396,7 @@ func TestHelpAndVersion(t *testing.T) {
 	if got.code != exitOK || got.stdout != "chatctl version "+version+"\n" {
 		t.Errorf("--version = %+v", got)
 	}
-	for _, cmd := range []string{"status", "nodes", "ping", "connect", "disconnect"} {
+	for _, cmd := range []string{"send", "call", "ping", "nodes", "connect", "disconnect", "tasks", "messages", "functions", "status"} {
 		got := runApp(t, cmd, "--help")
 		if got.code != exitOK || !strings.Contains(got.stdout, "Example:") {
 			t.Errorf("%s --help = %+v, want exit 0 and an example", cmd, got)

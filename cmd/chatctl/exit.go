@@ -95,10 +95,7 @@ func checkArgs(c *cli.Context, n int, names ...string) error {
 	got := c.Args().Len()
 	switch {
 	case got < n:
-		return &usageError{
-			msg:   fmt.Sprintf("%s: missing %s", c.Command.Name, strings.Join(names[got:], " ")),
-			usage: commandUsage(c),
-		}
+		return minArgs(c, names...)
 	case got > n:
 		extra := c.Args().Get(n)
 		msg := fmt.Sprintf("%s: unexpected argument %q", c.Command.Name, extra)
@@ -106,6 +103,18 @@ func checkArgs(c *cli.Context, n int, names ...string) error {
 			msg += " (global flags such as --json go before the command)"
 		}
 		return &usageError{msg: msg, usage: commandUsage(c)}
+	}
+	return nil
+}
+
+// minArgs fails with a usage error unless c has at least len(names)
+// positional arguments; names says what they are, for the message.
+func minArgs(c *cli.Context, names ...string) error {
+	if got := c.Args().Len(); got < len(names) {
+		return &usageError{
+			msg:   fmt.Sprintf("%s: missing %s", c.Command.Name, strings.Join(names[got:], " ")),
+			usage: commandUsage(c),
+		}
 	}
 	return nil
 }
@@ -118,12 +127,19 @@ func nodeArg(c *cli.Context) (string, wire.NodeName, error) {
 		return "", wire.NodeName{}, err
 	}
 	arg := c.Args().First()
+	name, err := parseNodeArg(c, arg)
+	return arg, name, err
+}
+
+// parseNodeArg parses arg, a NODE argument of c's command; a bad one is a
+// usage error saying what a NODE may be.
+func parseNodeArg(c *cli.Context, arg string) (wire.NodeName, error) {
 	name, err := wire.ParseNodeName(arg, "")
 	if err != nil {
-		return "", wire.NodeName{}, &usageError{
+		return wire.NodeName{}, &usageError{
 			msg:   fmt.Sprintf("%s: %v", c.Command.Name, err),
 			usage: commandUsage(c, nodeFormat+"."),
 		}
 	}
-	return arg, name, nil
+	return name, nil
 }

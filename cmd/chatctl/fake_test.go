@@ -29,16 +29,18 @@ type fakeDaemon struct {
 	started time.Time    // reported in status
 	since   time.Time    // when the link to kate came up
 	hits    atomic.Int64 // requests served
+	fakeChat
 }
 
 // startFake serves a fakeDaemon for node name under root until the test ends.
 func startFake(t *testing.T, root, name string) *fakeDaemon {
 	t.Helper()
 	f := &fakeDaemon{
-		node:    name + "@localhost",
-		socket:  config.SocketPath(root, name),
-		started: time.Now().Add(-time.Hour),
-		since:   time.Now().Add(-192 * time.Second),
+		node:     name + "@localhost",
+		socket:   config.SocketPath(root, name),
+		started:  time.Now().Add(-time.Hour),
+		since:    time.Now().Add(-192 * time.Second),
+		fakeChat: newFakeChat(),
 	}
 	serveUnix(t, f.socket, f)
 	return f
@@ -103,6 +105,9 @@ func (f *fakeDaemon) nodes() wire.NodesResponse {
 
 func (f *fakeDaemon) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.hits.Add(1)
+	if f.serveChat(w, r) {
+		return
+	}
 	var req wire.NodeRequest
 	if r.Method == http.MethodPost {
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {

@@ -10,6 +10,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -32,7 +33,13 @@ func main() {
 // run runs chatctl with args (args[0] is the program name), writing results
 // to stdout and errors to stderr, and returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
-	err := newApp(stdout, stderr).Run(args)
+	return runContext(context.Background(), args, stdout, stderr)
+}
+
+// runContext is run under ctx: its end interrupts a follow or watch as
+// SIGINT does, and bounds every other command as --timeout does.
+func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	err := newApp(stdout, stderr).RunContext(ctx, args)
 	return report(stderr, err)
 }
 
@@ -50,14 +57,19 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			&cli.StringFlag{Name: "node", Usage: "speak as local node `N` (name or name@host; default $CHATCTL_NODE)"},
 			&cli.StringFlag{Name: "socket", Usage: "use the control socket at `PATH` (overrides --node)"},
 			&cli.BoolFlag{Name: "json", Usage: "print the daemon's JSON response instead of human output"},
-			&cli.DurationFlag{Name: "timeout", Value: defaultTimeout, Usage: "give up on the whole command after `D`"},
+			&cli.DurationFlag{Name: "timeout", Value: defaultTimeout, Usage: "give up on the whole command after `D` (a --watch or --follow runs until interrupted)"},
 		},
 		Commands: []*cli.Command{
-			statusCommand(),
-			nodesCommand(),
+			sendCommand(),
+			callCommand(),
 			pingCommand(),
+			nodesCommand(),
 			connectCommand(),
 			disconnectCommand(),
+			tasksCommand(),
+			messagesCommand(),
+			functionsCommand(),
+			statusCommand(),
 		},
 		Before: func(c *cli.Context) error {
 			if d := c.Duration("timeout"); d <= 0 {

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"github.com/urfave/cli/v2"
 
@@ -16,7 +18,14 @@ import (
 // Output rules: results go to the app's Writer (stdout), errors to its
 // ErrWriter (stderr) through report, never the other way round. With --json
 // a command prints the daemon's response type from package wire, indented,
-// as its whole stdout; the exit status is the same as without --json.
+// as its whole stdout; the exit status is the same as without --json. A
+// follow or watch with --json prints NDJSON instead: each streamed wire
+// value compact on a line of its own, as the daemon sends them.
+//
+// Text that came from another node (message text, task arguments) is
+// printed as is unless it holds control characters (a newline, a tab, a
+// terminal escape); then it is printed Go-quoted, so that one record stays
+// one line and cannot drive the operator's terminal.
 
 // jsonOutput reports whether --json was given.
 func jsonOutput(c *cli.Context) bool { return c.Bool("json") }
@@ -26,6 +35,14 @@ func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("write output: %w", err)
+	}
+	return nil
+}
+
+// printJSONLine writes v as compact JSON on one line: one NDJSON record.
+func printJSONLine(w io.Writer, v any) error {
+	if err := json.NewEncoder(w).Encode(v); err != nil {
 		return fmt.Errorf("write output: %w", err)
 	}
 	return nil
@@ -47,6 +64,48 @@ func age(now, t time.Time) string {
 		d = 0
 	}
 	return d.Truncate(time.Second).String()
+}
+
+// millis formats a duration given in milliseconds for people: below a
+// second to a tenth of a millisecond ("0.4ms", "1.2ms", "250ms"), from a
+// second up to the millisecond ("3.004s", "1m2.5s"); what would round to
+// 0ms in microseconds ("30µs"). A negative one is "0ms".
+func millis(ms float64) string {
+	if ms <= 0 || math.IsNaN(ms) {
+		return "0ms"
+	}
+	tenths := math.Round(ms * 10)
+	if tenths == 0 {
+		return strconv.FormatFloat(math.Round(ms*1000), 'f', -1, 64) + "µs"
+	}
+	if tenths < 10000 {
+		return strconv.FormatFloat(tenths/10, 'f', -1, 64) + "ms"
+	}
+	return time.Duration(ms * float64(time.Millisecond)).Round(time.Millisecond).String()
+}
+
+// since is millis for the time from t to now.
+func since(now, t time.Time) string {
+	return millis(float64(now.Sub(t)) / float64(time.Millisecond))
+}
+
+// printable returns s as is when it holds no control characters, else
+// Go-quoted; see the output rules above.
+func printable(s string) string {
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
+}
+
+// orDash returns s, or "-" when s is empty, for a table cell.
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 // printStatus writes the human form of a status: one "key  value" line each.

@@ -198,10 +198,16 @@ func errnoOr(err error) error {
 }
 
 // withClient runs fn with a client for the selected daemon, under a context
-// bounded by --timeout. target is the name part of the command's target node
-// ("" when it has none); discovery never picks it.
+// bounded by the global --timeout. target is the name part of the command's
+// target node ("" when it has none); discovery never picks it.
 func withClient(c *cli.Context, target string, fn func(context.Context, *client.Client) error) error {
-	timeout := c.Duration("timeout")
+	timeout := globalTimeout(c)
+	return withDeadline(c, target, timeout, "--timeout "+timeout.String(), fn)
+}
+
+// withDeadline is withClient under a bound of the command's own choosing:
+// timeout, which limit describes in the error when it passes first.
+func withDeadline(c *cli.Context, target string, timeout time.Duration, limit string, fn func(context.Context, *client.Client) error) error {
 	ctx, cancel := context.WithTimeout(c.Context, timeout)
 	defer cancel()
 
@@ -213,7 +219,20 @@ func withClient(c *cli.Context, target string, fn func(context.Context, *client.
 	defer cl.CloseIdleConnections()
 	err = fn(ctx, cl)
 	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
-		return fmt.Errorf("%s: no answer within --timeout %s: %w", c.Command.Name, timeout, err)
+		return fmt.Errorf("%s: no answer within %s: %w", c.Command.Name, limit, err)
 	}
 	return err
+}
+
+// globalTimeout returns the global --timeout. It reads it from chatctl's
+// own flags because a command flag of the same name (call's --timeout, the
+// await timeout) shadows the global one in c.
+func globalTimeout(c *cli.Context) time.Duration {
+	lineage := c.Lineage()
+	for i := len(lineage) - 1; i >= 0; i-- {
+		if lineage[i].Command != nil { // the outermost command is the app's root
+			return lineage[i].Duration("timeout")
+		}
+	}
+	return c.Duration("timeout")
 }

@@ -205,6 +205,8 @@ func callErrorCode(err error) (wire.ErrorCode, int) {
 		return wire.CodeNotFound, http.StatusNotFound
 	case wire.ResultBadRequest:
 		return wire.CodeBadRequest, http.StatusBadRequest
+	case wire.ResultUnavailable:
+		return wire.CodeUnavailable, http.StatusServiceUnavailable
 	}
 	return wire.CodeTaskFailed, http.StatusBadGateway
 }

@@ -14,6 +14,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -25,9 +26,17 @@ var ErrSocketInUse = errors.New("control socket in use by another daemon")
 type Server struct {
 	path string
 	ln   net.Listener
-	http *http.Server
 	log  *slog.Logger
 	done chan struct{} // closed when Serve returns
+
+	mu     sync.Mutex
+	http   *http.Server // guarded by mu; set by Serve
+	closed bool         // guarded by mu; Close was called
+
+	// base is every request's parent context; Close cancels it first so
+	// that streaming responses (watch, follow) end cleanly.
+	base       context.Context
+	cancelBase context.CancelFunc
 }
 
 // Listen creates the socket at path (its directory 0750, the socket 0660)
@@ -50,7 +59,9 @@ func Listen(path string, policy Policy, log *slog.Logger) (*Server, error) {
 		_ = ln.Close()
 		return nil, fmt.Errorf("chmod control socket %s: %w", path, err)
 	}
+	base, cancel := context.WithCancel(context.Background())
 	return &Server{
+		base: base, cancelBase: cancel,
 		path: path,
 		ln:   &credListener{Listener: ln, policy: policy, group: groupName(policy.GID), log: log},
 		log:  log,
@@ -98,14 +109,22 @@ func (s *Server) Path() string { return s.path }
 // Serve answers requests with b until Close. It returns nil after Close.
 func (s *Server) Serve(b Backend) error {
 	defer close(s.done)
-	s.http = &http.Server{
+	hs := &http.Server{
 		Handler:           newHandler(b, s.log),
 		ReadHeaderTimeout: 5 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+		BaseContext:       func(net.Listener) context.Context { return s.base },
 	}
-	err := s.http.Serve(s.ln)
+	s.mu.Lock()
+	if s.closed { // Close came first and closed the listener
+		s.mu.Unlock()
+		return nil
+	}
+	s.http = hs
+	s.mu.Unlock()
+	err := hs.Serve(s.ln)
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}
@@ -115,12 +134,17 @@ func (s *Server) Serve(b Backend) error {
 // Close stops accepting, lets requests in flight finish until ctx ends,
 // then closes them and removes the socket file.
 func (s *Server) Close(ctx context.Context) error {
-	if s.http == nil {
+	s.cancelBase()
+	s.mu.Lock()
+	s.closed = true
+	hs := s.http
+	s.mu.Unlock()
+	if hs == nil {
 		return s.ln.Close()
 	}
-	err := s.http.Shutdown(ctx)
+	err := hs.Shutdown(ctx)
 	if err != nil {
-		err = s.http.Close()
+		err = hs.Close()
 	}
 	<-s.done
 	return err

@@ -89,24 +89,26 @@ func (ss *serverStream) start(ctx context.Context, c wire.Call) {
 			ss.tasks[c.ID] = t
 			ss.mu.Unlock()
 			ss.wg.Add(1)
-			go ss.finish(c.ID, t)
+			go ss.finish(ctx, c.ID, t)
 			return
 		}
-		status = wire.ResultFailed
-		if errors.Is(err, task.ErrOverloaded) || errors.Is(err, task.ErrShutdown) {
-			status = wire.ResultOverloaded
-		}
+		status = StartStatus(err)
 	}
 	ss.send(wire.Result{ID: c.ID, Status: status, Value: err.Error()})
 }
 
-// finish waits for t and sends its result.
-func (ss *serverStream) finish(id uint64, t *task.Task) {
+// finish waits for t and sends its result. A task cancelled because its
+// stream or link ended (ctx) gets no result: the caller must see the link
+// go down, not a cancelled task.
+func (ss *serverStream) finish(ctx context.Context, id uint64, t *task.Task) {
 	defer ss.wg.Done()
 	<-t.Done()
 	ss.mu.Lock()
 	delete(ss.tasks, id)
 	ss.mu.Unlock()
+	if ctx.Err() != nil && t.State() == wire.TaskCancelled {
+		return
+	}
 	ss.send(ResultOf(id, t))
 }
 
@@ -126,6 +128,18 @@ func (ss *serverStream) send(r wire.Result) {
 	_, _ = ss.s.Write(ss.wbuf) // a dead stream: the caller sees the link go down
 }
 
+// StartStatus is the result status for a task the supervisor would not
+// start.
+func StartStatus(err error) wire.ResultStatus {
+	switch {
+	case errors.Is(err, task.ErrOverloaded):
+		return wire.ResultOverloaded
+	case errors.Is(err, task.ErrShutdown):
+		return wire.ResultUnavailable
+	}
+	return wire.ResultFailed
+}
+
 // ResultOf describes a finished task as a call result.
 func ResultOf(id uint64, t *task.Task) wire.Result {
 	v, err := t.Result()
@@ -133,10 +147,12 @@ func ResultOf(id uint64, t *task.Task) wire.Result {
 		return wire.Result{ID: id, Status: wire.ResultOK, Value: v}
 	}
 	status := wire.ResultFailed
-	switch t.State() {
-	case wire.TaskTimeout:
+	switch {
+	case errors.Is(err, task.ErrShutdown):
+		status = wire.ResultUnavailable
+	case t.State() == wire.TaskTimeout:
 		status = wire.ResultTimeout
-	case wire.TaskCancelled:
+	case t.State() == wire.TaskCancelled:
 		status = wire.ResultCancelled
 	}
 	var pe *task.PanicError

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"chatd/client"
+	"chatd/wire"
+)
+
+// messagesCommand is `chatctl messages [--follow] [-n N]`: the chat messages
+// this node received, the lesson's journal lines.
+func messagesCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "messages",
+		Usage:     "print the chat messages this node received, or follow them",
+		ArgsUsage: " ",
+		Description: "Prints one line per message, oldest first: the local time it arrived, the\n" +
+			"sender and the text (Go-quoted if it holds control characters). -n N prints the\n" +
+			"last N only; by default all the daemon keeps. --json prints GET /v1/messages.\n\n" +
+			"--follow prints the last N messages if -n is given, then each new one as it\n" +
+			"arrives, until interrupted (Ctrl-C or SIGTERM: exit 0); the global --timeout\n" +
+			"does not apply. With --json each message is one JSON line (NDJSON) in the form\n" +
+			"of a GET /v1/messages entry.\n\n" +
+			"Example:\n   $ chatctl --node kate messages -n 2\n" +
+			"   15:04:05 alex@localhost: hi\n   15:04:07 moebi@localhost: chicken?",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "follow", Aliases: []string{"f"}, Usage: "keep printing new messages until interrupted"},
+			&cli.IntFlag{Name: "n", Usage: "print only the last `N` messages (with --follow: then the new ones)", DefaultText: "all"},
+		},
+		OnUsageError: commandUsageError,
+		Action: func(c *cli.Context) error {
+			if err := checkArgs(c, 0); err != nil {
+				return err
+			}
+			n := c.Int("n")
+			if c.IsSet("n") && n < 1 {
+				return &usageError{msg: fmt.Sprintf("messages: -n must be at least 1, not %d", n), usage: commandUsage(c)}
+			}
+			if c.Bool("follow") {
+				return followMessages(c, n)
+			}
+			return withClient(c, "", func(ctx context.Context, cl *client.Client) error {
+				resp, err := cl.Messages(ctx, n)
+				if err != nil {
+					return err
+				}
+				if jsonOutput(c) {
+					return printJSON(c.App.Writer, resp)
+				}
+				for _, m := range resp.Messages {
+					if err := printLine(c.App.Writer, "%s", messageLine(m)); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		},
+	}
+}
+
+// followMessages is `messages --follow`.
+func followMessages(c *cli.Context, n int) error {
+	return withStream(c, "", "messages --follow", func(ctx context.Context, cl *client.Client) error {
+		return cl.FollowMessages(ctx, n, func(m wire.Message) error {
+			if jsonOutput(c) {
+				return printJSONLine(c.App.Writer, m)
+			}
+			return printLine(c.App.Writer, "%s", messageLine(m))
+		})
+	})
+}
+
+// messageLine is the human form of a received message:
+//
+//	15:04:05 alex@localhost: hi
+func messageLine(m wire.Message) string {
+	return fmt.Sprintf("%s %s: %s", m.Time.Local().Format("15:04:05"), printable(m.From), printable(m.Text))
+}

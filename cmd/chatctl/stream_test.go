@@ -1,0 +1,310 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"chatd/wire"
+)
+
+// waitLimit bounds every wait in these tests; reaching it is a failure.
+const waitLimit = 10 * time.Second
+
+// syncBuffer is an output a test reads while a command still writes it.
+type syncBuffer struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	wrote chan struct{} // closed, and replaced, at every Write
+}
+
+func newSyncBuffer() *syncBuffer { return &syncBuffer{wrote: make(chan struct{})} }
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	close(b.wrote)
+	b.wrote = make(chan struct{})
+	return b.buf.Write(p)
+}
+
+// snapshot returns what was written so far and a channel closed at the next
+// Write.
+func (b *syncBuffer) snapshot() (string, <-chan struct{}) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String(), b.wrote
+}
+
+// background is one chatctl run in a goroutine.
+type background struct {
+	stdout, stderr *syncBuffer
+	code           chan int // receives the exit status
+}
+
+// startApp runs chatctl with args in the background under ctx, whose end
+// interrupts it as a signal would.
+func startApp(t *testing.T, ctx context.Context, args ...string) *background {
+	t.Helper()
+	b := &background{stdout: newSyncBuffer(), stderr: newSyncBuffer(), code: make(chan int, 1)}
+	go func() {
+		b.code <- runContext(ctx, append([]string{"chatctl"}, args...), b.stdout, b.stderr)
+	}()
+	t.Cleanup(func() { // never leave the goroutine behind, even after t.Fatal
+		select {
+		case <-b.code:
+		case <-time.After(waitLimit):
+			t.Errorf("chatctl %v did not end", args)
+		}
+	})
+	return b
+}
+
+// waitFor waits until stdout contains want; the run ending first fails the
+// test.
+func (b *background) waitFor(t *testing.T, want string) {
+	t.Helper()
+	timeout := time.After(waitLimit)
+	for {
+		out, wrote := b.stdout.snapshot()
+		if strings.Contains(out, want) {
+			return
+		}
+		select {
+		case <-wrote:
+		case code := <-b.code:
+			b.code <- code // for wait and the cleanup
+			errOut, _ := b.stderr.snapshot()
+			t.Fatalf("chatctl ended (exit %d, stderr %q) before printing %q; stdout %q", code, errOut, want, out)
+		case <-timeout:
+			t.Fatalf("stdout %q still lacks %q after %s", out, want, waitLimit)
+		}
+	}
+}
+
+// waitStream waits until the fake daemon streams and returns the query of
+// the stream request; the run ending first fails the test.
+func (b *background) waitStream(t *testing.T, streaming <-chan string) string {
+	t.Helper()
+	select {
+	case q := <-streaming:
+		return q
+	case code := <-b.code:
+		b.code <- code
+		errOut, _ := b.stderr.snapshot()
+		t.Fatalf("chatctl ended (exit %d, stderr %q) before the daemon streamed", code, errOut)
+	case <-time.After(waitLimit):
+		t.Fatalf("the daemon saw no stream request within %s", waitLimit)
+	}
+	return ""
+}
+
+// wait returns the finished run's result.
+func (b *background) wait(t *testing.T) result {
+	t.Helper()
+	select {
+	case code := <-b.code:
+		b.code <- code
+		out, _ := b.stdout.snapshot()
+		errOut, _ := b.stderr.snapshot()
+		return result{code: code, stdout: out, stderr: errOut}
+	case <-time.After(waitLimit):
+		t.Fatalf("chatctl did not end within %s", waitLimit)
+	}
+	return result{}
+}
+
+// clock is the local time of day as --watch prints it.
+func clock(t time.Time) string { return t.Local().Format("15:04:05.000") }
+
+// ndjsonLines is values as NDJSON.
+func ndjsonLines[T any](t *testing.T, values ...T) string {
+	t.Helper()
+	var b strings.Builder
+	for _, v := range values {
+		line, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Write(line)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// TestStreamCommands runs tasks --watch and messages --follow against the
+// fake daemon, which streams its backlog and then stays open, and ends them
+// by cancelling the context: exit 0, nothing on stderr, the lines in order.
+func TestStreamCommands(t *testing.T) {
+	root := isolate(t)
+	alex := startFake(t, root, "alex")
+	ev := alex.taskEvents()
+	msgs := alex.messages(0).Messages
+	msgLine := func(m wire.Message, text string) string {
+		return m.Time.Local().Format("15:04:05") + " " + m.From + ": " + text + "\n"
+	}
+
+	tests := []struct {
+		name      string
+		args      []string
+		wantQuery string
+		want      string // the whole of stdout
+	}{
+		{"tasks --watch", []string{"tasks", "--watch"}, "watch=1",
+			clock(ev[0].Started) + "  #43 receive_message  alex@localhost  running\n" +
+				clock(ev[1].Started.Add(400*time.Microsecond)) + "  #43 receive_message  alex@localhost  ok 0.4ms\n" +
+				clock(ev[2].Started.Add(300*time.Microsecond)) + "  #44 crash  alex@localhost  failed 0.3ms: panic: crash\n"},
+		{"tasks --watch --json", []string{"--json", "tasks", "--watch"}, "watch=1", ndjsonLines(t, ev...)},
+		{"messages --follow", []string{"messages", "--follow"}, "follow=1", ""},
+		{"messages --follow -n", []string{"messages", "--follow", "-n", "2"}, "follow=1&n=2",
+			msgLine(msgs[1], "chicken?") + msgLine(msgs[2], `"two\nlines"`)},
+		{"messages -f --json", []string{"--json", "messages", "-f", "-n", "3"}, "follow=1&n=3", ndjsonLines(t, msgs...)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			run := startApp(t, ctx, append([]string{"--socket", alex.socket}, tt.args...)...)
+			if q := run.waitStream(t, alex.streaming); q != tt.wantQuery {
+				t.Errorf("query = %q, want %q", q, tt.wantQuery)
+			}
+			run.waitFor(t, tt.want)
+			cancel()
+			got := run.wait(t)
+			if got.code != exitOK || got.stderr != "" {
+				t.Errorf("interrupted run = exit %d, stderr %q; want exit 0 and no stderr", got.code, got.stderr)
+			}
+			if got.stdout != tt.want {
+				t.Errorf("stdout = %q, want %q", got.stdout, tt.want)
+			}
+		})
+	}
+}
+
+// TestStreamsIgnoreTimeout checks that the global --timeout does not cut a
+// follow: the daemon sends its second line well after --timeout passed.
+func TestStreamsIgnoreTimeout(t *testing.T) {
+	const timeout = 50 * time.Millisecond
+	tests := []struct {
+		name         string
+		args         []string
+		first, later any
+		wantLater    string
+	}{
+		{"tasks --watch", []string{"tasks", "--watch"},
+			wire.TaskInfo{ID: 1, Function: "echo", State: wire.TaskRunning, Started: time.Now()},
+			wire.TaskInfo{ID: 2, Function: "sleep", State: wire.TaskRunning, Started: time.Now()},
+			"#2 sleep"},
+		{"messages --follow", []string{"messages", "--follow"},
+			wire.Message{ID: "1", From: "alex@localhost", Text: "first", Time: time.Now()},
+			wire.Message{ID: "2", From: "alex@localhost", Text: "later", Time: time.Now()},
+			"alex@localhost: later"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			isolate(t)
+			sock := filepath.Join(t.TempDir(), "control.sock")
+			serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				enc := json.NewEncoder(w)
+				_ = enc.Encode(tt.first)
+				w.(http.Flusher).Flush()
+				select {
+				case <-time.After(4 * timeout): // the quiet spell the test is about
+				case <-r.Context().Done():
+					return
+				}
+				_ = enc.Encode(tt.later)
+				w.(http.Flusher).Flush()
+				<-r.Context().Done()
+			}))
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			run := startApp(t, ctx, append([]string{"--socket", sock, "--timeout", timeout.String()}, tt.args...)...)
+			run.waitFor(t, tt.wantLater)
+			cancel()
+			if got := run.wait(t); got.code != exitOK || got.stderr != "" {
+				t.Errorf("run = %+v, want exit 0 and no stderr", got)
+			}
+		})
+	}
+}
+
+// TestStreamSignals checks that SIGINT and SIGTERM end a follow with exit 0.
+func TestStreamSignals(t *testing.T) {
+	root := isolate(t)
+	alex := startFake(t, root, "alex")
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			run := startApp(t, t.Context(), "--socket", alex.socket, "messages", "--follow")
+			// The stream is up, so chatctl has installed its handler: the
+			// signal cannot reach the test binary's default action.
+			run.waitStream(t, alex.streaming)
+			if err := syscall.Kill(os.Getpid(), sig); err != nil {
+				t.Fatalf("kill -%s self: %v", sig, err)
+			}
+			if got := run.wait(t); got.code != exitOK || got.stdout != "" || got.stderr != "" {
+				t.Errorf("run after %s = %+v, want exit 0 and no output", sig, got)
+			}
+		})
+	}
+}
+
+// TestStreamEnds checks the ways a follow fails: the daemon ending the
+// stream (lines may have been missed), and the daemon refusing it.
+func TestStreamEnds(t *testing.T) {
+	tests := []struct {
+		name       string
+		handler    http.HandlerFunc
+		args       []string
+		wantStdout string
+		wantStderr string // with SOCK for the socket path
+	}{
+		{"watch ended by the daemon",
+			func(w http.ResponseWriter, r *http.Request) {
+				_, _ = io.WriteString(w, `{"id":7,"function":"echo","caller":"kate@localhost","state":"running","started":"2025-01-02T15:04:05Z"}`+"\n")
+			},
+			[]string{"--json", "tasks", "--watch"},
+			`{"id":7,"function":"echo","args":"","caller":"kate@localhost","started":"2025-01-02T15:04:05Z","state":"running","duration_ms":0}` + "\n",
+			"chatctl: tasks --watch: chatd at SOCK ended the stream (it is stopping, or it cut off a follower that fell behind); run the command again to resume\n"},
+		{"follow cut short by a stopping daemon",
+			func(w http.ResponseWriter, r *http.Request) {
+				_, _ = io.WriteString(w, `{"id":"1","from":"alex@localhost","text":"hi","time":"2025-01-02T15:04:05Z"}`+"\n")
+				w.(http.Flusher).Flush()
+				panic(http.ErrAbortHandler) // the connection drops mid-body
+			},
+			[]string{"--json", "messages", "--follow"},
+			`{"id":"1","from":"alex@localhost","to":"","text":"hi","time":"2025-01-02T15:04:05Z"}` + "\n",
+			"chatctl: messages --follow: chatd at SOCK ended the stream (it is stopping, or it cut off a follower that fell behind); run the command again to resume\n"},
+		{"follow refused",
+			func(w http.ResponseWriter, r *http.Request) {
+				reply(w, http.StatusServiceUnavailable, wire.ErrorResponse{Error: "chatd is shutting down", Code: wire.CodeUnavailable})
+			},
+			[]string{"messages", "--follow"}, "", "chatctl: chatd is shutting down\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			isolate(t)
+			sock := filepath.Join(t.TempDir(), "control.sock")
+			serveUnix(t, sock, tt.handler)
+			got := runApp(t, append([]string{"--socket", sock}, tt.args...)...)
+			if got.code != exitFailure {
+				t.Errorf("exit = %d, want %d", got.code, exitFailure)
+			}
+			if got.stdout != tt.wantStdout {
+				t.Errorf("stdout = %q, want %q", got.stdout, tt.wantStdout)
+			}
+			if want := strings.ReplaceAll(tt.wantStderr, "SOCK", sock); got.stderr != want {
+				t.Errorf("stderr = %q, want %q", got.stderr, want)
+			}
+		})
+	}
+}

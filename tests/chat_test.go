@@ -1,0 +1,361 @@
+package tests
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// moebiConfig makes moebi the lesson's dog: it answers everything.
+const moebiConfig = "[nodes.moebi]\nresponder.reply = \"chicken?\"\n"
+
+func hasMessage(ms []message, from, text string) bool {
+	return slices.ContainsFunc(ms, func(m message) bool { return m.From == from && m.Text == text })
+}
+
+func TestSendBetweenNodes(t *testing.T) {
+	c := newCluster(t)
+	alex := c.start("alex")
+	kate := c.start("kate")
+
+	r := c.chatctl("--node", "alex", "send", "kate@localhost", "hi")
+	if r.code != 0 {
+		t.Fatalf("send: exit %d: %s", r.code, r.stderr)
+	}
+	// Delivery is acknowledged only once kate's sink took it: no waiting.
+	if got := kate.lines(); !slices.Equal(got, []string{"hi"}) {
+		t.Fatalf("kate's stdout = %q, want [hi]", got)
+	}
+	if !hasMessage(kate.messages(), "alex@localhost", "hi") {
+		t.Fatalf("kate's messages = %+v", kate.messages())
+	}
+	r = c.chatctl("--node", "kate", "send", "alex@localhost", "how are you?")
+	if r.code != 0 {
+		t.Fatalf("send back: exit %d: %s", r.code, r.stderr)
+	}
+	if !slices.Equal(alex.lines(), []string{"how are you?"}) || !hasMessage(alex.messages(), "kate@localhost", "how are you?") {
+		t.Fatalf("alex's stdout = %q, messages %+v", alex.lines(), alex.messages())
+	}
+}
+
+func TestSendWithoutNodeFlagSpeaksAsTheOtherNode(t *testing.T) {
+	c := newCluster(t)
+	c.start("alex")
+	kate := c.start("kate")
+	if r := c.chatctl("send", "kate@localhost", "hi"); r.code != 0 {
+		t.Fatalf("chatctl send kate@localhost hi: exit %d: %s", r.code, r.stderr)
+	}
+	if !hasMessage(kate.messages(), "alex@localhost", "hi") {
+		t.Fatalf("kate's messages = %+v", kate.messages())
+	}
+}
+
+func TestResponder(t *testing.T) {
+	c := newCluster(t)
+	cfg := c.withConfig("chatd", moebiConfig)
+	alex := c.start("alex", cfg)
+	kate := c.start("kate", cfg)
+	moebi := c.start("moebi", cfg)
+
+	r := c.chatctl("--node", "alex", "send", "moebi@localhost", "hi")
+	if r.code != 0 {
+		t.Fatalf("send to moebi: exit %d: %s", r.code, r.stderr)
+	}
+	if !hasMessage(moebi.messages(), "alex@localhost", "hi") {
+		t.Fatalf("moebi's messages = %+v", moebi.messages())
+	}
+	// The send returned only after moebi's reply landed on alex.
+	if !hasMessage(alex.messages(), "moebi@localhost", "chicken?") || !slices.Equal(alex.lines(), []string{"chicken?"}) {
+		t.Fatalf("alex's messages = %+v, stdout %q", alex.messages(), alex.lines())
+	}
+	if got := kate.messages(); len(got) != 0 {
+		t.Fatalf("kate received %+v", got)
+	}
+}
+
+func TestSendToStoppedNode(t *testing.T) {
+	c := newCluster(t)
+	c.start("alex")
+	r := c.chatctl("--node", "alex", "send", "moebi@localhost", "hi")
+	if r.code != 1 || !strings.Contains(r.stderr, "no connection to moebi@localhost: not registered") {
+		t.Fatalf("send to a stopped node: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+func TestCall(t *testing.T) {
+	c := newCluster(t)
+	c.start("alex")
+	kate := c.start("kate")
+
+	r := c.chatctl("--node", "alex", "call", "kate@localhost", "echo", "a", "b")
+	if r.code != 0 || r.stdout != "a b\n" {
+		t.Fatalf("call echo: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+
+	r = c.chatctl("--node", "alex", "call", "--timeout", "1s", "kate@localhost", "sleep", "3s")
+	if r.code != 1 || !strings.Contains(r.stderr, "timed out after 1") {
+		t.Fatalf("call sleep with a 1s timeout: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if r.took < time.Second || r.took > 2500*time.Millisecond {
+		t.Errorf("the timed-out call took %s, want about 1s", r.took)
+	}
+	t.Logf("timed out after %s: %s", r.took, strings.TrimSpace(r.stderr))
+	waitFor(t, 3*time.Second, "kate to show the sleep cancelled", func() bool {
+		var resp struct {
+			Tasks []struct{ Function, State string } `json:"tasks"`
+		}
+		if err := kate.api("GET", "/v1/tasks?all=1", nil, &resp); err != nil {
+			t.Fatal(err)
+		}
+		return slices.ContainsFunc(resp.Tasks, func(x struct{ Function, State string }) bool {
+			return x.Function == "sleep" && x.State == "cancelled"
+		})
+	})
+	r = c.chatctl("--node", "kate", "tasks", "--all")
+	if !strings.Contains(r.stdout, "cancelled") {
+		t.Errorf("chatctl tasks --all does not show the cancelled task:\n%s", r.stdout)
+	}
+
+	r = c.chatctl("--node", "alex", "call", "kate@localhost", "crash")
+	if r.code != 1 || !strings.Contains(r.stderr, "panic: crash requested by alex@localhost") {
+		t.Fatalf("call crash: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if r := c.chatctl("--node", "alex", "ping", "kate@localhost"); r.code != 0 {
+		t.Fatalf("kate stopped answering after a crash: %d %s", r.code, r.stderr)
+	}
+	if r := c.chatctl("--node", "alex", "functions"); r.code != 0 || !strings.Contains(r.stdout, "receive_message") {
+		t.Fatalf("functions: %d %q", r.code, r.stdout)
+	}
+}
+
+// streamer is a long-running chatctl whose stdout lines arrive on a channel.
+type streamer struct {
+	lines chan string
+	cmd   *exec.Cmd
+}
+
+func (c *cluster) stream(args ...string) *streamer {
+	c.t.Helper()
+	cmd := exec.Command(built.chatctl, args...)
+	cmd.Env = c.baseEnv()
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		c.t.Fatal(err)
+	}
+	s := &streamer{lines: make(chan string, 1024), cmd: cmd}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			s.lines <- sc.Text()
+		}
+	}()
+	c.t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGINT)
+		<-done
+		_ = cmd.Wait()
+	})
+	return s
+}
+
+// next waits for the next line that contains want.
+func (s *streamer) next(t *testing.T, want string, d time.Duration) string {
+	t.Helper()
+	deadline := time.After(d)
+	for {
+		select {
+		case l := <-s.lines:
+			if strings.Contains(l, want) {
+				return l
+			}
+		case <-deadline:
+			t.Fatalf("no line with %q within %s", want, d)
+		}
+	}
+}
+
+func TestTasksWatch(t *testing.T) {
+	c := newCluster(t)
+	c.start("alex")
+	c.start("kate")
+	w := c.stream("--node", "kate", "--json", "tasks", "--watch")
+	// The watch is subscribed some time after chatctl starts: send until
+	// an event shows up.
+	got := make(chan string, 1)
+	go func() { got <- w.next(t, `"state":"ok"`, 10*time.Second) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for sent := 0; ; sent++ {
+		if r := c.chatctl("--node", "alex", "send", "kate@localhost", fmt.Sprintf("watch me %d", sent)); r.code != 0 {
+			t.Fatalf("send: %d %s", r.code, r.stderr)
+		}
+		select {
+		case line := <-got:
+			var ev struct{ Function, State, Caller string }
+			if err := json.Unmarshal([]byte(line), &ev); err != nil || ev.Function != "receive_message" || ev.Caller != "alex@localhost" {
+				t.Fatalf("watch line %q: %v", line, err)
+			}
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("tasks --watch showed nothing while alex sent")
+		}
+	}
+}
+
+func TestMessagesFollow(t *testing.T) {
+	c := newCluster(t)
+	c.start("alex")
+	c.start("kate")
+	f := c.stream("--node", "kate", "messages", "--follow")
+	for i := 0; ; i++ {
+		text := fmt.Sprintf("follow me %d", i)
+		if r := c.chatctl("--node", "alex", "send", "kate@localhost", text); r.code != 0 {
+			t.Fatalf("send: %d %s", r.code, r.stderr)
+		}
+		select {
+		case l := <-f.lines:
+			if !strings.Contains(l, "alex@localhost") || !strings.Contains(l, "follow me") {
+				t.Fatalf("follow printed %q", l)
+			}
+			return
+		case <-time.After(200 * time.Millisecond):
+		}
+		if i > 50 {
+			t.Fatal("messages --follow printed nothing")
+		}
+	}
+}
+
+func TestTestEnvironmentRunsLocally(t *testing.T) {
+	c := newCluster(t)
+	cfg := c.withConfig("chatd", "environment = \"test\"\n[environments.test]\ntasks.placement = \"local\"\n")
+	alex := c.start("alex", cfg)
+	r := c.chatctl("--node", "alex", "send", "kate@localhost", "hi")
+	if r.code != 0 {
+		t.Fatalf("send in the test environment with no kate: exit %d: %s", r.code, r.stderr)
+	}
+	if !slices.Equal(alex.lines(), []string{"hi"}) {
+		t.Fatalf("alex's sink = %q, want the message delivered locally", alex.lines())
+	}
+	if l := alex.links(); len(l) != 0 {
+		t.Fatalf("a link was made in the test environment: %v", l)
+	}
+}
+
+// TestKillDuringSends: every send either succeeded and is in kate's sink,
+// or failed with no connection; none hangs.
+func TestKillDuringSends(t *testing.T) {
+	c := newCluster(t)
+	alex := c.start("alex")
+	kate := c.start("kate")
+	if r := c.chatctl("--node", "alex", "ping", "kate"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	const n = 200
+	type outcome struct {
+		text string
+		err  error
+		took time.Duration
+	}
+	results := make([]outcome, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			text := fmt.Sprintf("in-flight-%03d", i)
+			start := time.Now()
+			err := alex.api("POST", "/v1/send", map[string]string{"to": "kate@localhost", "text": text}, nil)
+			results[i] = outcome{text, err, time.Since(start)}
+		}()
+	}
+	waitFor(t, 10*time.Second, "some sends to land", func() bool { return len(kate.lines()) >= 20 })
+	kate.kill()
+	wg.Wait()
+	delivered := make(map[string]int)
+	for _, l := range kate.lines() {
+		delivered[l]++
+	}
+	var ok, failed int
+	for _, r := range results {
+		if r.took > 6*time.Second {
+			t.Errorf("send %s took %s, past the 5s await timeout", r.text, r.took)
+		}
+		switch {
+		case r.err == nil:
+			ok++
+			if delivered[r.text] != 1 {
+				t.Errorf("send %s succeeded but kate's sink has it %d times", r.text, delivered[r.text])
+			}
+		case strings.Contains(r.err.Error(), "no connection to kate@localhost"):
+			failed++
+		default:
+			t.Errorf("send %s failed with %v, want no connection", r.text, r.err)
+		}
+	}
+	for text, k := range delivered {
+		if k > 1 {
+			t.Errorf("%s delivered %d times", text, k)
+		}
+	}
+	t.Logf("%d sends succeeded (all in kate's sink), %d failed with no connection", ok, failed)
+}
+
+func TestManySendsLeaveNoResidue(t *testing.T) {
+	c := newCluster(t)
+	alex := c.start("alex", plain())
+	kate := c.start("kate", plain())
+	type status struct {
+		Goroutines int    `json:"goroutines"`
+		HeapBytes  uint64 `json:"heap_bytes"`
+		RSSBytes   uint64 `json:"rss_bytes"`
+	}
+	read := func() status {
+		var s status
+		if err := kate.api("GET", "/v1/status", nil, &s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	send := func(i int) {
+		if err := alex.api("POST", "/v1/send", map[string]string{"to": "kate@localhost", "text": fmt.Sprintf("m%d", i)}, nil); err != nil {
+			t.Fatalf("send %d: %v", i, err)
+		}
+	}
+	for i := range 200 { // warm up: the link, the calls stream, buffers
+		send(i)
+	}
+	before := read()
+	start := time.Now()
+	const n = 10000
+	for i := range n {
+		send(i)
+	}
+	took := time.Since(start)
+	var after status
+	waitFor(t, 10*time.Second, "kate's goroutines to settle", func() bool {
+		after = read()
+		return after.Goroutines <= before.Goroutines+2
+	})
+	t.Logf("%d sends in %s; kate: goroutines %d -> %d, heap %.1f -> %.1f MB, RSS %.1f -> %.1f MB",
+		n, took, before.Goroutines, after.Goroutines,
+		float64(before.HeapBytes)/1e6, float64(after.HeapBytes)/1e6, float64(before.RSSBytes)/1e6, float64(after.RSSBytes)/1e6)
+	if after.RSSBytes > before.RSSBytes+32<<20 {
+		t.Errorf("kate's RSS grew by %.1f MB over %d sends", float64(after.RSSBytes-before.RSSBytes)/1e6, n)
+	}
+	if got := len(kate.lines()); got != n+200 {
+		t.Errorf("kate's sink has %d lines, want %d", got, n+200)
+	}
+}
