@@ -1,11 +1,10 @@
 package main
 
 import (
-	"context"
-
 	"github.com/urfave/cli/v2"
 
 	"chatd/client"
+	"chatd/wire"
 )
 
 // connectCommand is `chatctl connect NODE`, Erlang's Node.connect/1.
@@ -19,24 +18,11 @@ func connectCommand() *cli.Command {
 			"or NAME@HOST. --json prints POST /v1/connect's response.\n\n" +
 			"Example:\n   $ chatctl connect kate@localhost\n   linked to kate@localhost",
 		OnUsageError: commandUsageError,
-		Action: func(c *cli.Context) error {
-			arg, target, err := nodeArg(c)
-			if err != nil {
-				return err
+		Action: linkAction((*client.Client).Connect, func(resp wire.ConnectResponse) string {
+			if resp.Already {
+				return "already linked to " + resp.Node
 			}
-			return withClient(c, target.Name, func(ctx context.Context, cl *client.Client) error {
-				resp, err := cl.Connect(ctx, arg)
-				if err != nil {
-					return err
-				}
-				if jsonOutput(c) {
-					return printJSON(c.App.Writer, resp)
-				}
-				if resp.Already {
-					return printLine(c.App.Writer, "already linked to %s", resp.Node)
-				}
-				return printLine(c.App.Writer, "linked to %s", resp.Node)
-			})
-		},
+			return "linked to " + resp.Node
+		}),
 	}
 }

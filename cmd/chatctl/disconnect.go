@@ -1,11 +1,10 @@
 package main
 
 import (
-	"context"
-
 	"github.com/urfave/cli/v2"
 
 	"chatd/client"
+	"chatd/wire"
 )
 
 // disconnectCommand is `chatctl disconnect NODE`, Erlang's
@@ -20,24 +19,11 @@ func disconnectCommand() *cli.Command {
 			"or NAME@HOST. --json prints POST /v1/disconnect's response.\n\n" +
 			"Example:\n   $ chatctl disconnect kate@localhost\n   disconnected from kate@localhost",
 		OnUsageError: commandUsageError,
-		Action: func(c *cli.Context) error {
-			arg, target, err := nodeArg(c)
-			if err != nil {
-				return err
+		Action: linkAction((*client.Client).Disconnect, func(resp wire.DisconnectResponse) string {
+			if resp.WasLinked {
+				return "disconnected from " + resp.Node
 			}
-			return withClient(c, target.Name, func(ctx context.Context, cl *client.Client) error {
-				resp, err := cl.Disconnect(ctx, arg)
-				if err != nil {
-					return err
-				}
-				if jsonOutput(c) {
-					return printJSON(c.App.Writer, resp)
-				}
-				if resp.WasLinked {
-					return printLine(c.App.Writer, "disconnected from %s", resp.Node)
-				}
-				return printLine(c.App.Writer, "not linked to %s", resp.Node)
-			})
-		},
+			return "not linked to " + resp.Node
+		}),
 	}
 }

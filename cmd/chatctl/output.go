@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"chatd/client"
 	"chatd/wire"
 )
 
@@ -145,4 +147,26 @@ func printNodes(w io.Writer, nodes wire.NodesResponse, now time.Time) error {
 		return fmt.Errorf("write output: %w", err)
 	}
 	return nil
+}
+
+// linkAction is the action of a command about its NODE argument: it sends
+// request, then prints the response as JSON with --json, else the line
+// human makes of it.
+func linkAction[T any](request func(*client.Client, context.Context, string) (T, error), human func(T) string) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		arg, target, err := nodeArg(c)
+		if err != nil {
+			return err
+		}
+		return withClient(c, target.Name, func(ctx context.Context, cl *client.Client) error {
+			resp, err := request(cl, ctx, arg)
+			if err != nil {
+				return err
+			}
+			if jsonOutput(c) {
+				return printJSON(c.App.Writer, resp)
+			}
+			return printLine(c.App.Writer, "%s", human(resp))
+		})
+	}
 }
