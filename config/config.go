@@ -49,6 +49,8 @@ type Config struct {
 	Link Link `toml:"link"`
 	// Tasks configures the task supervisor.
 	Tasks Tasks `toml:"tasks"`
+	// Processes configures lightweight processes and their mailboxes.
+	Processes Processes `toml:"processes"`
 	// Responder, when Reply is set, makes the node answer every message.
 	Responder Responder `toml:"responder"`
 	// Log configures operational logging.
@@ -95,6 +97,14 @@ type Tasks struct {
 	Placement string `toml:"placement"`
 }
 
+// Processes configures lightweight processes.
+type Processes struct {
+	// Mailbox bounds each process's mailbox; a send to a full one fails.
+	Mailbox int `toml:"mailbox"`
+	// Max bounds the processes alive at once on this node.
+	Max int `toml:"max"`
+}
+
 // Responder makes a node answer each received message (the lesson's moebi).
 type Responder struct {
 	// Reply is the text sent back; empty disables the responder.
@@ -126,7 +136,8 @@ func Default() Config {
 			MaxRunning:   10000,
 			Placement:    PlacementRemote,
 		},
-		Log: Log{Level: "info"},
+		Processes: Processes{Mailbox: 1024, Max: 10000},
+		Log:       Log{Level: "info"},
 	}
 }
 

@@ -92,6 +92,7 @@ func (c Config) validate() []*fieldError {
 	}
 	c.validateLink(bad)
 	c.validateTasks(bad)
+	c.validateProcesses(bad)
 	if !slices.Contains(LogLevels(), c.Log.Level) {
 		bad("log.level", nil, "%q is not a log level: want debug, info, warn or error", c.Log.Level)
 	}
@@ -124,6 +125,16 @@ func (c Config) validateTasks(bad func(string, error, string, ...any)) {
 	}
 	if t.Placement != PlacementRemote && t.Placement != PlacementLocal {
 		bad("tasks.placement", nil, "%q is not a placement: want %q or %q", t.Placement, PlacementRemote, PlacementLocal)
+	}
+}
+
+func (c Config) validateProcesses(bad func(string, error, string, ...any)) {
+	p := c.Processes
+	if p.Mailbox < 1 || p.Mailbox > MaxMaxStreams {
+		bad("processes.mailbox", nil, "%d is out of range: want 1..%d messages", p.Mailbox, MaxMaxStreams)
+	}
+	if p.Max < 1 || p.Max > MaxMaxStreams {
+		bad("processes.max", nil, "%d is out of range: want 1..%d processes", p.Max, MaxMaxStreams)
 	}
 }
 

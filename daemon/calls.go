@@ -69,20 +69,16 @@ func (n *Node) callLocal(ctx context.Context, node wire.NodeName, c wire.Call) (
 
 // prepare turns a call from caller into a task running a builtin function.
 func (n *Node) prepare(caller wire.NodeName, c wire.Call) (task.Spec, wire.ResultStatus, error) {
-	f, err := n.funcs.Lookup(c.Function)
+	f, status, err := n.lookupFunc(c.Function, c.Args)
 	if err != nil {
-		return task.Spec{}, wire.ResultUnknownFunction, err
-	}
-	if err := f.CheckArgs(c.Args); err != nil {
-		return task.Spec{}, wire.ResultBadRequest, err
+		return task.Spec{}, status, err
 	}
 	env := &function.Env{
 		Node: n.self, Caller: caller, MsgID: c.MsgID, Flags: c.Flags,
 		Sink: n.sink, ResponderReply: n.responderReply, Call: n.Call,
 	}
 	return task.Spec{
-		Function: c.Function, Args: c.Args, Caller: caller.String(),
-		Run: func(ctx context.Context) (string, error) { return f.Run(ctx, env, c.Args) },
+		Function: c.Function, Args: c.Args, Caller: caller.String(), Run: n.taskIO(env, f, c.Args),
 	}, wire.ResultOK, nil
 }
 

@@ -20,6 +20,7 @@ import (
 	"chatd/daemon/epmd"
 	"chatd/daemon/function"
 	"chatd/daemon/link"
+	"chatd/daemon/proc"
 	"chatd/daemon/rpc"
 	"chatd/daemon/sink"
 	"chatd/daemon/task"
@@ -65,7 +66,11 @@ type Node struct {
 	sink    *sink.Sink
 	funcs   *function.Registry
 	calls   *rpc.Pool
+	procs   *proc.Table
 	reply   atomic.Pointer[string] // the responder's reply text; "" for none
+
+	stopping chan struct{}  // closed when shutdown begins
+	spawns   sync.WaitGroup // goroutines following spawned processes
 }
 
 // Run starts the node and serves until ctx ends, then shuts down: it stops
@@ -103,7 +108,7 @@ func Run(ctx context.Context, cfg config.Config, cookie config.Cookie, opts Opti
 // start acquires the node's resources in order, releasing them on error.
 func start(ctx context.Context, cfg config.Config, cookie config.Cookie, opts Options) (*Node, error) {
 	self := cfg.NodeName()
-	n := &Node{cfg: cfg, self: self, opts: opts, log: opts.Logger, started: time.Now()}
+	n := &Node{cfg: cfg, self: self, opts: opts, log: opts.Logger, started: time.Now(), stopping: make(chan struct{})}
 	ln, err := net.Listen("tcp", cfg.Listen.Address)
 	if err != nil {
 		return nil, fmt.Errorf("listen for peers on %s (listen.address): %w", cfg.Listen.Address, err)
@@ -136,12 +141,15 @@ func start(ctx context.Context, cfg config.Config, cookie config.Cookie, opts Op
 	n.sink = sink.New(sink.Config{Writer: messageWriter(opts), Logger: n.log})
 	n.sup = task.New(task.Config{MaxRunning: cfg.Tasks.MaxRunning, Logger: n.log})
 	n.calls = rpc.NewPool(cfg.Link.MaxFrame)
-	calls := &rpc.Server{Sup: n.sup, Prepare: n.prepare, Log: n.log}
+	n.procs = proc.NewTable(proc.Config{
+		Node: self, Creation: n.reg.Creation(), Mailbox: cfg.Processes.Mailbox, Max: cfg.Processes.Max, Logger: n.log,
+	})
+	calls := &rpc.Server{Sup: n.sup, Prepare: n.prepare, Deliver: n.deliver, Log: n.log}
 	n.links = link.NewManager(link.Config{
 		Self: self, Cookie: cookie.Bytes(), Tick: cfg.Link.Tick.D(), HandshakeTimeout: cfg.Link.HandshakeTimeout.D(),
 		MaxFrame: cfg.Link.MaxFrame, MaxStreams: cfg.Link.MaxStreams,
 		Resolver: mapperResolver{port: cfg.Mapper.Port}, Logger: n.log,
-		Handlers: map[wire.StreamKind]link.StreamHandler{wire.KindCalls: calls.Handle},
+		Handlers: map[wire.StreamKind]link.StreamHandler{wire.KindCalls: calls.Handle, wire.KindSpawn: n.serveSpawn},
 	})
 	return n, nil
 }
@@ -162,14 +170,17 @@ func messageWriter(opts Options) sink.Writer {
 func (n *Node) shutdown() {
 	ctx, cancel := context.WithTimeout(context.Background(), ShutdownGrace)
 	defer cancel()
+	close(n.stopping)
 	_ = n.listen.Close()
 	if err := n.sup.Close(ctx); err != nil {
 		n.log.Warn("tasks still running at shutdown were cancelled", "err", err)
 	}
+	n.procs.Close()
 	n.calls.Close()
 	if err := n.links.Close(); err != nil {
 		n.log.Warn("close links", "err", err)
 	}
+	n.spawns.Wait()
 	if err := n.reg.Close(); err != nil {
 		n.log.Warn("deregister from the port mapper", "err", err)
 	}

@@ -32,7 +32,7 @@ say() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; }
 ctl() {
 	local shown=chatctl arg
 	for arg in "$@"; do
-		case $arg in *[[:space:]?*]*) shown+=" '$arg'" ;; *) shown+=" $arg" ;; esac
+		case $arg in *[[:space:]?*\<\>]*) shown+=" '$arg'" ;; *) shown+=" $arg" ;; esac
 	done
 	say "$shown"
 	"$bin/chatctl" "$@" || true
@@ -50,7 +50,22 @@ for name in alex kate moebi; do
 done
 echo "started alex, kate and moebi@localhost (mapper on 127.0.0.1:$port)"
 
+# The lesson's first half: spawn_link, pids, send/receive, flush.
 ctl --node alex ping kate@localhost
+ctl --node alex spawn kate@localhost say_name
+say "pid=\$(chatctl --node alex spawn --detach kate@localhost reply 'sup?')"
+pid=$("$bin/chatctl" --node alex spawn --detach kate@localhost reply 'sup?')
+echo "$pid"
+ctl --node alex send "$pid" hi
+say "chatctl --node alex flush"
+for _ in $(seq 100); do # the reply is asynchronous, as in the lesson
+	out=$("$bin/chatctl" --node alex flush)
+	[ -n "$out" ] && break
+	sleep 0.02
+done
+echo "$out"
+
+# The second half: the chat on supervised tasks, and moebi.
 ctl --node alex call kate@localhost say_name
 ctl --node alex send kate@localhost hi
 ctl --node kate send alex@localhost "how are you?"

@@ -17,6 +17,9 @@ const (
 	PathTasks      = APIVersion + "/tasks"
 	PathMessages   = APIVersion + "/messages"
 	PathFunctions  = APIVersion + "/functions"
+	PathSpawn      = APIVersion + "/spawn"
+	PathFlush      = APIVersion + "/flush"
+	PathProcesses  = APIVersion + "/processes"
 )
 
 // MaxAPIRequest is the largest control API request body a daemon reads.
@@ -34,6 +37,8 @@ const (
 	CodeCookieMismatch ErrorCode = "cookie_mismatch" // the peer refused our cookie proof, or we refused its
 	CodeTimeout        ErrorCode = "timeout"         // the operation did not finish in time
 	CodeTaskFailed     ErrorCode = "task_failed"     // the function returned an error or panicked
+	CodeNoProcess      ErrorCode = "no_process"      // no such process (it ended, or belonged to an earlier start of its node)
+	CodeMailboxFull    ErrorCode = "mailbox_full"    // the process's mailbox is at processes.mailbox
 	CodeOverloaded     ErrorCode = "overloaded"      // a bound was reached; retry later
 	CodeForbidden      ErrorCode = "forbidden"       // the caller may not use this socket
 	CodeUnavailable    ErrorCode = "unavailable"     // the daemon is shutting down
@@ -117,16 +122,17 @@ type DisconnectResponse struct {
 
 // SendRequest is the body of POST /v1/send.
 type SendRequest struct {
-	To   string `json:"to"`   // a node name (name@host or bare)
+	To   string `json:"to"`   // a node name (name@host or bare), or a pid <name@host.ID.CREATION>
 	Text string `json:"text"` // the message
 }
 
-// SendResponse is the body of a successful POST /v1/send: the recipient's
-// sink accepted the message.
+// SendResponse is the body of a successful POST /v1/send. To a node: the
+// recipient's sink accepted the message. To a pid: the message is in the
+// process's mailbox, sent from this node's shell.
 type SendResponse struct {
-	ID   string `json:"id"`   // the message id (CHAT_ID)
-	From string `json:"from"` // the sending node
-	To   string `json:"to"`   // the recipient node
+	ID   string `json:"id,omitempty"` // the message id (CHAT_ID), for a node
+	From string `json:"from"`         // the sending node, or the shell's pid for a pid
+	To   string `json:"to"`           // the recipient node or pid
 }
 
 // CallRequest is the body of POST /v1/call.
@@ -200,4 +206,69 @@ type FunctionInfo struct {
 // FunctionsResponse is the body of GET /v1/functions.
 type FunctionsResponse struct {
 	Functions []FunctionInfo `json:"functions"` // sorted by name
+}
+
+// SpawnRequest is the body of POST /v1/spawn.
+type SpawnRequest struct {
+	Node     string   `json:"node"`           // where the process runs
+	Function string   `json:"function"`       // a builtin function name
+	Args     []string `json:"args,omitempty"` // its arguments
+	Detach   bool     `json:"detach"`         // answer with the pid at once
+}
+
+// Spawn events, the "event" of a SpawnEvent.
+const (
+	SpawnEventPid    = "pid"    // the process started: Pid
+	SpawnEventOutput = "output" // it printed a line: Text
+	SpawnEventExit   = "exit"   // it ended: Reason ("normal" or why)
+)
+
+// SpawnEvent is one NDJSON line of POST /v1/spawn: first "pid", then any
+// number of "output", then "exit". A detached spawn answers with the "pid"
+// event alone, as a plain JSON object.
+type SpawnEvent struct {
+	Event  string `json:"event"`            // pid, output or exit
+	Pid    string `json:"pid"`              // the process
+	Text   string `json:"text,omitempty"`   // on output
+	Reason string `json:"reason,omitempty"` // on exit
+}
+
+// ExitNormal is the reason of a process that returned without error.
+const ExitNormal = "normal"
+
+// ExitNoConnection is the reason in an exit notice for a process whose
+// node went away.
+const ExitNoConnection = "noconnection"
+
+// MailboxMessage is one entry of the shell's mailbox in POST /v1/flush:
+// a message, or an exit notice from a linked process.
+type MailboxMessage struct {
+	From   string    `json:"from"`             // the sender's pid
+	Text   string    `json:"text,omitempty"`   // the message
+	Exit   bool      `json:"exit,omitempty"`   // an exit notice rather than a message
+	Reason string    `json:"reason,omitempty"` // the exit reason, on an exit notice
+	Time   time.Time `json:"time"`             // when it arrived
+}
+
+// FlushResponse is the body of POST /v1/flush: what the shell's mailbox
+// held, oldest first; the mailbox is empty afterwards.
+type FlushResponse struct {
+	Shell    string           `json:"shell"`    // the shell's pid
+	Messages []MailboxMessage `json:"messages"` // oldest first
+}
+
+// ProcessInfo describes one local process in GET /v1/processes.
+type ProcessInfo struct {
+	Pid      string    `json:"pid"`                 // the process
+	Function string    `json:"function"`            // what it runs ("shell" for the shell)
+	Args     string    `json:"args"`                // its arguments, joined and truncated
+	LinkedTo string    `json:"linked_to,omitempty"` // the pid it is linked to
+	Mailbox  int       `json:"mailbox"`             // messages waiting
+	Started  time.Time `json:"started"`             // when it started
+}
+
+// ProcessesResponse is the body of GET /v1/processes.
+type ProcessesResponse struct {
+	Node      string        `json:"node"`      // this node
+	Processes []ProcessInfo `json:"processes"` // by pid id
 }

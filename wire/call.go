@@ -39,15 +39,17 @@ type ResultStatus uint8
 
 // The result statuses.
 const (
-	ResultOK              ResultStatus = 0 // Value is the function's result
-	ResultFailed          ResultStatus = 1 // Value is the function's error
-	ResultPanic           ResultStatus = 2 // Value is the panic message
-	ResultTimeout         ResultStatus = 3 // the task outlived its timeout
-	ResultOverloaded      ResultStatus = 4 // the supervisor is at tasks.max_running
-	ResultUnknownFunction ResultStatus = 5 // no function of that name
-	ResultCancelled       ResultStatus = 6 // the caller cancelled it
-	ResultBadRequest      ResultStatus = 7 // the call itself was malformed
-	ResultUnavailable     ResultStatus = 8 // the node is shutting down
+	ResultOK              ResultStatus = 0  // Value is the function's result
+	ResultFailed          ResultStatus = 1  // Value is the function's error
+	ResultPanic           ResultStatus = 2  // Value is the panic message
+	ResultTimeout         ResultStatus = 3  // the task outlived its timeout
+	ResultOverloaded      ResultStatus = 4  // the supervisor is at tasks.max_running
+	ResultUnknownFunction ResultStatus = 5  // no function of that name
+	ResultCancelled       ResultStatus = 6  // the caller cancelled it
+	ResultBadRequest      ResultStatus = 7  // the call itself was malformed
+	ResultUnavailable     ResultStatus = 8  // the node is shutting down
+	ResultNoProcess       ResultStatus = 9  // no such process (FrameSend)
+	ResultMailboxFull     ResultStatus = 10 // the process's mailbox is full (FrameSend)
 )
 
 func (s ResultStatus) String() string {
@@ -70,6 +72,10 @@ func (s ResultStatus) String() string {
 		return "bad request"
 	case ResultUnavailable:
 		return "unavailable"
+	case ResultNoProcess:
+		return "no such process"
+	case ResultMailboxFull:
+		return "mailbox full"
 	}
 	return fmt.Sprintf("result status %d", uint8(s))
 }
@@ -89,12 +95,7 @@ func AppendCall(b []byte, c Call) []byte {
 	b = append(b, c.Function...)
 	b = append(b, byte(len(c.MsgID)))
 	b = append(b, c.MsgID...)
-	b = binary.BigEndian.AppendUint16(b, uint16(len(c.Args)))
-	for _, a := range c.Args {
-		b = binary.BigEndian.AppendUint32(b, uint32(len(a)))
-		b = append(b, a...)
-	}
-	return b
+	return appendArgs(b, c.Args)
 }
 
 // ValidateCall checks the limits AppendCall's encoding relies on.
@@ -120,21 +121,9 @@ func ParseCall(p []byte) (Call, error) {
 	c.Flags = CallFlags(d.u8())
 	c.Function = string(d.take(int(d.u8())))
 	c.MsgID = string(d.take(int(d.u8())))
-	n := int(d.u16())
-	if d.err == nil && n > MaxCallArgs {
-		return Call{}, fmt.Errorf("%w: call has %d arguments, the limit is %d", ErrFrameMalformed, n, MaxCallArgs)
-	}
-	if d.err == nil && n > 0 {
-		c.Args = make([]string, 0, min(n, len(d.b)/4))
-		for i := 0; i < n && d.err == nil; i++ {
-			c.Args = append(c.Args, string(d.take(int(d.u32()))))
-		}
-	}
-	if d.err != nil {
-		return Call{}, fmt.Errorf("%w: call: %v", ErrFrameMalformed, d.err)
-	}
-	if len(d.b) != 0 {
-		return Call{}, fmt.Errorf("%w: call: %d trailing bytes", ErrFrameMalformed, len(d.b))
+	c.Args = d.args()
+	if err := d.finish("call"); err != nil {
+		return Call{}, err
 	}
 	if err := ValidateCall(c); err != nil {
 		return Call{}, fmt.Errorf("%w: %v", ErrFrameMalformed, err)

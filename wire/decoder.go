@@ -77,3 +77,50 @@ func (d *decoder) nodeName() NodeName {
 	}
 	return n
 }
+
+// pid reads a pid in its text form with a 2-byte length.
+func (d *decoder) pid() Pid {
+	s := d.take(int(d.u16()))
+	if d.err != nil {
+		return Pid{}
+	}
+	p, err := ParsePid(string(s))
+	if err != nil {
+		d.err = err
+		return Pid{}
+	}
+	if p.String() != string(s) {
+		d.err = fmt.Errorf("pid %q is not in canonical form %s", s, p)
+		return Pid{}
+	}
+	return p
+}
+
+// args reads [N:2] then N strings of [Len:4][Bytes], allocating no more
+// than the bytes present allow.
+func (d *decoder) args() []string {
+	n := int(d.u16())
+	if d.err != nil || n == 0 {
+		return nil
+	}
+	if n > MaxCallArgs {
+		d.err = fmt.Errorf("%d arguments, the limit is %d", n, MaxCallArgs)
+		return nil
+	}
+	args := make([]string, 0, min(n, len(d.b)/4))
+	for i := 0; i < n && d.err == nil; i++ {
+		args = append(args, string(d.take(int(d.u32()))))
+	}
+	return args
+}
+
+// finish reports the first error or leftover bytes of a frame payload.
+func (d *decoder) finish(what string) error {
+	if d.err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrFrameMalformed, what, d.err)
+	}
+	if len(d.b) != 0 {
+		return fmt.Errorf("%w: %s: %d trailing bytes", ErrFrameMalformed, what, len(d.b))
+	}
+	return nil
+}

@@ -32,6 +32,12 @@ const (
 	FrameCall   FrameType = 5 // payload: a Call (see call.go); caller → executor
 	FrameResult FrameType = 6 // payload: a Result; executor → caller
 	FrameCancel FrameType = 7 // payload: [ID:8]; caller → executor
+
+	FrameSpawn   FrameType = 8  // payload: a Spawn (see process.go); caller → executor
+	FrameSpawned FrameType = 9  // payload: [Len:2][Pid]; executor → caller
+	FrameOutput  FrameType = 10 // payload: one line the process printed
+	FrameExit    FrameType = 11 // payload: the exit reason ("normal" or why)
+	FrameSend    FrameType = 12 // payload: a PidSend; answered by FrameResult
 )
 
 func (t FrameType) String() string {
@@ -50,6 +56,16 @@ func (t FrameType) String() string {
 		return "result"
 	case FrameCancel:
 		return "cancel"
+	case FrameSpawn:
+		return "spawn"
+	case FrameSpawned:
+		return "spawned"
+	case FrameOutput:
+		return "output"
+	case FrameExit:
+		return "exit"
+	case FrameSend:
+		return "send"
 	}
 	return fmt.Sprintf("frame type %d", uint8(t))
 }
@@ -61,6 +77,7 @@ type StreamKind uint8
 const (
 	KindPing  StreamKind = 1 // ping/pong round trips
 	KindCalls StreamKind = 2 // calls from the stream's opener, results back
+	KindSpawn StreamKind = 3 // one spawned process: its output and exit back
 )
 
 func (k StreamKind) String() string {
@@ -69,6 +86,8 @@ func (k StreamKind) String() string {
 		return "ping"
 	case KindCalls:
 		return "calls"
+	case KindSpawn:
+		return "spawn"
 	}
 	return fmt.Sprintf("stream kind %d", uint8(k))
 }

@@ -204,7 +204,7 @@ func TestParseOpen(t *testing.T) {
 		{"ping", wire.Frame{Type: wire.FrameOpen, Payload: wire.OpenPayload(wire.KindPing)}, wire.KindPing, ""},
 		{"unknown kind passes through", wire.Frame{Type: wire.FrameOpen, Payload: []byte{0x7f}}, 0x7f, ""},
 		{"not an open frame", wire.Frame{Type: wire.FramePing, Payload: []byte{1}}, 0, "stream starts with ping, want open"},
-		{"unknown frame type", wire.Frame{Type: 9, Payload: []byte{1}}, 0, "stream starts with frame type 9"},
+		{"unknown frame type", wire.Frame{Type: 99, Payload: []byte{1}}, 0, "stream starts with frame type 99"},
 		{"no kind", wire.Frame{Type: wire.FrameOpen}, 0, "open payload is 0 bytes, want 1"},
 		{"two kinds", wire.Frame{Type: wire.FrameOpen, Payload: []byte{1, 1}}, 0, "open payload is 2 bytes, want 1"},
 	} {

@@ -76,8 +76,33 @@ func TestCommands(t *testing.T) {
 		{"send bare name", []string{"send", "kate", "hi"}, exitOK, `sent to kate@localhost \(id 3f2a9c01\)\n`, ""},
 		{"send no connection", []string{"send", "moebi", "hi"}, exitFailure,
 			"", "chatctl: no connection to moebi@localhost: not registered\n"},
-		{"send pid answered by the daemon", []string{"send", "<kate@localhost.42.0>", "hi"}, exitFailure,
-			"", "chatctl: send to <kate@localhost.42.0>: pids are not supported yet\n"},
+		{"send pid", []string{"send", "<kate@localhost.42.7>", "sup?"}, exitOK,
+			`sent to <kate@localhost\.42\.7> from <alex@localhost\.1\.9>\n`, ""},
+		{"send pid no process", []string{"send", "<kate@localhost.99.7>", "hi"}, exitFailure, "",
+			"chatctl: send to <kate@localhost.99.7>: no such process (it ended, or belonged to an earlier start of its node)\n"},
+		{"send pid mailbox full", []string{"send", "<kate@localhost.98.7>", "hi"}, exitFailure, "",
+			"chatctl: send to <kate@localhost.98.7>: its mailbox is full (1024 messages)\n"},
+		{"spawn", []string{"spawn", "kate@localhost", "say_name"}, exitOK,
+			`Hi, my name is kate@localhost\n<kate@localhost\.42\.7>\n`, ""},
+		{"spawn args as given, control characters quoted", []string{"spawn", "kate", "echo", "a", "-b", "c\td"}, exitOK,
+			`a\n-b\n"c\\td"\n<kate@localhost\.42\.7>\n`, ""},
+		{"spawn abnormal exit", []string{"spawn", "kate", "crash"}, exitFailure,
+			`<kate@localhost\.42\.7>\n`, "chatctl: process <kate@localhost.42.7> exited: panic: crash\n"},
+		{"spawn stream cut", []string{"spawn", "kate", "vanish"}, exitFailure, "going\n",
+			"chatctl: spawn: the node went away: chatd at " + alex.socket +
+				" ended the stream before process <kate@localhost.42.7> exited (it is stopping, or it crashed)\n"},
+		{"spawn no connection", []string{"spawn", "moebi", "say_name"}, exitFailure,
+			"", "chatctl: no connection to moebi@localhost: not registered\n"},
+		{"spawn unknown function", []string{"spawn", "kate", "frob"}, exitFailure,
+			"", "chatctl: kate@localhost: no function \"frob\"; chatctl functions lists them\n"},
+		{"spawn --detach", []string{"spawn", "--detach", "kate@localhost", "reply", "sup?"}, exitOK,
+			`<kate@localhost\.43\.7>\n`, ""},
+		{"spawn -d no connection", []string{"spawn", "-d", "moebi", "reply", "sup?"}, exitFailure,
+			"", "chatctl: no connection to moebi@localhost: not registered\n"},
+		{"processes", []string{"processes"}, exitOK,
+			`PID                    FUNCTION  ARGS  LINKED-TO             MAILBOX  AGE\n` +
+				`<alex@localhost\.1\.9>   shell     -     -                     2        1h0m\d+s\n` +
+				`<alex@localhost\.42\.9>  reply     sup\?  <kate@localhost\.1\.7>  0        1\ds\n`, ""},
 		{"call", []string{"call", "kate", "say_name"}, exitOK, "Hi, my name is kate@localhost\n", ""},
 		{"call args", []string{"call", "kate@localhost", "echo", "a", "-b", "c d"}, exitOK, "a -b c d\n", ""},
 		{"call timeout", []string{"call", "--timeout", "1s", "kate@localhost", "sleep", "3s"}, exitFailure,
@@ -149,6 +174,15 @@ func TestCommandsJSON(t *testing.T) {
 			wire.SendResponse{ID: fakeSendID, From: "alex@localhost", To: "kate@localhost"}, ""},
 		{"send no connection", []string{"send", "moebi", "hi"}, exitFailure, nil,
 			"chatctl: no connection to moebi@localhost: not registered\n"},
+		{"send pid", []string{"send", "<kate@localhost.42.7>", "sup?"}, exitOK,
+			wire.SendResponse{From: "<alex@localhost.1.9>", To: "<kate@localhost.42.7>"}, ""},
+		{"spawn --detach", []string{"spawn", "--detach", "kate", "reply", "sup?"}, exitOK,
+			wire.SpawnEvent{Event: wire.SpawnEventPid, Pid: "<kate@localhost.43.7>"}, ""},
+		{"spawn --detach no connection", []string{"spawn", "--detach", "moebi", "reply", "sup?"}, exitFailure, nil,
+			"chatctl: no connection to moebi@localhost: not registered\n"},
+		{"flush", []string{"flush"}, exitOK,
+			wire.FlushResponse{Shell: "<alex@localhost.1.9>", Messages: newFakeProcs().mailbox}, ""},
+		{"processes", []string{"processes"}, exitOK, alex.processes(), ""},
 		{"call", []string{"call", "kate", "say_name"}, exitOK,
 			wire.CallResponse{Node: "kate@localhost", Function: "say_name", Result: "Hi, my name is kate@localhost", DurationMs: 0.8}, ""},
 		{"call timeout", []string{"call", "--await", "1s", "kate", "sleep", "3s"}, exitFailure, nil,
@@ -232,18 +266,38 @@ func TestNodeSelection(t *testing.T) {
 			t.Errorf("alex got %+v, want %+v", alex.sent(), want)
 		}
 	})
-	t.Run("send to a pid passes it through", func(t *testing.T) {
+	t.Run("send to a pid excludes the pid's node", func(t *testing.T) {
+		tests := []struct {
+			pid              string
+			speaker, pidNode *fakeDaemon
+			wantStdout       string
+		}{
+			{"<kate@localhost.42.7>", alex, kate, "sent to <kate@localhost.42.7> from <alex@localhost.1.9>\n"},
+			{"<alex@localhost.3.9>", kate, alex, "sent to <alex@localhost.3.9> from <kate@localhost.1.9>\n"},
+			{"<kate@elsewhere.5.1>", alex, kate, "sent to <kate@elsewhere.5.1> from <alex@localhost.1.9>\n"},
+		}
+		for _, tt := range tests {
+			before := tt.pidNode.hits.Load()
+			got := runApp(t, "send", tt.pid, "hi")
+			if got.code != exitOK || got.stdout != tt.wantStdout || got.stderr != "" {
+				t.Errorf("send %s hi = %+v, want exit 0 and %q", tt.pid, got, tt.wantStdout)
+			}
+			if tt.pidNode.hits.Load() != before {
+				t.Errorf("send %s spoke as %s, the pid's node", tt.pid, tt.pidNode.node)
+			}
+			if want := (wire.SendRequest{To: tt.pid, Text: "hi"}); tt.speaker.sent() != want {
+				t.Errorf("%s got %+v, want %+v", tt.speaker.node, tt.speaker.sent(), want)
+			}
+		}
+	})
+	t.Run("spawn target excluded", func(t *testing.T) {
 		before := kate.hits.Load()
-		const pid = "<kate@localhost.42.0>"
-		got := runApp(t, "send", pid, "hi")
-		if got.code != exitFailure || got.stderr != "chatctl: send to "+pid+": pids are not supported yet\n" {
-			t.Errorf("send %s = %+v, want the daemon's answer", pid, got)
+		got := runApp(t, "spawn", "kate@localhost", "say_name")
+		if got.code != exitOK || kate.hits.Load() != before {
+			t.Errorf("spawn kate = %+v (kate hit %d times), want alex to ask", got, kate.hits.Load()-before)
 		}
-		if kate.hits.Load() != before {
-			t.Errorf("send %s spoke as kate, want alex", pid)
-		}
-		if alex.sent().To != pid {
-			t.Errorf("alex got to = %q, want %q unchanged", alex.sent().To, pid)
+		if want := (wire.SpawnRequest{Node: "kate@localhost", Function: "say_name"}); !reflect.DeepEqual(alex.spawned(), want) {
+			t.Errorf("alex got %+v, want %+v", alex.spawned(), want)
 		}
 	})
 	t.Run("call target excluded", func(t *testing.T) {
@@ -370,6 +424,16 @@ func TestUsageErrors(t *testing.T) {
 		{"messages zero", []string{"messages", "-n", "0"}, "chatctl: messages: -n must be at least 1, not 0"},
 		{"messages flag after command", []string{"messages", "--follow", "--json"}, "chatctl: messages: flag provided but not defined: -json"},
 		{"functions extra argument", []string{"functions", "all"}, `chatctl: functions: unexpected argument "all"`},
+		{"send pid without id", []string{"send", "<kate>", "hi"},
+			`chatctl: send: bad pid "<kate>": no .ID.CREATION after the node name; want ` + wire.PidFormat + "\n"},
+		{"spawn missing node", []string{"spawn"}, "chatctl: spawn: missing NODE FUNCTION\n"},
+		{"spawn missing function", []string{"spawn", "kate"},
+			"chatctl: spawn: missing FUNCTION\nusage: chatctl [--node N | --socket PATH] [--json] [--timeout D] spawn NODE FUNCTION [ARGS...]\n"},
+		{"spawn bad node", []string{"spawn", "--detach", "kate@", "reply", "x"}, "chatctl: spawn: bad node name: the host part is empty"},
+		{"spawn pid as node", []string{"spawn", "<kate@localhost.1.2>", "say_name"}, "NODE is NAME or NAME@HOST"},
+		{"spawn unknown flag", []string{"spawn", "--follow", "kate", "say_name"}, "chatctl: spawn: flag provided but not defined: -follow"},
+		{"flush extra argument", []string{"flush", "now"}, `chatctl: flush: unexpected argument "now"`},
+		{"processes extra argument", []string{"processes", "all"}, `chatctl: processes: unexpected argument "all"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -390,13 +454,27 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
+// commandOrder is the order chatctl --help lists the commands in.
+var commandOrder = []string{"send", "spawn", "call", "flush", "processes", "ping", "nodes", "connect",
+	"disconnect", "tasks", "messages", "functions", "status"}
+
+func TestCommandOrder(t *testing.T) {
+	var got []string
+	for _, cmd := range newApp(io.Discard, io.Discard).Commands {
+		got = append(got, cmd.Name)
+	}
+	if !reflect.DeepEqual(got, commandOrder) {
+		t.Errorf("commands = %v, want %v", got, commandOrder)
+	}
+}
+
 func TestHelpAndVersion(t *testing.T) {
 	isolate(t)
 	got := runApp(t, "--version")
 	if got.code != exitOK || got.stdout != "chatctl version "+version+"\n" {
 		t.Errorf("--version = %+v", got)
 	}
-	for _, cmd := range []string{"send", "call", "ping", "nodes", "connect", "disconnect", "tasks", "messages", "functions", "status"} {
+	for _, cmd := range commandOrder {
 		got := runApp(t, cmd, "--help")
 		if got.code != exitOK || !strings.Contains(got.stdout, "Example:") {
 			t.Errorf("%s --help = %+v, want exit 0 and an example", cmd, got)

@@ -31,6 +31,9 @@ func TestExitCode(t *testing.T) {
 		{"no connection", &client.APIError{Code: wire.CodeNoConnection, Message: "no connection to moebi@localhost", Status: 502}, exitFailure},
 		{"not found", &client.APIError{Code: wire.CodeNotFound, Status: 404}, exitFailure},
 		{"pang", &pangError{node: "kate@localhost", reason: "not registered"}, exitFailure},
+		{"process exited", &processExitError{pid: "<kate@localhost.42.7>", reason: "panic: crash"}, exitFailure},
+		{"spawn interrupted", &spawnRunningError{pid: "<kate@localhost.42.7>", socket: "/run/chatd/alex/control.sock"}, exitFailure},
+		{"spawn stream cut", &spawnCutError{socket: "/run/chatd/alex/control.sock", err: client.ErrNoExit}, exitFailure},
 		{"timeout", fmt.Errorf("status: no answer: %w", context.DeadlineExceeded), exitFailure},
 		{"other", errors.New("write output: broken pipe"), exitFailure},
 	}

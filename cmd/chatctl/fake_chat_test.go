@@ -150,9 +150,15 @@ func (f *fakeDaemon) serveChat(w http.ResponseWriter, r *http.Request) bool {
 
 func (f *fakeDaemon) send(w http.ResponseWriter, req wire.SendRequest) {
 	switch to := fullName(req.To); {
-	case strings.HasPrefix(req.To, "<"):
-		reply(w, http.StatusBadRequest, wire.ErrorResponse{
-			Error: "send to " + req.To + ": pids are not supported yet", Code: wire.CodeBadRequest})
+	case strings.HasSuffix(req.To, ".99.7>"):
+		reply(w, http.StatusNotFound, wire.ErrorResponse{
+			Error: "send to " + req.To + ": no such process (it ended, or belonged to an earlier start of its node)",
+			Code:  wire.CodeNoProcess})
+	case strings.HasSuffix(req.To, ".98.7>"):
+		reply(w, http.StatusTooManyRequests, wire.ErrorResponse{
+			Error: "send to " + req.To + ": its mailbox is full (1024 messages)", Code: wire.CodeMailboxFull})
+	case wire.LooksLikePid(req.To):
+		reply(w, http.StatusOK, wire.SendResponse{From: f.shell(), To: req.To})
 	case strings.HasPrefix(to, "moebi@"):
 		reply(w, http.StatusBadGateway, wire.ErrorResponse{
 			Error: "no connection to " + to + ": not registered", Code: wire.CodeNoConnection})

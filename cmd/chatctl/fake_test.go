@@ -22,7 +22,9 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // fakeDaemon answers the control API on <root>/<name>/control.sock the way
 // the daemon's contract says, from canned state: it is linked to kate, moebi
-// is not registered anywhere, and anything else can be linked.
+// is not registered anywhere, and anything else can be linked. Its shell is
+// <NODE.1.9>; processes spawned on a node get <NODE.42.7> (<NODE.43.7> when
+// detached).
 type fakeDaemon struct {
 	node    string       // full name, e.g. alex@localhost
 	socket  string       // its control socket
@@ -30,17 +32,19 @@ type fakeDaemon struct {
 	since   time.Time    // when the link to kate came up
 	hits    atomic.Int64 // requests served
 	fakeChat
+	fakeProcs
 }
 
 // startFake serves a fakeDaemon for node name under root until the test ends.
 func startFake(t *testing.T, root, name string) *fakeDaemon {
 	t.Helper()
 	f := &fakeDaemon{
-		node:     name + "@localhost",
-		socket:   config.SocketPath(root, name),
-		started:  time.Now().Add(-time.Hour),
-		since:    time.Now().Add(-192 * time.Second),
-		fakeChat: newFakeChat(),
+		node:      name + "@localhost",
+		socket:    config.SocketPath(root, name),
+		started:   time.Now().Add(-time.Hour),
+		since:     time.Now().Add(-192 * time.Second),
+		fakeChat:  newFakeChat(),
+		fakeProcs: newFakeProcs(),
 	}
 	serveUnix(t, f.socket, f)
 	return f
@@ -105,7 +109,7 @@ func (f *fakeDaemon) nodes() wire.NodesResponse {
 
 func (f *fakeDaemon) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.hits.Add(1)
-	if f.serveChat(w, r) {
+	if f.serveChat(w, r) || f.serveProcess(w, r) {
 		return
 	}
 	var req wire.NodeRequest

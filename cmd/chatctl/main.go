@@ -36,8 +36,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return runContext(context.Background(), args, stdout, stderr)
 }
 
-// runContext is run under ctx: its end interrupts a follow or watch as
-// SIGINT does, and bounds every other command as --timeout does.
+// runContext is run under ctx: its end interrupts a follow, a watch or an
+// attached spawn as SIGINT does, and bounds every other command as --timeout
+// does.
 func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	err := newApp(stdout, stderr).RunContext(ctx, args)
 	return report(stderr, err)
@@ -57,11 +58,14 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			&cli.StringFlag{Name: "node", Usage: "speak as local node `N` (name or name@host; default $CHATCTL_NODE)"},
 			&cli.StringFlag{Name: "socket", Usage: "use the control socket at `PATH` (overrides --node)"},
 			&cli.BoolFlag{Name: "json", Usage: "print the daemon's JSON response instead of human output"},
-			&cli.DurationFlag{Name: "timeout", Value: defaultTimeout, Usage: "give up on the whole command after `D` (a --watch or --follow runs until interrupted)"},
+			&cli.DurationFlag{Name: "timeout", Value: defaultTimeout, Usage: "give up on the whole command after `D` (a --watch or --follow runs until interrupted, a spawn until its process ends)"},
 		},
 		Commands: []*cli.Command{
 			sendCommand(),
+			spawnCommand(),
 			callCommand(),
+			flushCommand(),
+			processesCommand(),
 			pingCommand(),
 			nodesCommand(),
 			connectCommand(),

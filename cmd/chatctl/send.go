@@ -18,14 +18,21 @@ func sendCommand() *cli.Command {
 		Name:      "send",
 		Usage:     "send a chat message to TARGET; it appears in TARGET's journal",
 		ArgsUsage: "TARGET TEXT...",
-		Description: "TARGET is a node, NAME or NAME@HOST, or a pid like <kate@localhost.42.0>, which\n" +
-			"is passed to the daemon as typed. The TEXT words are joined with single spaces;\n" +
-			"everything after TARGET is text, so chatctl's flags go before the command.\n" +
-			"Success (exit 0) means TARGET's sink accepted the message; when TARGET answers\n" +
-			"every message (a [responder] node), only after its reply reached this node.\n" +
-			"Prints \"sent to NODE (id ID)\"; --json prints POST /v1/send's response.\n" +
-			"Without --node, chatctl speaks as the running local node that is not TARGET.\n\n" +
-			"Example:\n   $ chatctl send kate@localhost hi there\n   sent to kate@localhost (id 3f2a9c01)",
+		Description: "TARGET is a node, NAME or NAME@HOST, or a pid (what `chatctl spawn --detach`\n" +
+			"prints): " + wire.PidFormat + ". A malformed pid is a usage\n" +
+			"error (exit 2). The TEXT words are joined with single spaces; everything after\n" +
+			"TARGET is text, so chatctl's flags go before the command.\n" +
+			"To a node, success (exit 0) means TARGET's sink accepted the message; when TARGET\n" +
+			"answers every message (a [responder] node), only after its reply reached this\n" +
+			"node. It prints \"sent to NODE (id ID)\". To a pid, success means the message is\n" +
+			"in the process's mailbox, sent from this node's shell, whose pid it prints:\n" +
+			"\"sent to PID from SHELL\"; answers land in the shell's mailbox (`chatctl flush`).\n" +
+			"A pid whose process ended is an error (exit 1). --json prints POST /v1/send's\n" +
+			"response. Without --node, chatctl speaks as the running local node that is not\n" +
+			"TARGET (for a pid, not the pid's node).\n\n" +
+			"Example:\n   $ chatctl send kate@localhost hi there\n   sent to kate@localhost (id 3f2a9c01)\n" +
+			"   $ chatctl --node alex send '<kate@localhost.42.7>' hi\n" +
+			"   sent to <kate@localhost.42.7> from <alex@localhost.1.9>",
 		OnUsageError: commandUsageError,
 		Action: func(c *cli.Context) error {
 			if err := minArgs(c, "TARGET", "TEXT..."); err != nil {
@@ -45,6 +52,9 @@ func sendCommand() *cli.Command {
 				if jsonOutput(c) {
 					return printJSON(c.App.Writer, resp)
 				}
+				if wire.LooksLikePid(to) {
+					return printLine(c.App.Writer, "sent to %s from %s", printable(resp.To), printable(resp.From))
+				}
 				return printLine(c.App.Writer, "sent to %s (id %s)", resp.To, resp.ID)
 			})
 		},
@@ -52,23 +62,25 @@ func sendCommand() *cli.Command {
 }
 
 // sendTarget returns the name part of the node send's TARGET lives on, for
-// node selection: of the node itself, or of a pid's node. A pid is not
-// checked here; the daemon answers for it, so its node is only a guess ("" if
-// none can be read).
+// node selection: of the node itself, or of a pid's node. A malformed node
+// name or pid is a usage error, found before the daemon is asked anything.
 func sendTarget(c *cli.Context, to string) (string, error) {
-	if pid, ok := strings.CutPrefix(to, "<"); ok {
-		name, _, ok := strings.Cut(pid, "@")
-		if ok && wire.ValidateName(name) == nil {
-			return name, nil
+	if wire.LooksLikePid(to) {
+		pid, err := wire.ParsePid(to)
+		if err != nil {
+			return "", &usageError{
+				msg:   fmt.Sprintf("%s: %v", c.Command.Name, err),
+				usage: commandUsage(c, "A pid TARGET is "+wire.PidFormat+"."),
+			}
 		}
-		return "", nil
+		return pid.Node.Name, nil
 	}
 	node, err := wire.ParseNodeName(to, "")
 	if err != nil {
 		return "", &usageError{
 			msg: fmt.Sprintf("%s: %v", c.Command.Name, err),
 			usage: commandUsage(c, "TARGET is a node, NAME or NAME@HOST (NAME is 1 to 64 letters, digits, '_' or '-'),\n"+
-				"or a pid like <kate@localhost.42.0>."),
+				"or a pid "+wire.PidFormat+"."),
 		}
 	}
 	return node.Name, nil

@@ -54,6 +54,10 @@ func (h *handler) send(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, wire.CodeBadRequest, fmt.Sprintf("text is %d bytes, the limit is %d", len(req.Text), MaxText))
 		return
 	}
+	if wire.LooksLikePid(req.To) {
+		h.sendToPid(w, r, req)
+		return
+	}
 	to, err := h.b.ParseNode(req.To)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, wire.CodeBadRequest, err.Error())
@@ -167,6 +171,7 @@ func streamNDJSON[T any](w http.ResponseWriter, r *http.Request, ch <-chan T) {
 	rc := http.NewResponseController(w)
 	_ = rc.Flush()
 	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
 	for {
 		select {
 		case v, ok := <-ch:

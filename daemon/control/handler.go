@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"chatd/daemon/link"
+	"chatd/daemon/proc"
 	"chatd/daemon/rpc"
 	"chatd/wire"
 )
@@ -30,6 +31,7 @@ type Backend interface {
 	// Disconnect closes the link to node and reports whether there was one.
 	Disconnect(node wire.NodeName) bool
 	ChatBackend
+	ProcBackend
 }
 
 type handler struct {
@@ -46,6 +48,7 @@ func newHandler(b Backend, log *slog.Logger) http.Handler {
 	h.mux.HandleFunc("POST "+wire.PathConnect, h.connect)
 	h.mux.HandleFunc("POST "+wire.PathDisconnect, h.disconnect)
 	h.registerChat()
+	h.registerProc()
 	return h
 }
 
@@ -134,7 +137,8 @@ func (h *handler) nodeArg(w http.ResponseWriter, r *http.Request) (wire.NodeName
 // decodeBody reads a JSON body of at most wire.MaxAPIRequest bytes with no
 // unknown fields.
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, wire.MaxAPIRequest))
+	body := http.MaxBytesReader(w, r.Body, wire.MaxAPIRequest)
+	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var tooBig *http.MaxBytesError
@@ -153,6 +157,9 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 		writeError(w, http.StatusBadRequest, wire.CodeBadRequest, "bad JSON body: more than one value")
 		return false
 	}
+	// Read to the end, so the server notices when a streaming client goes
+	// away (it only watches the connection once the body is consumed).
+	_, _ = io.Copy(io.Discard, body)
 	return true
 }
 
@@ -175,7 +182,13 @@ func Classify(err error) (wire.ErrorCode, int) {
 		return wire.CodeNoConnection, http.StatusBadGateway
 	case errors.Is(err, link.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
 		return wire.CodeTimeout, http.StatusGatewayTimeout
-	case errors.Is(err, wire.ErrBadName):
+	case errors.Is(err, proc.ErrNoProcess):
+		return wire.CodeNoProcess, http.StatusNotFound
+	case errors.Is(err, proc.ErrMailboxFull):
+		return wire.CodeMailboxFull, http.StatusServiceUnavailable
+	case errors.Is(err, proc.ErrTooMany):
+		return wire.CodeOverloaded, http.StatusServiceUnavailable
+	case errors.Is(err, wire.ErrBadName), errors.Is(err, wire.ErrBadPid):
 		return wire.CodeBadRequest, http.StatusBadRequest
 	}
 	return wire.CodeInternal, http.StatusInternalServerError
@@ -189,6 +202,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // pids are <node.id.creation>
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v) // the client went away; nothing to do
 }
@@ -207,6 +221,10 @@ func callErrorCode(err error) (wire.ErrorCode, int) {
 		return wire.CodeBadRequest, http.StatusBadRequest
 	case wire.ResultUnavailable:
 		return wire.CodeUnavailable, http.StatusServiceUnavailable
+	case wire.ResultNoProcess:
+		return wire.CodeNoProcess, http.StatusNotFound
+	case wire.ResultMailboxFull:
+		return wire.CodeMailboxFull, http.StatusServiceUnavailable
 	}
 	return wire.CodeTaskFailed, http.StatusBadGateway
 }

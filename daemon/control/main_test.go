@@ -316,3 +316,27 @@ func (b *fakeBackend) FollowMessages(ctx context.Context) (<-chan wire.Message, 
 func (b *fakeBackend) Functions() []wire.FunctionInfo { return testFunctions }
 
 var errInternal = errors.New("something broke")
+
+func (b *fakeBackend) SendTo(_ context.Context, to wire.Pid, _ string) (wire.SendResponse, error) {
+	if err := b.getErr(); err != nil {
+		return wire.SendResponse{}, err
+	}
+	return wire.SendResponse{From: "<alex@localhost.1.5>", To: to.String()}, nil
+}
+
+func (b *fakeBackend) Spawn(_ context.Context, node wire.NodeName, _ string, _ []string, _ bool) (Spawned, error) {
+	if err := b.getErr(); err != nil {
+		return Spawned{}, err
+	}
+	pid := wire.Pid{Node: node, ID: 7, Creation: 5}
+	events := make(chan wire.SpawnEvent, 2)
+	events <- wire.SpawnEvent{Event: wire.SpawnEventOutput, Pid: pid.String(), Text: "Hi, my name is " + node.Name}
+	events <- wire.SpawnEvent{Event: wire.SpawnEventExit, Pid: pid.String(), Reason: wire.ExitNormal}
+	return Spawned{Pid: pid, Events: events, Detach: func() {}}, nil
+}
+
+func (b *fakeBackend) Flush() wire.FlushResponse {
+	return wire.FlushResponse{Shell: "<alex@localhost.1.5>"}
+}
+
+func (b *fakeBackend) Processes() []wire.ProcessInfo { return nil }

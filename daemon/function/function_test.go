@@ -42,14 +42,15 @@ func lookup(t *testing.T, name string) function.Func {
 // testEnv is kate's environment for a call from alex: a memory sink, no
 // responder reply, and a Call that fails the test if used.
 type testEnv struct {
-	env *function.Env
-	mem *sink.Memory
+	env     *function.Env
+	mem     *sink.Memory
+	printed []string // what the function printed
 }
 
 func newEnv(t *testing.T) *testEnv {
 	t.Helper()
 	mem := &sink.Memory{}
-	return &testEnv{
+	te := &testEnv{
 		mem: mem,
 		env: &function.Env{
 			Node:           mustName(t, "kate@localhost"),
@@ -62,6 +63,8 @@ func newEnv(t *testing.T) *testEnv {
 			},
 		},
 	}
+	te.env.Print = func(line string) { te.printed = append(te.printed, line) }
+	return te
 }
 
 // run runs f with a context bounded by testWait.
@@ -170,9 +173,30 @@ func TestCrash(t *testing.T) {
 }
 
 func TestSayName(t *testing.T) {
-	got, err := run(t, lookup(t, "say_name"), newEnv(t).env)
-	if err != nil || got != "Hi, my name is kate" {
-		t.Fatalf("say_name = %q, %v", got, err)
+	te := newEnv(t)
+	got, err := run(t, lookup(t, "say_name"), te.env)
+	if err != nil || got != "" || len(te.printed) != 1 || te.printed[0] != "Hi, my name is kate" {
+		t.Fatalf("say_name = %q, %v; printed %q", got, err, te.printed)
+	}
+}
+
+func TestReply(t *testing.T) {
+	te := newEnv(t)
+	from := wire.Pid{Node: mustName(t, "alex@localhost"), ID: 1, Creation: 9}
+	var sentTo wire.Pid
+	var sent string
+	te.env.Receive = func(context.Context) (wire.Pid, string, error) { return from, "hi", nil }
+	te.env.SendPid = func(_ context.Context, to wire.Pid, text string) error {
+		sentTo, sent = to, text
+		return nil
+	}
+	got, err := run(t, lookup(t, "reply"), te.env, "sup?")
+	if err != nil || sentTo != from || sent != "sup?" || !strings.Contains(got, "sup?") {
+		t.Fatalf("reply = %q, %v; sent %q to %s", got, err, sent, sentTo)
+	}
+	te.env.Receive = nil
+	if _, err := run(t, lookup(t, "reply"), te.env, "sup?"); err == nil || !strings.Contains(err.Error(), "mailbox") {
+		t.Fatalf("reply without a mailbox: %v", err)
 	}
 }
 

@@ -41,6 +41,14 @@ type Env struct {
 	ResponderReply func() string
 	// Call runs a function on another node and awaits its result.
 	Call func(ctx context.Context, node wire.NodeName, c wire.Call) (string, error)
+	// Print writes a line of output: to the caller for a spawned process,
+	// into the result for a task.
+	Print func(line string)
+	// Receive waits for the next message to this process; nil when the
+	// function runs without a mailbox.
+	Receive func(ctx context.Context) (from wire.Pid, text string, err error)
+	// SendPid sends text to the process to, from this process.
+	SendPid func(ctx context.Context, to wire.Pid, text string) error
 }
 
 // Func is one builtin function.
@@ -50,6 +58,7 @@ type Func struct {
 	Summary string // one line for `chatctl functions`
 	MinArgs int    // fewest arguments
 	MaxArgs int    // most arguments; -1 means no limit
+	Mailbox bool   // needs a mailbox (Env.Receive) even when run as a task
 	Run     func(ctx context.Context, env *Env, args []string) (string, error)
 }
 
@@ -96,6 +105,7 @@ func Builtins() *Registry {
 		crash(),
 		sayName(),
 		receiveMessage(),
+		reply(),
 	)
 }
 

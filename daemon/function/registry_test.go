@@ -56,7 +56,7 @@ func TestList(t *testing.T) {
 			t.Errorf("%s has no summary", f.Name)
 		}
 	}
-	want := []string{"crash", "echo", "receive_message", "say_name", "sleep"}
+	want := []string{"crash", "echo", "receive_message", "reply", "say_name", "sleep"}
 	if strings.Join(names, " ") != strings.Join(want, " ") {
 		t.Fatalf("List names = %v, want %v (sorted)", names, want)
 	}

@@ -83,16 +83,11 @@ func (c *Client) Done() <-chan struct{} { return c.done }
 // Call sends call and waits for its result until ctx ends; then the remote
 // task is cancelled and a timeout CallError returned.
 func (c *Client) Call(ctx context.Context, call wire.Call) (string, error) {
-	ch := make(chan wire.Result, 1)
-	c.mu.Lock()
-	if c.pending == nil {
-		c.mu.Unlock()
-		return "", c.downError()
+	id, ch, err := c.register()
+	if err != nil {
+		return "", err
 	}
-	c.next++
-	call.ID = c.next
-	c.pending[call.ID] = ch
-	c.mu.Unlock()
+	call.ID = id
 
 	start := time.Now()
 	if err := c.write(wire.FrameCall, func(b []byte) []byte { return wire.AppendCall(b, call) }); err != nil {
@@ -115,6 +110,45 @@ func (c *Client) Call(ctx context.Context, call wire.Call) (string, error) {
 		}
 		return "", fmt.Errorf("call %s on %s: %w", call.Function, c.node, ctx.Err())
 	}
+}
+
+// SendPid puts a message in the mailbox of a process on the peer and waits
+// for the peer to say it did (or why not: no such process, mailbox full).
+func (c *Client) SendPid(ctx context.Context, m wire.PidSend) error {
+	id, ch, err := c.register()
+	if err != nil {
+		return err
+	}
+	m.ID = id
+	if err := c.write(wire.FrameSend, func(b []byte) []byte { return wire.AppendPidSend(b, m) }); err != nil {
+		c.forget(id)
+		return c.downError()
+	}
+	select {
+	case r := <-ch:
+		if r.Status != wire.ResultOK {
+			return &CallError{Node: c.node, Function: "send", Status: r.Status, Message: r.Value}
+		}
+		return nil
+	case <-c.done:
+		return c.downError()
+	case <-ctx.Done():
+		c.forget(id)
+		return fmt.Errorf("send to %s: %w", m.To, ctx.Err())
+	}
+}
+
+// register reserves a call id and the channel its result arrives on.
+func (c *Client) register() (uint64, chan wire.Result, error) {
+	ch := make(chan wire.Result, 1)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.pending == nil {
+		return 0, nil, c.downError()
+	}
+	c.next++
+	c.pending[c.next] = ch
+	return c.next, ch, nil
 }
 
 func (c *Client) forget(id uint64) {

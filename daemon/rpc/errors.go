@@ -24,7 +24,7 @@ type CallError struct {
 // Error prints "kate@localhost: crash: panic: ..." and the like.
 func (e *CallError) Error() string {
 	switch e.Status {
-	case wire.ResultTimeout, wire.ResultOverloaded, wire.ResultUnknownFunction:
+	case wire.ResultTimeout, wire.ResultOverloaded, wire.ResultUnknownFunction, wire.ResultNoProcess, wire.ResultMailboxFull:
 		return fmt.Sprintf("%s: %s", e.Node, e.Message)
 	}
 	return fmt.Sprintf("%s: %s: %s", e.Node, e.Function, e.Message)

@@ -22,10 +22,16 @@ const TimeoutGrace = 2 * time.Second
 // call with the error's text.
 type Preparer func(caller wire.NodeName, c wire.Call) (task.Spec, wire.ResultStatus, error)
 
-// Server runs the calls that arrive on calls streams as supervised tasks.
+// Deliverer puts a message in a local process's mailbox, saying why not
+// with a status and error.
+type Deliverer func(m wire.PidSend) (wire.ResultStatus, error)
+
+// Server runs the calls that arrive on calls streams as supervised tasks,
+// and delivers messages to local processes.
 type Server struct {
 	Sup     *task.Supervisor
 	Prepare Preparer
+	Deliver Deliverer
 	Log     *slog.Logger
 }
 
@@ -63,6 +69,17 @@ func (srv *Server) Handle(ctx context.Context, l *link.Link, s net.Conn, fr *wir
 				return
 			}
 			ss.start(ctx, c)
+		case wire.FrameSend:
+			m, err := wire.ParsePidSend(f.Payload)
+			if err != nil {
+				srv.Log.Warn("bad send frame", "node", ss.caller.String(), "err", err)
+				return
+			}
+			r := wire.Result{ID: m.ID, Status: wire.ResultOK}
+			if status, err := srv.Deliver(m); err != nil {
+				r.Status, r.Value = status, err.Error()
+			}
+			ss.send(r)
 		case wire.FrameCancel:
 			id, err := wire.ParseCancel(f.Payload)
 			if err != nil {
