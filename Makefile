@@ -7,13 +7,19 @@ LDFLAGS      := -X main.version=$(VERSION)
 BIN          := $(CURDIR)/bin
 PREFIX       ?= /usr/local
 DESTDIR      ?=
+BINDIR       ?= $(PREFIX)/bin
+UNITDIR      ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR  ?= $(PREFIX)/lib/sysusers.d
+MANDIR       ?= $(PREFIX)/share/man
+DOCDIR       ?= $(PREFIX)/share/doc/chatd
+SYSCONFDIR   ?= /etc
 STATICCHECK_VERSION := v0.8.2
 STATICCHECK  := $(BIN)/staticcheck-$(STATICCHECK_VERSION)
 FUZZTIME     ?= 3s
 # Every fuzz target as ./dir:Name, found in the test files.
 FUZZ_TARGETS := $(shell grep -rHo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*' . | sed -E 's|^(.*)/[^/]*_test.go:func (.*)|\1/:\2|')
 
-.PHONY: help build test lint fmt-check vet staticcheck unit e2e fuzz fuzz-short demo install deps clean
+.PHONY: help build test lint fmt-check vet staticcheck unit e2e fuzz fuzz-short demo install test-systemd deps clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -59,10 +65,29 @@ fuzz: ## run every fuzz target for 5 minutes
 demo: build deps ## start alex, kate and moebi on a private mapper, show them talking, stop them
 	@scripts/demo.sh $(BIN)
 
-install: build ## install binaries and units under $(DESTDIR)$(PREFIX)
-	install -D -m 0755 $(BIN)/chatd $(DESTDIR)$(PREFIX)/bin/chatd
-	install -D -m 0755 $(BIN)/chatctl $(DESTDIR)$(PREFIX)/bin/chatctl
-	install -D -m 0644 packaging/systemd/chatd@.service $(DESTDIR)$(PREFIX)/lib/systemd/system/chatd@.service
+install: build ## install binaries, units, sysusers, config, man pages, completions under $(DESTDIR)$(PREFIX)
+	install -D -m 0755 $(BIN)/chatd $(DESTDIR)$(BINDIR)/chatd
+	install -D -m 0755 $(BIN)/chatctl $(DESTDIR)$(BINDIR)/chatctl
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|@BINDIR@|$(BINDIR)|g' packaging/systemd/chatd@.service > $(DESTDIR)$(UNITDIR)/chatd@.service
+	install -m 0644 packaging/systemd/chatd@.socket $(DESTDIR)$(UNITDIR)/chatd@.socket
+	install -D -m 0644 packaging/systemd/chatd.sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/chatd.conf
+	install -D -m 0644 packaging/chatd.toml $(DESTDIR)$(DOCDIR)/chatd.toml.example
+	[ -e $(DESTDIR)$(SYSCONFDIR)/chatd/chatd.toml ] || install -D -m 0644 packaging/chatd.toml $(DESTDIR)$(SYSCONFDIR)/chatd/chatd.toml
+	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	$(BIN)/chatd docs man > $(DESTDIR)$(MANDIR)/man8/chatd.8
+	$(BIN)/chatctl docs man > $(DESTDIR)$(MANDIR)/man1/chatctl.1
+	for p in chatd chatctl; do \
+		$(BIN)/$$p docs bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$p; \
+		$(BIN)/$$p docs zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_$$p; \
+		$(BIN)/$$p docs fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/$$p.fish; \
+	done
+
+test-systemd: ## boot a Debian root under systemd-nspawn, install there, and test the real units
+	tests/systemd/run.sh
 
 deps: ## install what the tests need: Debian's erlang-base for the real epmd
 	@command -v epmd >/dev/null || { \

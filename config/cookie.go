@@ -74,9 +74,14 @@ func CookiePath(c Config, getenv Getenv, uid int) (path string, generated bool) 
 func cookieSource(c Config, getenv Getenv, uid int) (string, cookieKind, error) {
 	if dir := getenv("CREDENTIALS_DIRECTORY"); dir != "" {
 		p := filepath.Join(dir, "cookie")
-		_, err := os.Lstat(p)
-		if err == nil {
+		fi, err := os.Lstat(p)
+		// An empty credential is the unit's SetCredential=cookie: default,
+		// standing for "no /etc/chatd/cookie": fall through.
+		if err == nil && fi.Size() > 0 {
 			return p, cookieCredential, nil
+		}
+		if err == nil {
+			err = fs.ErrNotExist
 		}
 		if !errors.Is(err, fs.ErrNotExist) {
 			return p, cookieCredential, fmt.Errorf("cookie credential: %w", err)
@@ -88,8 +93,8 @@ func cookieSource(c Config, getenv Getenv, uid int) (string, cookieKind, error) 
 	return filepath.Join(StateDir(getenv, uid), "cookie"), cookieGenerated, nil
 }
 
-// LoadCookie reads the cookie. If $CREDENTIALS_DIRECTORY/cookie exists
-// (systemd's LoadCredential=cookie:...) it is used; else c.CookieFile if
+// LoadCookie reads the cookie. If $CREDENTIALS_DIRECTORY/cookie exists and
+// is not empty (systemd's LoadCredential=cookie:...) it is used; else c.CookieFile if
 // set; else the generated cookie StateDir(getenv, uid)/cookie, created on
 // first start with 32 random bytes written as 64 hex characters.
 //

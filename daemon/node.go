@@ -42,10 +42,20 @@ type Options struct {
 	// UID and GID are the daemon's user and group (for paths and the
 	// control socket's policy).
 	UID, GID int
-	// Ready, if set, is called once the node is registered and serving.
-	Ready func(status string)
-	// Stopping, if set, is called when shutdown begins.
-	Stopping func()
+	// Notify, if set, receives sd_notify states: READY=1 once the node is
+	// registered and serving, STATUS=, WATCHDOG=1, RELOADING=1, STOPPING=1.
+	Notify func(state string)
+	// WatchdogInterval is systemd's WatchdogSec; 0 means no watchdog.
+	WatchdogInterval time.Duration
+	// Reload signals a request to reload the configuration (SIGHUP).
+	Reload <-chan struct{}
+	// LoadConfig re-reads the configuration for a reload.
+	LoadConfig func() (config.Config, error)
+	// LogLevel, if set, is the level a reload changes.
+	LogLevel *slog.LevelVar
+	// ControlListener, if set, is the control socket systemd passed in
+	// (socket activation); else the node creates it.
+	ControlListener net.Listener
 	// Messages receives chat messages when journald is not used; nil means
 	// os.Stdout.
 	Messages io.Writer
@@ -68,6 +78,7 @@ type Node struct {
 	calls   *rpc.Pool
 	procs   *proc.Table
 	reply   atomic.Pointer[string] // the responder's reply text; "" for none
+	applied config.Config          // the settings last applied; only Run's goroutine uses it
 
 	stopping chan struct{}  // closed when shutdown begins
 	spawns   sync.WaitGroup // goroutines following spawned processes
@@ -88,27 +99,37 @@ func Run(ctx context.Context, cfg config.Config, cookie config.Cookie, opts Opti
 	go func() { defer wg.Done(); errc <- n.ctl.Serve(n) }()
 	n.log.Info("node started", "node", n.self.String(), "listen", n.listen.Addr().String(),
 		"mapper_port", cfg.Mapper.Port, "embedded_mapper", n.reg.Embedded(), "control", n.ctl.Path())
-	if opts.Ready != nil {
-		opts.Ready(n.statusLine())
-	}
-	var serveErr error
-	select {
-	case <-ctx.Done():
-	case serveErr = <-errc:
-	}
-	if opts.Stopping != nil {
-		opts.Stopping()
-	}
+	n.notify("READY=1\nSTATUS=" + n.statusLine())
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	wg.Add(1)
+	go func() { defer wg.Done(); n.watch(watchCtx) }()
+	serveErr := n.serve(ctx, errc)
+	stopWatch()
+	n.notify("STOPPING=1")
 	n.log.Info("node stopping", "node", n.self.String())
 	n.shutdown()
 	wg.Wait()
 	return serveErr
 }
 
+// serve waits for the end, reloading on request.
+func (n *Node) serve(ctx context.Context, errc <-chan error) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-errc:
+			return err
+		case <-n.opts.Reload:
+			n.reload()
+		}
+	}
+}
+
 // start acquires the node's resources in order, releasing them on error.
 func start(ctx context.Context, cfg config.Config, cookie config.Cookie, opts Options) (*Node, error) {
 	self := cfg.NodeName()
-	n := &Node{cfg: cfg, self: self, opts: opts, log: opts.Logger, started: time.Now(), stopping: make(chan struct{})}
+	n := &Node{cfg: cfg, applied: cfg, self: self, opts: opts, log: opts.Logger, started: time.Now(), stopping: make(chan struct{})}
 	ln, err := net.Listen("tcp", cfg.Listen.Address)
 	if err != nil {
 		return nil, fmt.Errorf("listen for peers on %s (listen.address): %w", cfg.Listen.Address, err)
@@ -129,7 +150,12 @@ func start(ctx context.Context, cfg config.Config, cookie config.Cookie, opts Op
 		return nil, fmt.Errorf("register %s with the port mapper at %s: %w", self, mapper, err)
 	}
 	root := config.RuntimeRoot(opts.Getenv, opts.UID)
-	n.ctl, err = control.Listen(config.SocketPath(root, cfg.Name), control.Policy{UID: opts.UID, GID: opts.GID}, n.log)
+	policy := control.Policy{UID: opts.UID, GID: opts.GID}
+	if opts.ControlListener != nil {
+		n.ctl = control.FromListener(opts.ControlListener, config.SocketPath(root, cfg.Name), policy, n.log)
+	} else {
+		n.ctl, err = control.Listen(config.SocketPath(root, cfg.Name), policy, n.log)
+	}
 	if err != nil {
 		_ = n.reg.Close()
 		_ = ln.Close()

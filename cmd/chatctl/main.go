@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
+
+	"chatd/cmd/internal/clidoc"
 )
 
 // version is the build's version, stamped with
@@ -74,7 +76,9 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			messagesCommand(),
 			functionsCommand(),
 			statusCommand(),
+			clidoc.Command(),
 		},
+		EnableBashCompletion: true,
 		Before: func(c *cli.Context) error {
 			if d := c.Duration("timeout"); d <= 0 {
 				return &usageError{msg: fmt.Sprintf("--timeout must be positive, not %s", d)}

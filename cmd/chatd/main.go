@@ -8,14 +8,21 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
 
+	"github.com/coreos/go-systemd/v22/activation"
+	sdDaemon "github.com/coreos/go-systemd/v22/daemon"
 	"github.com/urfave/cli/v2"
+
+	"chatd/cmd/internal/clidoc"
 
 	"chatd/config"
 	"chatd/daemon"
+	"chatd/daemon/logging"
+	"chatd/daemon/sink"
 )
 
 // version is stamped by the Makefile with -ldflags -X main.version=...
@@ -53,13 +60,14 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			"serves the control socket that chatctl uses.\n\n" +
 			"Example:\n   chatd --name alex                  # alex@localhost\n" +
 			"   chatd --name kate --config ./chatd.toml --env test",
-		Version:         version,
-		Writer:          stdout,
-		ErrWriter:       stderr,
-		Flags:           nodeFlags(),
-		HideHelpCommand: true,
-		Action:          runNode,
-		Commands:        []*cli.Command{checkCommand(), versionCommand()},
+		Version:              version,
+		Writer:               stdout,
+		ErrWriter:            stderr,
+		Flags:                nodeFlags(),
+		HideHelpCommand:      true,
+		Action:               runNode,
+		Commands:             []*cli.Command{checkCommand(), versionCommand(), clidoc.Command()},
+		EnableBashCompletion: true,
 		// run prints errors and picks the exit code; cli must not exit itself.
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
@@ -102,14 +110,29 @@ func runNode(c *cli.Context) error {
 	if err != nil {
 		return cli.Exit(err.Error(), 1)
 	}
-	logger := newLogger(c.App.ErrWriter, cfg.Log.Level)
+	level := new(slog.LevelVar)
+	_ = level.UnmarshalText([]byte(cfg.Log.Level)) // validated by config
+	logger := logging.New(c.App.ErrWriter, level, sink.UseJournal(os.Getenv))
+	ctl, err := activatedControl()
+	if err != nil {
+		return cli.Exit(err.Error(), 1)
+	}
+
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	n := newNotifier(logger)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	reload := make(chan struct{}, 1)
+	go forwardHangups(ctx, hup, reload)
+
+	watchdog, _ := sdDaemon.SdWatchdogEnabled(false)
 	err = daemon.Run(ctx, cfg, cookie, daemon.Options{
 		Version: version, Logger: logger, Getenv: os.Getenv,
 		UID: os.Getuid(), GID: os.Getgid(),
-		Ready: n.ready, Stopping: n.stopping,
+		Notify: newNotifier(logger).send, WatchdogInterval: watchdog,
+		Reload: reload, LoadConfig: func() (config.Config, error) { return loadConfig(c) },
+		LogLevel: level, ControlListener: ctl,
 	})
 	if err != nil {
 		return cli.Exit(err.Error(), 1)
@@ -117,8 +140,32 @@ func runNode(c *cli.Context) error {
 	return nil
 }
 
-func newLogger(w io.Writer, level string) *slog.Logger {
-	var lv slog.Level
-	_ = lv.UnmarshalText([]byte(level)) // validated by config
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lv}))
+// forwardHangups turns SIGHUP into reload requests until ctx ends.
+func forwardHangups(ctx context.Context, hup <-chan os.Signal, reload chan<- struct{}) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			select {
+			case reload <- struct{}{}:
+			default: // one is pending already
+			}
+		}
+	}
+}
+
+// activatedControl returns the control socket systemd passed in
+// (chatd@.socket), or nil when the node should create its own.
+func activatedControl() (net.Listener, error) {
+	lns, err := activation.Listeners()
+	if err != nil {
+		return nil, fmt.Errorf("socket activation: %w", err)
+	}
+	for _, ln := range lns {
+		if _, ok := ln.(*net.UnixListener); ok {
+			return ln, nil
+		}
+	}
+	return nil, nil
 }

@@ -23,7 +23,3 @@ func (n notifier) send(state string) {
 		n.log.Warn("sd_notify failed", "state", state, "err", err)
 	}
 }
-
-func (n notifier) ready(status string) { n.send(daemon.SdNotifyReady + "\nSTATUS=" + status) }
-
-func (n notifier) stopping() { n.send(daemon.SdNotifyStopping) }

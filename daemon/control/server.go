@@ -69,6 +69,22 @@ func Listen(path string, policy Policy, log *slog.Logger) (*Server, error) {
 	}, nil
 }
 
+// FromListener serves on a listener systemd passed in (socket
+// activation, chatd@.socket); systemd owns the socket file.
+func FromListener(ln net.Listener, path string, policy Policy, log *slog.Logger) *Server {
+	if ul, ok := ln.(*net.UnixListener); ok {
+		ul.SetUnlinkOnClose(false)
+	}
+	base, cancel := context.WithCancel(context.Background())
+	return &Server{
+		base: base, cancelBase: cancel,
+		path: path,
+		ln:   &credListener{Listener: ln, policy: policy, group: groupName(policy.GID), log: log},
+		log:  log,
+		done: make(chan struct{}),
+	}
+}
+
 // removeStale removes a socket file left by a daemon that died, refusing
 // to touch one that still answers.
 func removeStale(path string) error {

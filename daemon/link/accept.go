@@ -172,7 +172,10 @@ func (m *Manager) admit(p peerHello) (*peerState, wire.RefuseReason, string) {
 // stillAlive reports whether an existing link still answers, so that a
 // second node claiming the same name can be told apart from a restart.
 func (m *Manager) stillAlive(l *Link) bool {
-	ctx, cancel := context.WithTimeout(m.ctx, min(m.cfg.Tick/2, time.Second))
+	m.mu.Lock()
+	tick := m.cfg.Tick
+	m.mu.Unlock()
+	ctx, cancel := context.WithTimeout(m.ctx, min(tick/2, time.Second))
 	defer cancel()
 	_, err := l.Ping(ctx)
 	return err == nil

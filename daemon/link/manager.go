@@ -55,9 +55,9 @@ type peerState struct {
 
 // Manager owns every link of a node and the goroutines serving them.
 type Manager struct {
-	cfg         Config
+	cfg         Config // Tick guarded by mu (SetTick)
 	id          identity
-	yamuxConfig *yamux.Config
+	yamuxConfig *yamux.Config // guarded by mu
 	log         *slog.Logger
 
 	mu      sync.Mutex
@@ -249,7 +249,9 @@ func (m *Manager) newLink(conn net.Conn, peer wire.NodeName, inc uint64, outboun
 	start func(io.ReadWriteCloser, *yamux.Config) (*yamux.Session, error)) (*Link, error) {
 	wc := &watchedConn{Conn: conn}
 	ylog := &yamuxLog{peer: peer, debug: m.log.Debug}
-	yc := m.yamuxConfig.Clone()
+	m.mu.Lock()
+	yc := m.yamuxConfig.Clone() // guarded: SetTick replaces it
+	m.mu.Unlock()
 	yc.Logger = ylog
 	sess, err := start(wc, yc)
 	if err != nil {
