@@ -74,6 +74,9 @@ install: build ## install binaries, units, sysusers, config, man pages, completi
 	install -D -m 0644 packaging/systemd/chatd.sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/chatd.conf
 	install -D -m 0644 packaging/chatd.toml $(DESTDIR)$(DOCDIR)/chatd.toml.example
 	[ -e $(DESTDIR)$(SYSCONFDIR)/chatd/chatd.toml ] || install -D -m 0644 packaging/chatd.toml $(DESTDIR)$(SYSCONFDIR)/chatd/chatd.toml
+	@# The cookie every local node shares (chatd@.service passes it in as a
+	@# credential): created once, random, owner-only.
+	[ -e $(DESTDIR)$(SYSCONFDIR)/chatd/cookie ] || (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > $(DESTDIR)$(SYSCONFDIR)/chatd/cookie)
 	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 		$(DESTDIR)$(PREFIX)/share/zsh/site-functions \

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"os/user"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -113,7 +116,7 @@ func (e *UnreachableError) Unwrap() error { return e.Err }
 // Hint says how to fix the problem, depending on the cause.
 func (e *UnreachableError) Hint() string {
 	if errors.Is(e.Err, syscall.EACCES) || errors.Is(e.Err, syscall.EPERM) {
-		return "permission denied: join the group that owns the socket (chatd) or run as the daemon's user"
+		return fmt.Sprintf("join group %s (the socket's group) or run as the daemon's user", socketGroup(e.Socket))
 	}
 	return "is chatd running? start it with `chatd --name N` or `systemctl start chatd@N`"
 }
@@ -152,4 +155,20 @@ func classifyDialError(path string, err error) error {
 		}
 	}
 	return fmt.Errorf("dial %s: %w", path, err)
+}
+
+// socketGroup names the group that owns path, "chatd" when it cannot tell.
+func socketGroup(path string) string {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "chatd"
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return "chatd"
+	}
+	if g, err := user.LookupGroupId(strconv.FormatUint(uint64(st.Gid), 10)); err == nil {
+		return g.Name
+	}
+	return strconv.FormatUint(uint64(st.Gid), 10)
 }

@@ -83,7 +83,7 @@ func TestClassifyDialError(t *testing.T) {
 	}{
 		{"enoent", dialErr(syscall.ENOENT), true, "is chatd running?"},
 		{"econnrefused", dialErr(syscall.ECONNREFUSED), true, "is chatd running?"},
-		{"eacces", dialErr(syscall.EACCES), true, "permission denied: join the group that owns the socket (chatd) or run as the daemon's user"},
+		{"eacces", dialErr(syscall.EACCES), true, "join group chatd (the socket's group) or run as the daemon's user"},
 		{"deadline", context.DeadlineExceeded, false, ""},
 		{"emfile", dialErr(syscall.EMFILE), false, ""},
 	}

@@ -75,8 +75,7 @@ func cookieSource(c Config, getenv Getenv, uid int) (string, cookieKind, error) 
 	if dir := getenv("CREDENTIALS_DIRECTORY"); dir != "" {
 		p := filepath.Join(dir, "cookie")
 		fi, err := os.Lstat(p)
-		// An empty credential is the unit's SetCredential=cookie: default,
-		// standing for "no /etc/chatd/cookie": fall through.
+		// An empty credential counts as none: fall through.
 		if err == nil && fi.Size() > 0 {
 			return p, cookieCredential, nil
 		}

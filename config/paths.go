@@ -1,6 +1,7 @@
 package config
 
 import (
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -18,12 +19,45 @@ func RuntimeRoot(getenv Getenv, uid int) string {
 		return d
 	}
 	if uid == 0 {
-		return "/run/chatd"
+		return SystemRuntimeRoot
 	}
 	if d := getenv("XDG_RUNTIME_DIR"); d != "" {
 		return filepath.Join(d, "chatd")
 	}
 	return filepath.Join("/tmp", "chatd-"+strconv.Itoa(uid))
+}
+
+// SystemRuntimeRoot is where nodes run by systemd keep their sockets
+// (RuntimeDirectory=chatd/%i).
+const SystemRuntimeRoot = "/run/chatd"
+
+// NodeRuntimeDir returns the directory of the node called name: systemd's
+// $RUNTIME_DIRECTORY when it sets one, else <RuntimeRoot>/<name>.
+func NodeRuntimeDir(getenv Getenv, uid int, name string) string {
+	if d := getenv("RUNTIME_DIRECTORY"); d != "" {
+		d, _, _ = strings.Cut(d, ":")
+		return d
+	}
+	return filepath.Join(RuntimeRoot(getenv, uid), name)
+}
+
+// ClientRuntimeRoot is where chatctl looks for nodes: $CHATD_RUNTIME_DIR,
+// else /run/chatd for root; for other users their own
+// $XDG_RUNTIME_DIR/chatd when it exists, else /run/chatd when systemd runs
+// nodes there, else RuntimeRoot.
+func ClientRuntimeRoot(getenv Getenv, uid int) string {
+	if getenv("CHATD_RUNTIME_DIR") != "" || uid == 0 {
+		return RuntimeRoot(getenv, uid)
+	}
+	if x := getenv("XDG_RUNTIME_DIR"); x != "" {
+		if fi, err := os.Stat(filepath.Join(x, "chatd")); err == nil && fi.IsDir() {
+			return filepath.Join(x, "chatd")
+		}
+	}
+	if fi, err := os.Stat(SystemRuntimeRoot); err == nil && fi.IsDir() {
+		return SystemRuntimeRoot
+	}
+	return RuntimeRoot(getenv, uid)
 }
 
 // SocketPath returns the control socket path of the node called name (the

@@ -103,7 +103,8 @@ type mapperResolver struct {
 
 // Resolve implements link.Resolver.
 func (r mapperResolver) Resolve(ctx context.Context, node wire.NodeName) (string, error) {
-	mapper := net.JoinHostPort(node.Host, strconv.Itoa(r.port))
+	host := dialHost(node.Host)
+	mapper := net.JoinHostPort(host, strconv.Itoa(r.port))
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	e, err := epmd.Lookup(ctx, mapper, node.Name)
@@ -117,5 +118,14 @@ func (r mapperResolver) Resolve(ctx context.Context, node wire.NodeName) (string
 	case !e.IsChatd():
 		return "", fmt.Errorf("%w: %s is registered at %s but is not a chatd node (an Erlang node?)", link.ErrProtocol, node, mapper)
 	}
-	return net.JoinHostPort(node.Host, strconv.Itoa(int(e.Port))), nil
+	return net.JoinHostPort(host, strconv.Itoa(int(e.Port))), nil
+}
+
+// dialHost is the address to dial for a node's host: localhost is always
+// the loopback address (RFC 6761), even where /etc/hosts does not say so.
+func dialHost(host string) string {
+	if host == "localhost" {
+		return "127.0.0.1"
+	}
+	return host
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -149,12 +150,12 @@ func start(ctx context.Context, cfg config.Config, cookie config.Cookie, opts Op
 		}
 		return nil, fmt.Errorf("register %s with the port mapper at %s: %w", self, mapper, err)
 	}
-	root := config.RuntimeRoot(opts.Getenv, opts.UID)
+	sock := filepath.Join(config.NodeRuntimeDir(opts.Getenv, opts.UID, cfg.Name), "control.sock")
 	policy := control.Policy{UID: opts.UID, GID: opts.GID}
 	if opts.ControlListener != nil {
-		n.ctl = control.FromListener(opts.ControlListener, config.SocketPath(root, cfg.Name), policy, n.log)
+		n.ctl = control.FromListener(opts.ControlListener, sock, policy, n.log)
 	} else {
-		n.ctl, err = control.Listen(config.SocketPath(root, cfg.Name), policy, n.log)
+		n.ctl, err = control.Listen(sock, policy, n.log)
 	}
 	if err != nil {
 		_ = n.reg.Close()
@@ -213,16 +214,7 @@ func (n *Node) shutdown() {
 	if err := n.ctl.Close(ctx); err != nil {
 		n.log.Warn("close control socket", "err", err)
 	}
-	_ = os.Remove(dirOf(n.ctl.Path())) // only succeeds when empty
-}
-
-func dirOf(path string) string {
-	for i := len(path) - 1; i >= 0; i-- {
-		if path[i] == '/' {
-			return path[:i]
-		}
-	}
-	return "."
+	_ = os.Remove(filepath.Dir(n.ctl.Path())) // only succeeds when empty
 }
 
 // statusLine summarises the node for sd_notify's STATUS=.

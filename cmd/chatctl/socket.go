@@ -40,7 +40,7 @@ func newSelection(c *cli.Context, getenv config.Getenv, uid int, target string) 
 		socket: c.String("socket"),
 		node:   c.String("node"),
 		source: "--node",
-		root:   config.RuntimeRoot(getenv, uid),
+		root:   config.ClientRuntimeRoot(getenv, uid),
 		target: target,
 	}
 	if s.node == "" {

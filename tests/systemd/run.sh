@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# make test-systemd: boots a Debian bookworm root under a real systemd
+# (systemd-nspawn), installs chatd there with `make install`, and checks the
+# installed units: notify, STATUS, journald records, socket activation, the
+# watchdog, restarts, clean stop, reload, the security exposure and group
+# access. Leaves no container or process behind, also when a check fails.
+#
+# The root is built once with debootstrap and cached as a tarball in
+# $CHATD_SYSTEMD_CACHE (default /var/cache/chatd-systemd-test), outside the
+# repository. Needs root, systemd-container and debootstrap (installed with
+# apt-get when missing).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+cache=${CHATD_SYSTEMD_CACHE:-/var/cache/chatd-systemd-test}
+tarball=$cache/bookworm-systemd.tar
+machine=chatd-test-$$
+work=$(mktemp -d -t chatd-systemd.XXXXXX)
+root=$work/root
+nspawn_pid=
+leader=
+failures=0
+
+log() { printf '%s %s\n' "$(date +%T)" "$*"; }
+pass() { log "PASS $*"; }
+fail() { log "FAIL $*"; failures=$((failures + 1)); }
+
+[ "$(id -u)" = 0 ] || { echo "test-systemd needs root (systemd-nspawn)" >&2; exit 1; }
+
+teardown() {
+	set +e
+	if [ -n "$leader" ] && kill -0 "$leader" 2>/dev/null; then
+		nsenter -t "$leader" -m -u -i -n -p -C -- systemctl poweroff >/dev/null 2>&1
+	fi
+	if [ -n "$nspawn_pid" ]; then
+		for _ in $(seq 100); do kill -0 "$nspawn_pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$nspawn_pid" 2>/dev/null
+		wait "$nspawn_pid" 2>/dev/null
+	fi
+	rm -rf "/run/systemd/nspawn/propagate/$machine" "$work"
+}
+trap teardown EXIT
+
+ensure_tools() {
+	command -v systemd-nspawn >/dev/null && command -v debootstrap >/dev/null && return
+	log "installing systemd-container and debootstrap"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd-container debootstrap >/dev/null
+}
+
+ensure_root() {
+	if [ ! -s "$tarball" ]; then
+		log "building the bookworm root with debootstrap (once; cached in $tarball)"
+		mkdir -p "$cache"
+		local build=$cache/build.$$
+		debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus bookworm "$build" >"$cache/debootstrap.log" 2>&1
+		tar -C "$build" -cf "$tarball.tmp" .
+		mv "$tarball.tmp" "$tarball"
+		rm -rf "$build"
+	fi
+	mkdir -p "$root"
+	tar -C "$root" -xf "$tarball"
+}
+
+# ct runs a command inside the booted container.
+ct() { nsenter -t "$leader" -m -u -i -n -p -C -- "$@"; }
+
+boot() {
+	systemd-nspawn -D "$root" --register=no --keep-unit --private-network -b -M "$machine" \
+		>"$work/console.log" 2>&1 </dev/null &
+	nspawn_pid=$!
+	for _ in $(seq 200); do
+		leader=$(ps --ppid "$nspawn_pid" -o pid= | tr -d ' ' | head -1 || true)
+		[ -n "$leader" ] && break
+		sleep 0.05
+	done
+	[ -n "$leader" ] || { cat "$work/console.log"; echo "the container did not start" >&2; exit 1; }
+	local state=
+	for _ in $(seq 300); do
+		state=$(ct systemctl is-system-running 2>/dev/null || true)
+		case $state in running|degraded) break ;; esac
+		sleep 0.1
+	done
+	log "container booted ($state), leader pid $leader"
+}
+
+# wait_for DESC SECONDS CMD...: polls CMD until it succeeds.
+wait_for() {
+	local desc=$1 secs=$2; shift 2
+	local end=$((SECONDS + secs))
+	until "$@" >/dev/null 2>&1; do
+		if [ $SECONDS -ge $end ]; then fail "$desc (not within ${secs}s)"; return 1; fi
+		sleep 0.1
+	done
+}
+
+mainpid() { ct systemctl show -p MainPID --value "chatd@$1.service"; }
+linked() { ct chatctl --node "$1" --json nodes | grep -q "\"node\": \"$2@localhost\""; }
+not_linked() { ! linked "$@"; }
+
+main() {
+	ensure_tools
+	ensure_root
+	make -s install DESTDIR="$root" PREFIX=/usr >/dev/null
+	printf '[nodes.moebi]\nresponder.reply = "chicken?"\n' >"$root/etc/chatd/chatd.toml"
+	boot
+
+	log "check: start alex, kate, moebi through READY=1"
+	if ct systemctl start chatd@alex chatd@kate chatd@moebi &&
+		[ "$(ct systemctl is-active chatd@alex chatd@kate chatd@moebi | sort -u)" = active ]; then
+		pass "three nodes active (running)"
+	else
+		fail "nodes did not start"; ct journalctl -u 'chatd@*' --no-pager | tail -30
+	fi
+	local status
+	status=$(ct systemctl status chatd@kate --no-pager | grep 'Status:' || true)
+	[[ $status == *"linked to"*"tasks running"* ]] && pass "systemctl status shows${status#*Status:}" || fail "no STATUS line: $status"
+
+	log "check: send and journald records"
+	ct chatctl --node alex send kate@localhost hi >/dev/null && pass "chatctl --node alex send kate@localhost hi exited 0" || fail "send to kate"
+	local rec
+	rec=$(ct journalctl -u chatd@kate -o verbose --no-pager)
+	if grep -q '^    MESSAGE=hi$' <<<"$rec" && grep -q 'CHAT_FROM=alex@localhost' <<<"$rec"; then
+		pass "journalctl -u chatd@kate -o verbose: MESSAGE=hi with CHAT_FROM=alex@localhost"
+	else
+		fail "kate's journal lacks the message"
+	fi
+	ct journalctl CHAT_FROM=alex@localhost --no-pager | grep -q ' hi$' && pass "journalctl CHAT_FROM=alex@localhost filters by sender" || fail "CHAT_FROM filter"
+	ct chatctl --node alex send moebi@localhost hi >/dev/null
+	ct journalctl -u chatd@alex --no-pager | grep -q ' chicken?$' && pass "moebi's chicken? is in alex's journal" || fail "no chicken? in alex's journal"
+
+	log "check: socket activation"
+	ct systemctl stop chatd@kate
+	ct systemctl start chatd@kate.socket
+	if [ "$(ct systemctl is-active chatd@kate.service)" = inactive ] && ct chatctl --node kate status >/dev/null &&
+		[ "$(ct systemctl is-active chatd@kate.service)" = active ]; then
+		pass "with only chatd@kate.socket started, chatctl --node kate status started the service"
+	else
+		fail "socket activation"
+	fi
+	ct systemctl stop chatd@kate.socket chatd@kate.service
+	ct systemctl start chatd@kate
+
+	log "check: watchdog (WatchdogSec=10s) on a stopped process"
+	local pid new start
+	pid=$(mainpid kate); start=$SECONDS
+	ct sh -c "kill -STOP $pid"
+	wait_for "restart after the watchdog" 40 sh -c "[ \"\$(nsenter -t $leader -m -u -i -n -p -C -- systemctl show -p MainPID --value chatd@kate)\" != $pid ]" &&
+		ct journalctl -u chatd@kate --no-pager | grep -q "Failed with result 'watchdog'" &&
+		pass "kill -STOP: restarted after $((SECONDS - start))s with Result=watchdog" || fail "watchdog restart"
+
+	log "check: kill -9 is restarted and peers see it down and back"
+	wait_for "alex to reach the restarted kate" 15 ct chatctl --node alex ping kate@localhost
+	pid=$(mainpid kate)
+	ct sh -c "kill -KILL $pid"
+	wait_for "alex to see kate down" 5 not_linked alex kate && pass "alex saw kate down after kill -9"
+	wait_for "kate restarted" 15 sh -c "p=\$(nsenter -t $leader -m -u -i -n -p -C -- systemctl show -p MainPID --value chatd@kate); [ \"\$p\" != 0 ] && [ \"\$p\" != $pid ]"
+	wait_for "alex to reach kate again" 10 ct chatctl --node alex ping kate@localhost &&
+		pass "kate restarted by Restart=on-failure (NRestarts=$(ct systemctl show -p NRestarts --value chatd@kate)) and answers alex again"
+
+	log "check: systemctl stop"
+	wait_for "alex to reach kate" 10 ct chatctl --node alex ping kate@localhost
+	local t0 t1
+	t0=$(date +%s%N)
+	ct systemctl stop chatd@kate
+	wait_for "alex to see kate down within 1s" 1 not_linked alex kate && {
+		t1=$(date +%s%N); pass "systemctl stop: alex saw kate down $(((t1 - t0) / 1000000)) ms after the stop began"; }
+	[ "$(ct systemctl show -p ExecMainStatus --value chatd@kate)" = 0 ] && pass "kate exited with status 0" || fail "kate's exit status"
+	[ -z "$(ct ls -A /run/chatd/kate 2>/dev/null)" ] && pass "nothing left in /run/chatd/kate" || fail "left in /run/chatd/kate: $(ct ls -A /run/chatd/kate)"
+	ct systemctl start chatd@kate
+
+	log "check: reload"
+	local mpid
+	mpid=$(mainpid moebi)
+	printf '[nodes.moebi]\nresponder.reply = "woof?"\n' >"$root/etc/chatd/chatd.toml"
+	ct systemctl reload chatd@moebi
+	ct chatctl --node alex send moebi@localhost hi >/dev/null
+	if ct journalctl -u chatd@alex --no-pager | grep -q ' woof?$' && [ "$(mainpid moebi)" = "$mpid" ]; then
+		pass "systemctl reload chatd@moebi: the next reply is woof?, same process"
+	else
+		fail "reload"
+	fi
+
+	log "check: security exposure"
+	local exposure
+	exposure=$(ct systemd-analyze security --offline=true /usr/lib/systemd/system/chatd@.service 2>&1 | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+	if [ -n "$exposure" ] && awk -v e="$exposure" 'BEGIN { exit !(e <= 2.0) }'; then
+		pass "systemd-analyze security: exposure $exposure (limit 2.0)"
+	else
+		fail "exposure ${exposure:-unknown} above 2.0"
+	fi
+
+	log "check: the chatd group"
+	ct useradd -m -G chatd alice
+	ct useradd -m bob
+	ct runuser -u alice -- chatctl --node kate status >/dev/null && pass "alice (group chatd) can use chatctl" || fail "alice refused"
+	local out
+	out=$(ct runuser -u bob -- chatctl --node kate status 2>&1 || true)
+	[[ $out == *"permission denied"*"join group chatd"* ]] && pass "bob is refused: $out" || fail "bob: $out"
+
+	if [ "$failures" -gt 0 ]; then
+		log "$failures check(s) failed"
+		ct journalctl -u 'chatd@*' --no-pager | tail -40
+		exit 1
+	fi
+	log "all systemd checks passed"
+}
+
+main "$@"
