@@ -83,23 +83,63 @@ type Node struct {
 
 	stopping chan struct{}  // closed when shutdown begins
 	spawns   sync.WaitGroup // goroutines following spawned processes
+
+	cancel context.CancelFunc // ends run
+	done   chan struct{}      // closed when run has returned
+	runErr error              // run's result, set before done closes
 }
 
 // Run starts the node and serves until ctx ends, then shuts down: it stops
 // accepting, closes its links (peers see it down at once), deregisters and
 // removes its control socket.
 func Run(ctx context.Context, cfg config.Config, cookie config.Cookie, opts Options) error {
-	n, err := start(ctx, cfg, cookie, opts)
+	n, err := Start(ctx, cfg, cookie, opts)
 	if err != nil {
 		return err
 	}
+	select {
+	case <-ctx.Done():
+	case <-n.done:
+	}
+	return n.Stop()
+}
+
+// Start starts a node and returns once it is registered and serving; Stop
+// shuts it down. ctx bounds the start-up only.
+func Start(ctx context.Context, cfg config.Config, cookie config.Cookie, opts Options) (*Node, error) {
+	n, err := start(ctx, cfg, cookie, opts)
+	if err != nil {
+		return nil, err
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	n.cancel, n.done = cancel, make(chan struct{})
+	go func() {
+		defer close(n.done)
+		n.runErr = n.run(runCtx)
+	}()
+	return n, nil
+}
+
+// Stop shuts the node down and waits for it; it returns why the node
+// stopped serving, if not because it was asked to. Safe to call again.
+func (n *Node) Stop() error {
+	n.cancel()
+	<-n.done
+	return n.runErr
+}
+
+// Self returns the node's name.
+func (n *Node) Self() wire.NodeName { return n.self }
+
+// run serves until ctx ends, then shuts down.
+func (n *Node) run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	errc := make(chan error, 2)
 	wg.Add(2)
 	go func() { defer wg.Done(); errc <- n.links.Serve(n.listen) }()
 	go func() { defer wg.Done(); errc <- n.ctl.Serve(n) }()
 	n.log.Info("node started", "node", n.self.String(), "listen", n.listen.Addr().String(),
-		"mapper_port", cfg.Mapper.Port, "embedded_mapper", n.reg.Embedded(), "control", n.ctl.Path())
+		"mapper_port", n.cfg.Mapper.Port, "embedded_mapper", n.reg.Embedded(), "control", n.ctl.Path())
 	n.notify("READY=1\nSTATUS=" + n.statusLine())
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	wg.Add(1)
