@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strings"
 	"time"
 
 	"chatd/config"
@@ -89,7 +90,8 @@ func (n *Node) reload() {
 }
 
 // restartKeys lists the settings that differ between a and b and cannot
-// change without a restart.
+// change without a restart, by their TOML keys. Fields that are not read
+// from the file (toml:"-": the name, the file's path) are not settings.
 func restartKeys(a, b config.Config) []string {
 	a.Responder, b.Responder = config.Responder{}, config.Responder{}
 	a.Log, b.Log = config.Log{}, config.Log{}
@@ -98,11 +100,14 @@ func restartKeys(a, b config.Config) []string {
 	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
 	t := va.Type()
 	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("toml"), ",")
+		if name == "-" {
+			continue // not a setting: the node's name, the file's path
+		}
+		if name == "" {
+			name = t.Field(i).Name
+		}
 		if !reflect.DeepEqual(va.Field(i).Interface(), vb.Field(i).Interface()) {
-			name := t.Field(i).Tag.Get("toml")
-			if name == "" || name == "-" {
-				name = t.Field(i).Name
-			}
 			keys = append(keys, name)
 		}
 	}

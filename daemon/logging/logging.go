@@ -30,8 +30,8 @@ type JournalHandler struct {
 	Level slog.Leveler
 	// Send writes a record; journal.Send in production.
 	Send  func(message string, priority journal.Priority, vars map[string]string) error
-	attrs []slog.Attr
-	group string
+	attrs []slog.Attr // from WithAttrs, each wrapped in the group open then
+	group string      // the open groups, dotted
 }
 
 // Enabled implements slog.Handler.
@@ -44,23 +44,13 @@ func (h *JournalHandler) Handle(_ context.Context, r slog.Record) error {
 	vars := map[string]string{"SYSLOG_IDENTIFIER": "chatd"}
 	var msg strings.Builder
 	msg.WriteString(r.Message)
-	add := func(a slog.Attr) bool {
-		key := a.Key
-		if h.group != "" {
-			key = h.group + "." + key
-		}
-		v := a.Value.Resolve().String()
-		fmt.Fprintf(&msg, " %s=%s", key, quoteIfNeeded(v))
-		vars["CHATD_"+fieldName(key)] = v
-		if key == "node" {
-			vars["CHAT_PEER"] = v
-		}
-		return true
-	}
 	for _, a := range h.attrs {
-		add(a)
+		addAttr(&msg, vars, "", a)
 	}
-	r.Attrs(add)
+	r.Attrs(func(a slog.Attr) bool {
+		addAttr(&msg, vars, h.group, a)
+		return true
+	})
 	err := h.Send(msg.String(), priority(r.Level), vars)
 	if err != nil {
 		return fmt.Errorf("write journal record: %w", err)
@@ -68,13 +58,52 @@ func (h *JournalHandler) Handle(_ context.Context, r slog.Record) error {
 	return nil
 }
 
-// WithAttrs implements slog.Handler.
+// addAttr appends a to msg as key=value and sets its field, its key
+// qualified by the dotted group prefix. Group values are inlined; empty
+// attributes and empty groups are left out, as slog.Handler asks.
+func addAttr(msg *strings.Builder, vars map[string]string, prefix string, a slog.Attr) {
+	a.Value = a.Value.Resolve()
+	if a.Equal(slog.Attr{}) {
+		return
+	}
+	key := a.Key
+	if prefix != "" && key != "" {
+		key = prefix + "." + key
+	} else if key == "" {
+		key = prefix
+	}
+	if a.Value.Kind() == slog.KindGroup {
+		for _, ga := range a.Value.Group() {
+			addAttr(msg, vars, key, ga)
+		}
+		return
+	}
+	v := a.Value.String()
+	fmt.Fprintf(msg, " %s=%s", key, quoteIfNeeded(v))
+	vars["CHATD_"+fieldName(key)] = v
+	if key == "node" {
+		vars["CHAT_PEER"] = v
+	}
+}
+
+// WithAttrs implements slog.Handler. The attributes keep the groups open
+// now, not those opened later.
 func (h *JournalHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	return &JournalHandler{Level: h.Level, Send: h.Send, attrs: append(append([]slog.Attr{}, h.attrs...), as...), group: h.group}
+	if len(as) == 0 {
+		return h
+	}
+	added := as
+	if h.group != "" {
+		added = []slog.Attr{{Key: h.group, Value: slog.GroupValue(as...)}}
+	}
+	return &JournalHandler{Level: h.Level, Send: h.Send, attrs: append(append([]slog.Attr{}, h.attrs...), added...), group: h.group}
 }
 
 // WithGroup implements slog.Handler.
 func (h *JournalHandler) WithGroup(name string) slog.Handler {
+	if name == "" {
+		return h
+	}
 	g := name
 	if h.group != "" {
 		g = h.group + "." + name

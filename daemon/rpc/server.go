@@ -100,21 +100,28 @@ func (ss *serverStream) start(ctx context.Context, c wire.Call) {
 		if c.Timeout > 0 {
 			spec.Timeout = c.Timeout + TimeoutGrace
 		}
+		id := c.ID
+		spec.OnDone = func(t *task.Task) { ss.finish(ctx, id, t) }
+		ss.wg.Add(1)
+		// Register before the task can finish, under the same lock.
+		ss.mu.Lock()
 		var t *task.Task
-		if t, err = ss.srv.Sup.Start(ctx, spec); err == nil {
-			ss.mu.Lock()
-			ss.tasks[c.ID] = t
-			ss.mu.Unlock()
-			ss.wg.Add(1)
-			go ss.finish(ctx, c.ID, t)
+		t, err = ss.srv.Sup.Start(ctx, spec)
+		if err == nil {
+			ss.tasks[id] = t
+		}
+		ss.mu.Unlock()
+		if err == nil {
 			return
 		}
+		ss.wg.Done()
 		status = StartStatus(err)
 	}
 	ss.send(wire.Result{ID: c.ID, Status: status, Value: err.Error()})
 }
 
-// finish waits for t and sends its result. A task cancelled because its
+// finish sends the result of t, which has just finished (task.Spec.OnDone,
+// called in the task's goroutine). A task cancelled because its
 // stream or link ended (ctx) gets no result: the caller must see the link
 // go down, not a cancelled task.
 func (ss *serverStream) finish(ctx context.Context, id uint64, t *task.Task) {

@@ -132,6 +132,7 @@ func (s *Supervisor) Start(ctx context.Context, spec Spec) (*Task, error) {
 		args:     truncate(joinArgs(spec.Args), maxArgs),
 		caller:   spec.Caller,
 		timeout:  spec.Timeout,
+		onDone:   spec.OnDone,
 		started:  time.Now(),
 		cancel:   cancel,
 		done:     make(chan struct{}),

@@ -43,6 +43,9 @@ type Spec struct {
 	Timeout time.Duration
 	// Run is the task body.
 	Run Func
+	// OnDone, if set, is called in the task's goroutine once the task has
+	// finished (Done is closed), saving a waiting goroutine per task.
+	OnDone func(*Task)
 }
 
 // PanicError is the error of a task whose function panicked.
@@ -73,6 +76,7 @@ type Task struct {
 	started  time.Time // carries the monotonic reading
 	cancel   context.CancelCauseFunc
 	done     chan struct{} // closed by finish, under sup.mu
+	onDone   func(*Task)   // Spec.OnDone
 
 	// Guarded by sup.mu; final once done is closed.
 	state    string
@@ -168,6 +172,9 @@ func (s *Supervisor) run(ctx context.Context, t *Task, f Func, cleanup func()) {
 				"panic", fmt.Sprint(perr.Value), "stack", string(perr.Stack))
 		}
 		s.finish(t, state, res, ferr)
+		if t.onDone != nil {
+			t.onDone(t)
+		}
 	}()
 	res, err = f(ctx)
 	returned = true
