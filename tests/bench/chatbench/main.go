@@ -1,0 +1,136 @@
+// Command chatbench drives chatd's benchmarks (make bench): node-to-node
+// round trips and throughput from a node embedded in this process, the raw
+// TCP ping-pong floor, and the CLI path. Every measurement prints one line:
+//
+//	rtt KIND p50_ns p90_ns p99_ns max_ns
+//	tput KIND CONCURRENCY calls_per_second
+//	floor p50_ns p90_ns p99_ns max_ns
+//	cli KIND p50_ns p90_ns p99_ns max_ns
+//
+// Usage:
+//
+//	chatbench calls -peer kate@localhost -n 5000 -c 1,8,64 -d 10s
+//	chatbench floor -n 20000
+//	chatbench cli -chatctl PATH -socket PATH -peer kate@localhost -n 200
+//	chatbench scale -chatd PATH -nodes 50,100 -tasks 10000
+//	chatbench idle -chatd PATH -n 5
+//	chatbench beam-idle -n 5
+//	chatbench report -in RESULTS -machine FILE -micro FILE -out docs/BENCHMARKS.md
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: chatbench calls|floor|floor-server|cli|scale|idle|beam-idle|report [flags]")
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "calls":
+		err = runCalls(os.Args[2:])
+	case "floor":
+		err = runFloor(os.Args[2:])
+	case "floor-server":
+		err = runFloorServer(os.Args[2:])
+	case "cli":
+		err = runCLI(os.Args[2:])
+	case "scale":
+		err = runScale(os.Args[2:])
+	case "idle":
+		err = runIdle(os.Args[2:])
+	case "beam-idle":
+		err = runBeamIdle(os.Args[2:])
+	case "report":
+		err = runReport(os.Args[2:])
+	default:
+		err = fmt.Errorf("unknown benchmark %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "chatbench:", err)
+		os.Exit(1)
+	}
+}
+
+// percentiles prints "label p50 p90 p99 max" in nanoseconds.
+func percentiles(label string, ds []time.Duration) {
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	at := func(p float64) int64 { return int64(ds[min(len(ds)-1, int(p*float64(len(ds))))]) }
+	fmt.Printf("%s %d %d %d %d\n", label, at(0.5), at(0.9), at(0.99), int64(ds[len(ds)-1]))
+}
+
+// sequential times n runs of op after a warm-up.
+func sequential(ctx context.Context, n int, op func(context.Context) error) ([]time.Duration, error) {
+	for range min(n/10+1, 200) {
+		if err := op(ctx); err != nil {
+			return nil, err
+		}
+	}
+	ds := make([]time.Duration, n)
+	for i := range ds {
+		t0 := time.Now()
+		if err := op(ctx); err != nil {
+			return nil, err
+		}
+		ds[i] = time.Since(t0)
+	}
+	return ds, nil
+}
+
+// throughput runs op from c goroutines for d and returns completed ops/s.
+func throughput(ctx context.Context, c int, d time.Duration, op func(context.Context) error) (float64, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	deadline := time.Now().Add(d)
+	counts := make([]int, c)
+	errs := make(chan error, c)
+	for i := range c {
+		go func() {
+			n := 0
+			for time.Now().Before(deadline) {
+				if err := op(ctx); err != nil {
+					errs <- err
+					return
+				}
+				n++
+			}
+			counts[i] = n
+			errs <- nil
+		}()
+	}
+	var first error
+	for range c {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+			cancel()
+		}
+	}
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	return float64(total) / d.Seconds(), first
+}
+
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(f)
+		if err != nil {
+			return nil, fmt.Errorf("bad count %q", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func newFlags(name string) *flag.FlagSet { return flag.NewFlagSet(name, flag.ExitOnError) }
