@@ -83,10 +83,12 @@ for rep in $(seq "$repeats"); do
 	"$out/chatbench" idle -chatd "$out/chatd" -n 5 | sed 's/^/chatd /' >>"$results"
 	"$out/chatbench" beam-idle -n 5 | sed 's/^beam_idle/beam beam_idle/' >>"$results"
 done
-CHATD_MAPPER_PORT=$(free_port) "$out/chatbench" scale -chatd "$out/chatd" -nodes 50,100 -tasks 10000 | sed 's/^/chatd /' >>"$results"
+for rep in $(seq "$repeats"); do
+	CHATD_MAPPER_PORT=$(free_port) "$out/chatbench" scale -chatd "$out/chatd" -nodes 50,100 -tasks 10000 | sed 's/^/chatd /' >>"$results"
+done
 
 log "Go micro benchmarks"
-go test -run '^$' -bench . -benchmem -count "$repeats" -benchtime 1s ./wire ./daemon/link ./daemon/rpc >"$out/micro.txt"
+go test -run '^$' -bench . -benchmem -count 6 -benchtime 1s ./wire ./daemon/link ./daemon/rpc >"$out/micro.txt"
 # benchstat (pinned) summarises them; compare two runs with: benchstat old.txt new.txt
 GOFLAGS=-mod=mod go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da "$out/micro.txt" >"$out/micro-summary.txt" 2>&1 ||
 	log "benchstat unavailable; raw numbers in $out/micro.txt"

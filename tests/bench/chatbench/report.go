@@ -47,10 +47,20 @@ func readResults(r io.Reader) (results, error) {
 	return res, sc.Err()
 }
 
-// isConcurrency tells the concurrency word of a tput line ("tput echo 64
-// 35000") from its first measurement.
+// isConcurrency tells a number that belongs to the key from the first
+// measurement: the concurrency of "tput echo 64 35000", the node count of
+// "mesh 50 1.5 ...", the task count of "tasks10k 10000 7100 2800".
 func isConcurrency(f []string, i int) bool {
-	return i >= 2 && f[i-2] == "tput" && i+1 < len(f)
+	if i+1 >= len(f) {
+		return false
+	}
+	switch {
+	case i >= 2 && f[i-2] == "tput":
+		return true
+	case i >= 1 && (f[i-1] == "mesh" || f[i-1] == "tasks10k"):
+		return true
+	}
+	return false
 }
 
 // stat is the median and range of one field over the repeats.
