@@ -46,15 +46,21 @@ func (n *Node) deliver(m wire.PidSend) (wire.ResultStatus, error) {
 
 // processEnv is the function environment of a spawned process.
 func (n *Node) processEnv(caller wire.NodeName, p *proc.Process) *function.Env {
-	return &function.Env{
+	env := &function.Env{
 		Node: n.self, Caller: caller, Sink: n.sink, ResponderReply: n.responderReply, Call: n.Call,
 		Print: p.Print,
-		Receive: func(ctx context.Context) (wire.Pid, string, error) {
-			m, err := p.Receive(ctx)
-			return m.From, m.Text, err
-		},
-		SendPid: func(ctx context.Context, to wire.Pid, text string) error { return n.SendPid(ctx, p.Pid(), to, text) },
 	}
+	n.withMailbox(env, p)
+	return env
+}
+
+// withMailbox gives env the Receive and SendPid of process p.
+func (n *Node) withMailbox(env *function.Env, p *proc.Process) {
+	env.Receive = func(ctx context.Context) (wire.Pid, string, error) {
+		m, err := p.Receive(ctx)
+		return m.From, m.Text, err
+	}
+	env.SendPid = func(ctx context.Context, to wire.Pid, text string) error { return n.SendPid(ctx, p.Pid(), to, text) }
 }
 
 // processBody runs f as the body of process p.
@@ -83,11 +89,7 @@ func (n *Node) taskIO(env *function.Env, f function.Func, args []string) func(ct
 				return "", err
 			}
 			defer release()
-			env.Receive = func(ctx context.Context) (wire.Pid, string, error) {
-				m, err := p.Receive(ctx)
-				return m.From, m.Text, err
-			}
-			env.SendPid = func(ctx context.Context, to wire.Pid, text string) error { return n.SendPid(ctx, p.Pid(), to, text) }
+			n.withMailbox(env, p)
 		}
 		v, err := f.Run(ctx, env, args)
 		if v == "" && err == nil {
