@@ -3,7 +3,6 @@ package link
 import (
 	"context"
 	"crypto/rand"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -139,39 +138,105 @@ func servePing(s net.Conn, fr *wire.FrameReader) error {
 }
 
 // watchedConn is the TCP connection under yamux. It remembers the first
-// read error, so a link that went down can say why, and it writes a data
-// frame's 12-byte header together with its body: yamux writes them one
-// after the other from its single send goroutine, and one write (writev)
-// instead of two saves a system call and a TCP segment per frame.
+// read error, so a link that went down can say why, and it batches writes:
+// yamux writes every frame from one send goroutine, header and body
+// separately; here they go into a buffer that a flusher goroutine writes
+// out, so a frame costs one system call and, under load, many frames share
+// one. A write that makes no progress for writeTimeout fails the link.
 type watchedConn struct {
 	net.Conn
-	mu  sync.Mutex
-	err error // guarded by mu
+	writeTimeout time.Duration
 
-	held [yamuxHeaderLen]byte // a data frame's header waiting for its body
-	hold bool                 // held is set; only yamux's send goroutine writes
+	mu      sync.Mutex
+	err     error      // guarded by mu: the first read error
+	wbuf    []byte     // guarded by mu: bytes waiting for the flusher
+	werr    error      // guarded by mu: the flusher's error, sticky
+	closed  bool       // guarded by mu
+	drained *sync.Cond // signalled (with mu) when the flusher took wbuf
+	wake    chan struct{}
+	done    chan struct{} // closed when the flusher has returned
 }
 
-// yamux's frame header: [version:1][type:1][flags:2][stream:4][length:4].
-const (
-	yamuxHeaderLen = 12
-	yamuxTypeData  = 0
-)
+// maxPending bounds the bytes waiting for the flusher; a writer past it
+// waits, which is yamux's backpressure.
+const maxPending = 1 << 20
 
-// Write implements net.Conn for yamux's send goroutine.
+func newWatchedConn(c net.Conn, writeTimeout time.Duration) *watchedConn {
+	w := &watchedConn{Conn: c, writeTimeout: writeTimeout, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	w.drained = sync.NewCond(&w.mu)
+	go w.flush()
+	return w
+}
+
+// Write queues p for the flusher.
 func (c *watchedConn) Write(p []byte) (int, error) {
-	if c.hold {
-		c.hold = false
-		bufs := net.Buffers{c.held[:], p}
-		n, err := bufs.WriteTo(c.Conn)
-		return max(int(n)-yamuxHeaderLen, 0), err
+	c.mu.Lock()
+	for len(c.wbuf) >= maxPending && c.werr == nil && !c.closed {
+		c.drained.Wait()
 	}
-	if len(p) == yamuxHeaderLen && p[1] == yamuxTypeData && binary.BigEndian.Uint32(p[8:]) > 0 {
-		copy(c.held[:], p)
-		c.hold = true
-		return len(p), nil
+	if c.werr != nil || c.closed {
+		err := c.werr
+		c.mu.Unlock()
+		if err == nil {
+			err = net.ErrClosed
+		}
+		return 0, err
 	}
-	return c.Conn.Write(p)
+	c.wbuf = append(c.wbuf, p...)
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+	return len(p), nil
+}
+
+// flush writes out what Write queued until the connection closes.
+func (c *watchedConn) flush() {
+	defer close(c.done)
+	var out []byte
+	for range c.wake {
+		c.mu.Lock()
+		out, c.wbuf = c.wbuf, out[:0]
+		closed := c.closed
+		c.drained.Broadcast()
+		c.mu.Unlock()
+		if len(out) > 0 {
+			_ = c.Conn.SetWriteDeadline(time.Now().Add(c.writeTimeout))
+			if _, err := c.Conn.Write(out); err != nil {
+				c.mu.Lock()
+				c.werr = err
+				c.drained.Broadcast()
+				c.mu.Unlock()
+				_ = c.Conn.Close()
+				return
+			}
+		}
+		if closed {
+			return
+		}
+	}
+}
+
+// Close flushes what is queued (best effort, bounded by the write
+// timeout) and closes the connection.
+func (c *watchedConn) Close() error {
+	c.mu.Lock()
+	already := c.closed
+	c.closed = true
+	c.drained.Broadcast()
+	c.mu.Unlock()
+	if !already {
+		select {
+		case c.wake <- struct{}{}:
+		default:
+		}
+	}
+	select {
+	case <-c.done:
+	case <-time.After(c.writeTimeout):
+	}
+	return c.Conn.Close()
 }
 
 func (c *watchedConn) Read(p []byte) (int, error) {

@@ -247,7 +247,10 @@ func (m *Manager) dial(ctx context.Context, peer wire.NodeName) (*Link, error) {
 // newLink starts yamux on an authenticated connection.
 func (m *Manager) newLink(conn net.Conn, peer wire.NodeName, inc uint64, outbound bool,
 	start func(io.ReadWriteCloser, *yamux.Config) (*yamux.Session, error)) (*Link, error) {
-	wc := &watchedConn{Conn: conn}
+	m.mu.Lock()
+	writeTimeout := max(m.cfg.Tick/2, time.Second)
+	m.mu.Unlock()
+	wc := newWatchedConn(conn, writeTimeout)
 	ylog := &yamuxLog{peer: peer, debug: m.log.Debug}
 	m.mu.Lock()
 	yc := m.yamuxConfig.Clone() // guarded: SetTick replaces it
@@ -255,7 +258,7 @@ func (m *Manager) newLink(conn net.Conn, peer wire.NodeName, inc uint64, outboun
 	yc.Logger = ylog
 	sess, err := start(wc, yc)
 	if err != nil {
-		_ = conn.Close()
+		_ = wc.Close()
 		return nil, fmt.Errorf("start yamux with %s: %w", peer, err)
 	}
 	return &Link{
