@@ -3,6 +3,7 @@ package link
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -138,28 +139,38 @@ func servePing(s net.Conn, fr *wire.FrameReader) error {
 }
 
 // watchedConn is the TCP connection under yamux. It remembers the first
-// read error, so a link that went down can say why, and it batches writes:
-// yamux writes every frame from one send goroutine, header and body
-// separately; here they go into a buffer that a flusher goroutine writes
-// out, so a frame costs one system call and, under load, many frames share
-// one. A write that makes no progress for writeTimeout fails the link.
+// read error, so a link that went down can say why, and it shapes yamux's
+// writes: yamux writes every frame from one send goroutine, a data frame's
+// header and body as two writes. Here a data header waits for its body so
+// that a frame is one system call; a frame on a quiet link is written at
+// once by the sending goroutine; and while frames follow each other within
+// batchWindow they are queued for a flusher goroutine, so that under load
+// many frames share one system call. A write that makes no progress for
+// writeTimeout fails the link.
 type watchedConn struct {
 	net.Conn
 	writeTimeout time.Duration
 
-	mu      sync.Mutex
-	err     error      // guarded by mu: the first read error
-	wbuf    []byte     // guarded by mu: bytes waiting for the flusher
-	werr    error      // guarded by mu: the flusher's error, sticky
-	closed  bool       // guarded by mu
-	drained *sync.Cond // signalled (with mu) when the flusher took wbuf
-	wake    chan struct{}
-	done    chan struct{} // closed when the flusher has returned
+	mu        sync.Mutex
+	err       error      // guarded by mu: the first read error
+	wbuf      []byte     // guarded by mu: bytes not yet written, in order
+	spare     []byte     // guarded by mu: a drained buffer to reuse
+	writing   bool       // guarded by mu: a write of taken bytes is in progress
+	lastWrite time.Time  // guarded by mu: when the last write finished
+	werr      error      // guarded by mu: the first write error, sticky
+	closed    bool       // guarded by mu
+	drained   *sync.Cond // signalled (with mu) when bytes were taken or on error
+	wake      chan struct{}
+	done      chan struct{} // closed when the flusher has returned
 }
 
-// maxPending bounds the bytes waiting for the flusher; a writer past it
-// waits, which is yamux's backpressure.
-const maxPending = 1 << 20
+// Write shaping limits.
+const (
+	maxPending     = 1 << 20               // queued bytes past which Write waits
+	batchWindow    = 50 * time.Microsecond // frames closer than this are batched
+	yamuxHeaderLen = 12                    // [version:1][type:1][flags:2][stream:4][length:4]
+	yamuxTypeData  = 0
+)
 
 func newWatchedConn(c net.Conn, writeTimeout time.Duration) *watchedConn {
 	w := &watchedConn{Conn: c, writeTimeout: writeTimeout, wake: make(chan struct{}, 1), done: make(chan struct{})}
@@ -168,7 +179,13 @@ func newWatchedConn(c net.Conn, writeTimeout time.Duration) *watchedConn {
 	return w
 }
 
-// Write queues p for the flusher.
+// isDataHeader reports whether p is a yamux data frame header whose body
+// comes in the next write.
+func isDataHeader(p []byte) bool {
+	return len(p) == yamuxHeaderLen && p[1] == yamuxTypeData && binary.BigEndian.Uint32(p[8:]) > 0
+}
+
+// Write takes p from yamux's send goroutine.
 func (c *watchedConn) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	for len(c.wbuf) >= maxPending && c.werr == nil && !c.closed {
@@ -183,43 +200,87 @@ func (c *watchedConn) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	c.wbuf = append(c.wbuf, p...)
+	if isDataHeader(p) {
+		c.mu.Unlock() // its body follows at once
+		return len(p), nil
+	}
+	if c.writing || time.Since(c.lastWrite) < batchWindow {
+		c.mu.Unlock()
+		c.signal() // busy: the flusher batches
+		return len(p), nil
+	}
+	out := c.take()
 	c.mu.Unlock()
-	select {
-	case c.wake <- struct{}{}:
-	default:
+	if err := c.writeOut(out); err != nil {
+		return 0, err
 	}
 	return len(p), nil
 }
 
-// flush writes out what Write queued until the connection closes.
+// take hands the queued bytes to the caller, who must writeOut them.
+// Called with mu held.
+func (c *watchedConn) take() []byte {
+	out := c.wbuf
+	c.wbuf, c.spare = c.spare[:0], nil
+	c.writing = true
+	c.drained.Broadcast()
+	return out
+}
+
+// writeOut writes taken bytes, then lets the flusher take what came
+// meanwhile.
+func (c *watchedConn) writeOut(out []byte) error {
+	_ = c.Conn.SetWriteDeadline(time.Now().Add(c.writeTimeout))
+	_, err := c.Conn.Write(out)
+	c.mu.Lock()
+	c.writing = false
+	c.lastWrite = time.Now()
+	c.spare = out[:0]
+	if err != nil && c.werr == nil {
+		c.werr = err
+	}
+	pending := len(c.wbuf) > 0
+	c.drained.Broadcast()
+	c.mu.Unlock()
+	if err != nil {
+		_ = c.Conn.Close()
+		return err
+	}
+	if pending {
+		c.signal()
+	}
+	return nil
+}
+
+func (c *watchedConn) signal() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// flush writes out queued bytes until the connection closes.
 func (c *watchedConn) flush() {
 	defer close(c.done)
-	var out []byte
 	for range c.wake {
 		c.mu.Lock()
-		out, c.wbuf = c.wbuf, out[:0]
-		closed := c.closed
-		c.drained.Broadcast()
-		c.mu.Unlock()
-		if len(out) > 0 {
-			_ = c.Conn.SetWriteDeadline(time.Now().Add(c.writeTimeout))
-			if _, err := c.Conn.Write(out); err != nil {
-				c.mu.Lock()
-				c.werr = err
-				c.drained.Broadcast()
-				c.mu.Unlock()
-				_ = c.Conn.Close()
-				return
-			}
+		closed, werr := c.closed, c.werr
+		var out []byte
+		if !c.writing && len(c.wbuf) > 0 && werr == nil {
+			out = c.take()
 		}
-		if closed {
+		c.mu.Unlock()
+		if out != nil && c.writeOut(out) != nil {
+			return
+		}
+		if closed || werr != nil {
 			return
 		}
 	}
 }
 
-// Close flushes what is queued (best effort, bounded by the write
-// timeout) and closes the connection.
+// Close writes what is queued (bounded by the write timeout) and closes
+// the connection.
 func (c *watchedConn) Close() error {
 	c.mu.Lock()
 	already := c.closed
@@ -227,10 +288,7 @@ func (c *watchedConn) Close() error {
 	c.drained.Broadcast()
 	c.mu.Unlock()
 	if !already {
-		select {
-		case c.wake <- struct{}{}:
-		default:
-		}
+		c.signal()
 	}
 	select {
 	case <-c.done:
