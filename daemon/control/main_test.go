@@ -2,6 +2,7 @@ package control
 
 import (
 	"bytes"
+	"chatd/internal/testlog"
 	"context"
 	"encoding/json"
 	"errors"
@@ -26,31 +27,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // testWait bounds every wait in these tests; it is a guard, never a clock.
 const testWait = 10 * time.Second
 
-// testLogger logs to t until the test ends.
-func testLogger(t testing.TB) *slog.Logger {
-	w := &testWriter{t: t}
-	t.Cleanup(func() {
-		w.mu.Lock()
-		w.done = true
-		w.mu.Unlock()
-	})
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-type testWriter struct {
-	t    testing.TB
-	mu   sync.Mutex
-	done bool // guarded by mu
-}
-
-func (w *testWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !w.done {
-		w.t.Log(strings.TrimSpace(string(p)))
-	}
-	return len(p), nil
-}
+func testLogger(t testing.TB) *slog.Logger { return testlog.New(t) }
 
 // selfPolicy allows this process's own user.
 func selfPolicy() Policy { return Policy{UID: os.Getuid(), GID: os.Getgid()} }

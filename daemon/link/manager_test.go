@@ -1,11 +1,11 @@
 package link
 
 import (
+	"chatd/internal/testlog"
 	"context"
 	"errors"
 	"log/slog"
 	"net"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -50,32 +50,7 @@ func mustName(t testing.TB, s string) wire.NodeName {
 	return n
 }
 
-// testLogger logs to t until the test ends; yamux's own goroutines may
-// still log a line while they wind down after that.
-func testLogger(t testing.TB) *slog.Logger {
-	w := &testWriter{t: t}
-	t.Cleanup(func() {
-		w.mu.Lock()
-		w.done = true
-		w.mu.Unlock()
-	})
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-type testWriter struct {
-	t    testing.TB
-	mu   sync.Mutex
-	done bool // guarded by mu
-}
-
-func (w *testWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !w.done {
-		w.t.Log(strings.TrimSpace(string(p)))
-	}
-	return len(p), nil
-}
+func testLogger(t testing.TB) *slog.Logger { return testlog.New(t) }
 
 // startNode starts a manager listening on loopback and registers it with r;
 // the node is stopped when the test ends.
