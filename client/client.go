@@ -20,6 +20,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sync"
 
 	"chatd/wire"
 )
@@ -45,6 +46,24 @@ type Client struct {
 	hc     *http.Client
 	// maxBody bounds response bodies; MaxResponseSize except in tests.
 	maxBody int64
+
+	ownVersion string              // set by WarnOnVersionMismatch
+	mismatch   func(daemon string) // called at most once
+	warnOnce   sync.Once
+}
+
+// WarnOnVersionMismatch makes the client call warn, once, with the
+// daemon's version when a response says it differs from own.
+func (c *Client) WarnOnVersionMismatch(own string, warn func(daemon string)) {
+	c.ownVersion, c.mismatch = own, warn
+}
+
+func (c *Client) checkVersion(resp *http.Response) {
+	v := resp.Header.Get(wire.HeaderVersion)
+	if c.mismatch == nil || v == "" || v == c.ownVersion {
+		return
+	}
+	c.warnOnce.Do(func() { c.mismatch(v) })
 }
 
 // New returns a Client for the control socket at socketPath. It does not
@@ -165,6 +184,7 @@ func (c *Client) send(ctx context.Context, method, path string, in any) (*http.R
 		}
 		return nil, c.wrap(method, path, err)
 	}
+	c.checkVersion(resp)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		defer resp.Body.Close()
 		return nil, decodeAPIError(method, path, resp)

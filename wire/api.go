@@ -22,6 +22,10 @@ const (
 	PathProcesses  = APIVersion + "/processes"
 )
 
+// HeaderVersion is the response header carrying the daemon's version, so
+// that a client can warn when its own differs.
+const HeaderVersion = "Chatd-Version"
+
 // MaxAPIRequest is the largest control API request body a daemon reads.
 const MaxAPIRequest = 1 << 20
 

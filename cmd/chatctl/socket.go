@@ -215,7 +215,7 @@ func withDeadline(c *cli.Context, target string, timeout time.Duration, limit st
 	if err != nil {
 		return err
 	}
-	cl := client.New(sock)
+	cl := newClient(c, sock)
 	defer cl.CloseIdleConnections()
 	err = fn(ctx, cl)
 	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
@@ -235,4 +235,14 @@ func globalTimeout(c *cli.Context) time.Duration {
 		}
 	}
 	return c.Duration("timeout")
+}
+
+// newClient returns a client for sock that warns once on stderr when the
+// daemon's version differs from chatctl's.
+func newClient(c *cli.Context, sock string) *client.Client {
+	cl := client.New(sock)
+	cl.WarnOnVersionMismatch(version, func(daemon string) {
+		fmt.Fprintf(c.App.ErrWriter, "chatctl: warning: chatctl %s is talking to chatd %s at %s; use matching versions\n", version, daemon, sock)
+	})
+	return cl
 }

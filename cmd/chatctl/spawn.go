@@ -110,7 +110,7 @@ func spawnAttached(c *cli.Context, target string, req wire.SpawnRequest) error {
 	if err != nil {
 		return err
 	}
-	cl := client.New(sock)
+	cl := newClient(c, sock)
 	defer cl.CloseIdleConnections()
 
 	run := &spawnRun{w: c.App.Writer, json: jsonOutput(c), answered: func() { timer.Stop() }}

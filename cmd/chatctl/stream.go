@@ -31,7 +31,7 @@ func withStream(c *cli.Context, target, what string, fn func(context.Context, *c
 	if err != nil {
 		return err
 	}
-	cl := client.New(sock)
+	cl := newClient(c, sock)
 	defer cl.CloseIdleConnections()
 	err = fn(ctx, cl)
 	if ctx.Err() != nil {

@@ -35,13 +35,14 @@ type Backend interface {
 }
 
 type handler struct {
-	b   Backend
-	log *slog.Logger
-	mux *http.ServeMux
+	version string // the daemon's version, sent on every response
+	b       Backend
+	log     *slog.Logger
+	mux     *http.ServeMux
 }
 
 func newHandler(b Backend, log *slog.Logger) http.Handler {
-	h := &handler{b: b, log: log, mux: http.NewServeMux()}
+	h := &handler{version: b.Status().Version, b: b, log: log, mux: http.NewServeMux()}
 	h.mux.HandleFunc("GET "+wire.PathStatus, h.status)
 	h.mux.HandleFunc("GET "+wire.PathNodes, h.nodes)
 	h.mux.HandleFunc("POST "+wire.PathPing, h.ping)
@@ -54,6 +55,7 @@ func newHandler(b Backend, log *slog.Logger) http.Handler {
 
 // ServeHTTP routes, turning the mux's plain-text 404 and 405 into JSON errors.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set(wire.HeaderVersion, h.version)
 	_, pattern := h.mux.Handler(r)
 	if pattern == "" {
 		if h.pathKnown(r.URL.Path) {
