@@ -68,7 +68,7 @@ func (m *Manager) handleIncoming(conn net.Conn) {
 		var text string
 		st, reason, text = m.admit(p)
 		return reason, text
-	})
+	}, func() { m.guesses.wait(m.ctx, remoteIP(conn), m.cfg.HandshakeTimeout) })
 	stop()
 	if err != nil {
 		m.finishAccept(st)

@@ -24,7 +24,7 @@ func BenchmarkHandshake(b *testing.B) {
 	for b.Loop() {
 		c, a := net.Pipe()
 		go func() {
-			_, err := accept(a, kate, admit)
+			_, err := accept(a, kate, admit, nil)
 			if err != nil {
 				_ = a.Close() // unblocks the connector
 			}

@@ -64,9 +64,10 @@ type Manager struct {
 	peers   map[wire.NodeName]*peerState // guarded by mu
 	closing bool                         // guarded by mu
 
-	ctx    context.Context // ends when Close starts
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	ctx     context.Context // ends when Close starts
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	guesses guessLimiter // slows down cookie guessing
 }
 
 // NewManager returns a Manager; Serve accepts links and Link makes them.
