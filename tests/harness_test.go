@@ -184,6 +184,13 @@ func (c *cluster) spawn(name string, opts ...nodeOpt) *node {
 	}
 	cmd := exec.Command(spec.bin, spec.args...)
 	cmd.Env = append(c.baseEnv(), spec.env...)
+	return c.run(name, cmd)
+}
+
+// run starts cmd as the node called name, collecting its output, and stops
+// it when the test ends (printing its output if the test failed).
+func (c *cluster) run(name string, cmd *exec.Cmd) *node {
+	c.t.Helper()
 	n := &node{c: c, name: name, cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}, exited: make(chan struct{})}
 	n.hc = unixClient(n.socket())
 	cmd.Stdout, cmd.Stderr = n.stdout, n.stderr

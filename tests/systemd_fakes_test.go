@@ -344,22 +344,5 @@ func (c *cluster) spawnActivated(name string, ln *os.File) *node {
 		built.chatd, "--name", name, "--cookie-file", c.cookieFile)
 	cmd.Env = c.baseEnv()
 	cmd.ExtraFiles = []*os.File{ln}
-	n := &node{c: c, name: name, cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}, exited: make(chan struct{})}
-	n.hc = unixClient(n.socket())
-	cmd.Stdout, cmd.Stderr = n.stdout, n.stderr
-	if err := cmd.Start(); err != nil {
-		c.t.Fatalf("start chatd %s: %v", name, err)
-	}
-	go func() {
-		n.err = cmd.Wait()
-		close(n.exited)
-	}()
-	c.t.Cleanup(func() {
-		n.hc.CloseIdleConnections()
-		n.stop(syscall.SIGTERM, 10*time.Second)
-		if c.t.Failed() {
-			c.t.Logf("--- %s stderr:\n%s--- %s stdout:\n%s", name, n.stderr.String(), name, n.stdout.String())
-		}
-	})
-	return n
+	return c.run(name, cmd)
 }

@@ -44,17 +44,14 @@ func callCommand() *cli.Command {
 		},
 		OnUsageError: commandUsageError,
 		Action: func(c *cli.Context) error {
-			if err := minArgs(c, "NODE", "FUNCTION"); err != nil {
-				return err
-			}
-			node, err := parseNodeArg(c, c.Args().First())
+			typed, node, fn, args, err := functionArgs(c)
 			if err != nil {
 				return err
 			}
 			req := wire.CallRequest{
-				Node:     c.Args().First(),
-				Function: c.Args().Get(1),
-				Args:     c.Args().Slice()[2:],
+				Node:     typed,
+				Function: fn,
+				Args:     args,
 			}
 			var await time.Duration
 			if c.IsSet("timeout") {

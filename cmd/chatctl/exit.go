@@ -133,6 +133,19 @@ func nodeArg(c *cli.Context) (string, wire.NodeName, error) {
 
 // parseNodeArg parses arg, a NODE argument of c's command; a bad one is a
 // usage error saying what a NODE may be.
+// functionArgs reads `NODE FUNCTION [ARGS...]` (call and spawn): the node
+// as typed, the parsed node, the function and its arguments.
+func functionArgs(c *cli.Context) (typed string, node wire.NodeName, function string, args []string, err error) {
+	if err := minArgs(c, "NODE", "FUNCTION"); err != nil {
+		return "", wire.NodeName{}, "", nil, err
+	}
+	typed = c.Args().First()
+	if node, err = parseNodeArg(c, typed); err != nil {
+		return "", wire.NodeName{}, "", nil, err
+	}
+	return typed, node, c.Args().Get(1), c.Args().Slice()[2:], nil
+}
+
 func parseNodeArg(c *cli.Context, arg string) (wire.NodeName, error) {
 	name, err := wire.ParseNodeName(arg, "")
 	if err != nil {

@@ -49,17 +49,14 @@ func spawnCommand() *cli.Command {
 		},
 		OnUsageError: commandUsageError,
 		Action: func(c *cli.Context) error {
-			if err := minArgs(c, "NODE", "FUNCTION"); err != nil {
-				return err
-			}
-			node, err := parseNodeArg(c, c.Args().First())
+			typed, node, fn, args, err := functionArgs(c)
 			if err != nil {
 				return err
 			}
 			req := wire.SpawnRequest{
-				Node:     c.Args().First(),
-				Function: c.Args().Get(1),
-				Args:     c.Args().Slice()[2:],
+				Node:     typed,
+				Function: fn,
+				Args:     args,
 				Detach:   c.Bool("detach"),
 			}
 			if req.Detach {
