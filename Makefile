@@ -19,7 +19,7 @@ FUZZTIME     ?= 3s
 # Every fuzz target as ./dir:Name, found in the test files.
 FUZZ_TARGETS := $(shell grep -rHo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*' . | sed -E 's|^(.*)/[^/]*_test.go:func (.*)|\1/:\2|')
 
-.PHONY: help build test lint fmt-check vet staticcheck unit e2e fuzz fuzz-short demo install bench test-systemd deps clean
+.PHONY: help build test lint fmt-check vet staticcheck unit e2e fuzz fuzz-short demo install bench test-systemd test-faults deps clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -91,6 +91,9 @@ install: build ## install binaries, units, sysusers, config, man pages, completi
 
 bench: ## chatd vs the BEAM and the TCP floor, one run; writes docs/BENCHMARKS.md (~10 min)
 	tests/bench/run.sh
+
+test-faults: build ## the fault suite: hostile bytes, floods, dead, silent and partitioned peers (root)
+	$(GO) test -tags faults -race -count=1 -v -run '^TestFault' -timeout 14m ./tests/
 
 test-systemd: ## boot a Debian root under systemd-nspawn, install there, and test the real units
 	tests/systemd/run.sh

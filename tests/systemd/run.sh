@@ -69,18 +69,32 @@ boot() {
 	systemd-nspawn -D "$root" --register=no --keep-unit --private-network -b -M "$machine" \
 		>"$work/console.log" 2>&1 </dev/null &
 	nspawn_pid=$!
-	for _ in $(seq 200); do
-		leader=$(ps --ppid "$nspawn_pid" -o pid= | tr -d ' ' | head -1 || true)
+	# nspawn's first child is a short-lived setup process that forks the
+	# container's init and exits; the leader is the child that has become
+	# systemd (its own comm), not whichever child ps lists first.
+	for _ in $(seq 400); do
+		leader=$(ps --ppid "$nspawn_pid" -o pid=,comm= | awk '$2 == "systemd" {print $1; exit}' || true)
 		[ -n "$leader" ] && break
+		kill -0 "$nspawn_pid" 2>/dev/null || break
 		sleep 0.05
 	done
-	[ -n "$leader" ] || { cat "$work/console.log"; echo "the container did not start" >&2; exit 1; }
+	[ -n "$leader" ] || { cat "$work/console.log"; echo "the container did not start (no systemd under nspawn pid $nspawn_pid)" >&2; exit 1; }
 	local state=
 	for _ in $(seq 300); do
 		state=$(ct systemctl is-system-running 2>/dev/null || true)
 		case $state in running|degraded) break ;; esac
+		if ! kill -0 "$leader" 2>/dev/null; then
+			cat "$work/console.log"
+			echo "the container's init (pid $leader) exited during boot" >&2
+			exit 1
+		fi
 		sleep 0.1
 	done
+	case $state in running|degraded) ;; *)
+		cat "$work/console.log"
+		echo "the container did not finish booting within 30s (state: ${state:-none})" >&2
+		exit 1 ;;
+	esac
 	log "container booted ($state), leader pid $leader"
 }
 
