@@ -85,7 +85,25 @@ type Link struct {
 	MaxFrame int `toml:"max_frame"`
 	// MaxStreams caps the streams a peer may have open on one link.
 	MaxStreams int `toml:"max_streams"`
+	// TLS, when its files are set, runs every link over mutual TLS.
+	TLS LinkTLS `toml:"tls"`
 }
+
+// LinkTLS names the PEM files for mutual TLS on links: this node's
+// certificate and key, and the CA that signs every node's certificate.
+// All three are set, or none (plaintext links, the cookie alone).
+type LinkTLS struct {
+	// Cert is this node's certificate chain; it must be valid for the
+	// node's host and usable for both server and client authentication.
+	Cert string `toml:"cert"`
+	// Key is the certificate's private key (keep it owner-only).
+	Key string `toml:"key"`
+	// CA is the bundle that verifies peers' certificates.
+	CA string `toml:"ca"`
+}
+
+// Enabled reports whether any TLS file is set.
+func (t LinkTLS) Enabled() bool { return t.Cert != "" || t.Key != "" || t.CA != "" }
 
 // Tasks configures the task supervisor.
 type Tasks struct {

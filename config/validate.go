@@ -6,6 +6,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"chatd/wire"
@@ -112,6 +113,17 @@ func (c Config) validateLink(bad func(string, error, string, ...any)) {
 	}
 	if n := l.MaxStreams; n < 1 || n > MaxMaxStreams {
 		bad("link.max_streams", nil, "%d is out of range: want 1..%d", n, MaxMaxStreams)
+	}
+	if t := l.TLS; t.Enabled() {
+		var missing []string
+		for _, f := range []struct{ key, v string }{{"cert", t.Cert}, {"key", t.Key}, {"ca", t.CA}} {
+			if f.v == "" {
+				missing = append(missing, f.key)
+			}
+		}
+		if len(missing) > 0 {
+			bad("link.tls", nil, "%s not set: set cert, key and ca together (or none, for plaintext links)", strings.Join(missing, " and "))
+		}
 	}
 }
 

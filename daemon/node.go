@@ -171,6 +171,10 @@ func (n *Node) serve(ctx context.Context, errc <-chan error) error {
 func start(ctx context.Context, cfg config.Config, cookie config.Cookie, opts Options) (*Node, error) {
 	self := cfg.NodeName()
 	n := &Node{cfg: cfg, applied: cfg, self: self, opts: opts, log: opts.Logger, started: time.Now(), stopping: make(chan struct{})}
+	linkTLS, err := LoadLinkTLS(cfg.Link.TLS)
+	if err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", cfg.Listen.Address)
 	if err != nil {
 		return nil, fmt.Errorf("listen for peers on %s (listen.address): %w", cfg.Listen.Address, err)
@@ -214,7 +218,7 @@ func start(ctx context.Context, cfg config.Config, cookie config.Cookie, opts Op
 	calls := &rpc.Server{Sup: n.sup, Prepare: n.prepare, Deliver: n.deliver, Log: n.log}
 	n.links = link.NewManager(link.Config{
 		Self: self, Cookie: cookie.Bytes(), Tick: cfg.Link.Tick.D(), HandshakeTimeout: cfg.Link.HandshakeTimeout.D(),
-		MaxFrame: cfg.Link.MaxFrame, MaxStreams: cfg.Link.MaxStreams,
+		MaxFrame: cfg.Link.MaxFrame, MaxStreams: cfg.Link.MaxStreams, TLS: linkTLS,
 		Resolver: mapperResolver{port: cfg.Mapper.Port}, Logger: n.log,
 		Handlers: map[wire.StreamKind]link.StreamHandler{wire.KindCalls: calls.Handle, wire.KindSpawn: n.serveSpawn},
 	})
@@ -260,4 +264,12 @@ func (n *Node) shutdown() {
 // statusLine summarises the node for sd_notify's STATUS=.
 func (n *Node) statusLine() string {
 	return fmt.Sprintf("%s linked to %d nodes, %d tasks running", n.self, len(n.links.Links()), n.sup.Running())
+}
+
+// LoadLinkTLS loads the [link] tls files; it returns nil when TLS is off.
+func LoadLinkTLS(t config.LinkTLS) (*link.TLS, error) {
+	if !t.Enabled() {
+		return nil, nil
+	}
+	return link.LoadTLS(t.Cert, t.Key, t.CA)
 }

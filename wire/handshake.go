@@ -58,14 +58,16 @@ type RefuseReason uint8
 
 // The refusal reasons.
 const (
-	RefuseCookie     RefuseReason = 1 // the cookie proof did not verify
-	RefuseVersion    RefuseReason = 2 // no common protocol version
-	RefuseNameInUse  RefuseReason = 3 // another live node already holds the connector's name
-	RefuseWrongNode  RefuseReason = 4 // the connector asked for another node
-	RefuseDuplicate  RefuseReason = 5 // a simultaneous connect from the other side wins
-	RefuseBusy       RefuseReason = 6 // too many handshakes or attempts; retry later
-	RefuseShutdown   RefuseReason = 7 // the acceptor is shutting down
-	RefuseBadMessage RefuseReason = 8 // the acceptor could not decode a message
+	RefuseCookie     RefuseReason = 1  // the cookie proof did not verify
+	RefuseVersion    RefuseReason = 2  // no common protocol version
+	RefuseNameInUse  RefuseReason = 3  // another live node already holds the connector's name
+	RefuseWrongNode  RefuseReason = 4  // the connector asked for another node
+	RefuseDuplicate  RefuseReason = 5  // a simultaneous connect from the other side wins
+	RefuseBusy       RefuseReason = 6  // too many handshakes or attempts; retry later
+	RefuseShutdown   RefuseReason = 7  // the acceptor is shutting down
+	RefuseBadMessage RefuseReason = 8  // the acceptor could not decode a message
+	RefuseIdentity   RefuseReason = 9  // the connector's TLS certificate is not valid for its name's host
+	RefuseTLS        RefuseReason = 10 // the acceptor takes only TLS links; the connector spoke plaintext
 )
 
 func (r RefuseReason) String() string {
@@ -86,6 +88,10 @@ func (r RefuseReason) String() string {
 		return "shutting down"
 	case RefuseBadMessage:
 		return "bad message"
+	case RefuseIdentity:
+		return "certificate does not match"
+	case RefuseTLS:
+		return "TLS required"
 	}
 	return fmt.Sprintf("refuse reason %d", uint8(r))
 }

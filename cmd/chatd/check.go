@@ -7,6 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"chatd/config"
+	"chatd/daemon"
 )
 
 func checkCommand() *cli.Command {
@@ -16,7 +17,8 @@ func checkCommand() *cli.Command {
 		UsageText: "chatd check [--name N] [--config FILE] [--env ENV] ...",
 		Description: "Loads the config exactly as the node would (flags, CHATD_* variables, node and\n" +
 			"environment sections, file, defaults), checks the cookie file, and prints the\n" +
-			"effective settings. The cookie itself is never printed. Exits 1 on any error.\n\n" +
+			"effective settings; with [link] tls set it also loads the certificate, key\n" +
+			"and CA. The cookie itself is never printed. Exits 1 on any error.\n\n" +
 			"Example:\n   chatd check --name kate --config /etc/chatd/chatd.toml",
 		Flags: nodeFlags(),
 		Action: func(c *cli.Context) error {
@@ -25,6 +27,9 @@ func checkCommand() *cli.Command {
 				return cli.Exit(err.Error(), 1)
 			}
 			if _, err := config.LoadCookie(cfg, os.Getenv, os.Getuid()); err != nil {
+				return cli.Exit(err.Error(), 1)
+			}
+			if _, err := daemon.LoadLinkTLS(cfg.Link.TLS); err != nil {
 				return cli.Exit(err.Error(), 1)
 			}
 			fmt.Fprint(c.App.Writer, cfg.Effective(os.Getenv, os.Getuid()))

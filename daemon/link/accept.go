@@ -62,8 +62,21 @@ func (m *Manager) handleIncoming(conn net.Conn) {
 	addr := conn.RemoteAddr().String()
 	_ = conn.SetDeadline(time.Now().Add(m.cfg.HandshakeTimeout))
 	stop := context.AfterFunc(m.ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
+	if m.cfg.TLS != nil {
+		tc, err := m.cfg.TLS.server(m.ctx, conn)
+		if err != nil {
+			stop()
+			_ = conn.Close()
+			m.logRefused(addr, peerHello{}, err)
+			return
+		}
+		conn = tc
+	}
 	var st *peerState
 	peer, err := accept(conn, m.id, func(p peerHello) (wire.RefuseReason, string) {
+		if err := certAllows(conn, p.name.Host); err != nil {
+			return wire.RefuseIdentity, fmt.Sprintf("the certificate is not valid for %s: %v", p.name.Host, err)
+		}
 		var reason wire.RefuseReason
 		var text string
 		st, reason, text = m.admit(p)
@@ -109,6 +122,8 @@ func (m *Manager) logRefused(addr string, peer peerHello, err error) {
 	switch {
 	case errors.Is(err, ErrCookieMismatch):
 		m.log.Warn("refused link attempt: cookie mismatch", args...)
+	case errors.Is(err, ErrTLS):
+		m.log.Warn("refused link attempt: TLS handshake failed", args...)
 	case m.ctx.Err() != nil:
 	case isTimeout(err):
 		m.log.Warn("refused link attempt: handshake timed out", append(args, "timeout", m.cfg.HandshakeTimeout)...)

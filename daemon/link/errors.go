@@ -68,6 +68,8 @@ func refusalError(r wire.Refuse) error {
 		base = ErrShutdown
 	case wire.RefuseDuplicate:
 		base = errDuplicate
+	case wire.RefuseIdentity, wire.RefuseTLS:
+		base = ErrTLS
 	default:
 		base = ErrProtocol
 	}

@@ -40,6 +40,7 @@ type Config struct {
 	HandshakeTimeout time.Duration // bounds dial plus handshake
 	MaxFrame         int           // largest frame payload on a stream
 	MaxStreams       int           // incoming streams open at once per link
+	TLS              *TLS          // mutual TLS on every link; nil for plaintext
 	Resolver         Resolver
 	Handlers         map[wire.StreamKind]StreamHandler // stream kinds besides ping
 	Logger           *slog.Logger
@@ -229,6 +230,15 @@ func (m *Manager) dial(ctx context.Context, peer wire.NodeName) (*Link, error) {
 	deadline, _ := ctx.Deadline()
 	_ = conn.SetDeadline(deadline)
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
+	if m.cfg.TLS != nil {
+		tc, err := m.cfg.TLS.client(ctx, conn, peer.Host)
+		if err != nil {
+			stop()
+			_ = conn.Close()
+			return nil, fmt.Errorf("handshake with %s: %w", addr, err)
+		}
+		conn = tc
+	}
 	inc, err := connect(conn, m.id, peer)
 	stopped := stop()
 	if err == nil && !stopped {

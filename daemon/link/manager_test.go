@@ -54,17 +54,22 @@ func testLogger(t testing.TB) *slog.Logger { return testlog.New(t) }
 
 // startNode starts a manager listening on loopback and registers it with r;
 // the node is stopped when the test ends.
-func startNode(t *testing.T, r *staticResolver, name, cookie string, tick time.Duration) *testNode {
+// Each opt may change the manager's Config first.
+func startNode(t *testing.T, r *staticResolver, name, cookie string, tick time.Duration, opts ...func(*Config)) *testNode {
 	t.Helper()
 	n := mustName(t, name)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	mgr := NewManager(Config{
+	cfg := Config{
 		Self: n, Cookie: []byte(cookie), Tick: tick, HandshakeTimeout: 2 * time.Second,
 		MaxFrame: wire.DefaultMaxFrame, MaxStreams: 64, Resolver: r, Logger: testLogger(t),
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	mgr := NewManager(cfg)
 	tn := &testNode{name: n, mgr: mgr, ln: ln, done: make(chan struct{})}
 	go func() {
 		defer close(tn.done)

@@ -1,0 +1,75 @@
+package link
+
+import (
+	"bytes"
+	"net"
+	"testing"
+	"time"
+
+	"chatd/wire"
+)
+
+// recordingConn keeps a copy of everything written through it.
+type recordingConn struct {
+	net.Conn
+	sent bytes.Buffer
+}
+
+func (c *recordingConn) Write(p []byte) (int, error) {
+	c.sent.Write(p)
+	return c.Conn.Write(p)
+}
+
+// TestReplayedHandshakeRefused records the connector's bytes of a
+// successful handshake and replays them on a new connection: the acceptor's
+// fresh challenge makes the replayed proof fail, so the replay gets a
+// cookie-mismatch refusal and no link.
+func TestReplayedHandshakeRefused(t *testing.T) {
+	r := newResolver()
+	kate := startNode(t, r, "kate@localhost", "the shared cookie, 20+ bytes", time.Second)
+	alex := identity{self: mustName(t, "alex@localhost"), incarnation: 7, cookie: []byte("the shared cookie, 20+ bytes")}
+
+	conn, err := net.Dial("tcp", kate.ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recordingConn{Conn: conn}
+	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := connect(rec, alex, kate.name); err != nil {
+		t.Fatalf("genuine handshake: %v", err)
+	}
+	waitFor(t, 5*time.Second, "the genuine link to come up", func() bool { return len(kate.mgr.Links()) == 1 })
+	_ = conn.Close()
+	recorded := rec.sent.Bytes()
+	waitFor(t, 5*time.Second, "the genuine link to go away", func() bool { return len(kate.mgr.Links()) == 0 })
+
+	replay, err := net.Dial("tcp", kate.ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer replay.Close()
+	_ = replay.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := replay.Write(recorded); err != nil {
+		t.Fatalf("replay: %v", err)
+	}
+	// Welcome (with a new challenge), then the refusal of the stale proof.
+	var got []wire.HandshakeMsg
+	for {
+		msg, _, err := wire.ReadHandshake(replay)
+		if err != nil {
+			break
+		}
+		got = append(got, msg)
+	}
+	if len(got) != 2 {
+		t.Fatalf("replay got %d messages %v, want Welcome then Refuse", len(got), got)
+	}
+	ref, ok := got[1].(wire.Refuse)
+	if !ok || ref.Reason != wire.RefuseCookie {
+		t.Fatalf("replay's answer = %#v, want Refuse{cookie mismatch}", got[1])
+	}
+	if n := len(kate.mgr.Links()); n != 0 {
+		t.Fatalf("kate has %d links after the replay", n)
+	}
+	t.Logf("replayed %d recorded bytes: refused with %q, 0 links", len(recorded), ref.Reason)
+}
