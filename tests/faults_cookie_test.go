@@ -86,16 +86,3 @@ func mustDo(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
-
-// waitExit waits at most d for the node's process to exit and returns how
-// long that took.
-func (n *node) waitExit(d time.Duration) time.Duration {
-	n.c.t.Helper()
-	start := time.Now()
-	select {
-	case <-n.exited:
-	case <-time.After(d):
-		n.c.t.Fatalf("%s still running after %s", n.name, d)
-	}
-	return time.Since(start)
-}

@@ -247,6 +247,19 @@ func (n *node) stop(sig syscall.Signal, grace time.Duration) error {
 	return n.err
 }
 
+// waitExit waits at most d for the node's process to exit on its own and
+// returns how long that took.
+func (n *node) waitExit(d time.Duration) time.Duration {
+	n.c.t.Helper()
+	start := time.Now()
+	select {
+	case <-n.exited:
+	case <-time.After(d):
+		n.c.t.Fatalf("%s still running after %s", n.name, d)
+	}
+	return time.Since(start)
+}
+
 // kill sends SIGKILL and waits for the process to be gone.
 func (n *node) kill() {
 	_ = n.cmd.Process.Kill()

@@ -89,7 +89,7 @@ func TestCookieFileReadableByOthers(t *testing.T) {
 			c := newCluster(t)
 			loose := c.writeCookie("loose", "e2e-shared-cookie-0123456789abcdef", mode)
 			n := c.spawn("alex", withArgs("--cookie-file", loose))
-			<-n.exited
+			n.waitExit(10 * time.Second)
 			msg := n.stderr.String()
 			if n.err == nil || !strings.Contains(msg, loose) || !strings.Contains(msg, "chmod 600") {
 				t.Fatalf("chatd with a %s cookie: err %v, stderr %q", mode, n.err, msg)
