@@ -19,7 +19,7 @@ FUZZTIME     ?= 3s
 # Every fuzz target as ./dir:Name, found in the test files.
 FUZZ_TARGETS := $(shell grep -rHo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*' . | sed -E 's|^(.*)/[^/]*_test.go:func (.*)|\1/:\2|')
 
-.PHONY: help build test lint fmt-check vet staticcheck unit e2e fuzz fuzz-short demo install bench test-systemd test-faults deps clean
+.PHONY: help build test lint fmt-check vet staticcheck unit e2e fuzz fuzz-short demo install bench test-systemd test-faults faults-deps deps clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -28,7 +28,7 @@ build: ## build bin/chatd and bin/chatctl with the version stamped
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/chatd ./cmd/chatd
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/chatctl ./cmd/chatctl
 
-test: deps lint unit fuzz-short ## everything CI runs: lint, race tests (unit and end-to-end), short fuzzing
+test: deps lint unit fuzz-short ## the README test command: lint, race tests (unit and end-to-end), short fuzzing
 
 lint: fmt-check vet staticcheck ## gofmt, go vet and staticcheck
 
@@ -38,13 +38,14 @@ fmt-check:
 
 vet:
 	$(GO) vet ./...
+	$(GO) vet -tags faults ./tests/
 
 $(STATICCHECK):
 	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	mv $(BIN)/staticcheck $@
 
 staticcheck: $(STATICCHECK)
-	$(STATICCHECK) ./...
+	$(STATICCHECK) -tags faults ./...
 
 unit: ## go test -race ./... (includes the multi-process tests in tests/)
 	$(GO) test -race -count=1 -timeout 12m ./...
@@ -92,11 +93,16 @@ install: build ## install binaries, units, sysusers, config, man pages, completi
 bench: ## chatd vs the BEAM and the TCP floor, one run; writes docs/BENCHMARKS.md (~10 min)
 	tests/bench/run.sh
 
-test-faults: build ## the fault suite: hostile bytes, floods, dead, silent and partitioned peers (root)
+test-faults: build faults-deps ## the fault suite: hostile bytes, floods, dead, silent and partitioned peers (root)
 	$(GO) test -tags faults -race -count=1 -v -run '^TestFault' -timeout 14m ./tests/
 
 test-systemd: ## boot a Debian root under systemd-nspawn, install there, and test the real units
 	tests/systemd/run.sh
+
+faults-deps: ## install what the fault suite needs: iproute2 (network namespaces), prlimit
+	@command -v ip >/dev/null && command -v prlimit >/dev/null || { \
+		echo "installing iproute2 and util-linux (network namespaces, prlimit)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 util-linux >/dev/null; }
 
 deps: ## install what the tests need: Debian's erlang-base for the real epmd
 	@command -v epmd >/dev/null || { \
