@@ -17,7 +17,7 @@ const (
 	exitOK          = 0 // success (a pong, a link, a status)
 	exitFailure     = 1 // the daemon answered but the operation failed (pang, no_connection, ...)
 	exitUsage       = 2 // the command line was wrong; nothing was asked of the daemon
-	exitUnreachable = 3 // no daemon to talk to
+	exitUnreachable = 3 // no daemon to talk to, or one that refuses this user
 )
 
 // globalUsage is the synopsis printed after a usage error.
@@ -69,6 +69,11 @@ func exitCode(err error) int {
 		return exitUnreachable
 	}
 	if _, ok := errors.AsType[*noNodeError](err); ok {
+		return exitUnreachable
+	}
+	if client.CodeOf(err) == wire.CodeForbidden {
+		// The daemon's SO_PEERCRED check refused this user: the same fix
+		// as a socket file it may not open (EACCES), so the same status.
 		return exitUnreachable
 	}
 	return exitFailure

@@ -30,6 +30,7 @@ func TestExitCode(t *testing.T) {
 		{"no node", &noNodeError{root: "/run/chatd"}, exitUnreachable},
 		{"no connection", &client.APIError{Code: wire.CodeNoConnection, Message: "no connection to moebi@localhost", Status: 502}, exitFailure},
 		{"not found", &client.APIError{Code: wire.CodeNotFound, Status: 404}, exitFailure},
+		{"forbidden", fmt.Errorf("status: %w", &client.APIError{Code: wire.CodeForbidden, Status: 403}), exitUnreachable},
 		{"pang", &pangError{node: "kate@localhost", reason: "not registered"}, exitFailure},
 		{"process exited", &processExitError{pid: "<kate@localhost.42.7>", reason: "panic: crash"}, exitFailure},
 		{"spawn interrupted", &spawnRunningError{pid: "<kate@localhost.42.7>", socket: "/run/chatd/alex/control.sock"}, exitFailure},

@@ -6,7 +6,7 @@
 //
 // Without --node or --socket it speaks as the one running local node that is
 // not the command's target (see socket.go). Exit status: 0 success, 1 the
-// operation failed, 2 usage error, 3 daemon unreachable.
+// operation failed, 2 usage error, 3 daemon unreachable or refusing this user.
 package main
 
 import (
@@ -55,7 +55,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		UsageText: "chatctl [--node N | --socket PATH] [--json] [--timeout D] COMMAND [ARGS...]\n\n" +
 			"Without --node, CHATCTL_NODE or --socket, chatctl speaks as the one running\n" +
 			"local node that is not the command's target.",
-		Description: "Exit status: 0 success, 1 the operation failed, 2 usage error, 3 daemon unreachable.",
+		Description: "Exit status: 0 success, 1 the operation failed, 2 usage error, 3 daemon unreachable\nor refusing this user.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "node", Usage: "speak as local node `N` (name or name@host; default $CHATCTL_NODE)"},
 			&cli.StringFlag{Name: "socket", Usage: "use the control socket at `PATH` (overrides --node)"},

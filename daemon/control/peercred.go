@@ -2,7 +2,6 @@ package control
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
@@ -10,9 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
-
-	"chatd/wire"
 )
 
 // Peer is the identity of a process connected to the control socket.
@@ -101,38 +97,44 @@ func peerOf(c net.Conn) (Peer, error) {
 }
 
 // credListener refuses peers the policy does not allow before any of their
-// bytes are read, answering them with a 403 that says which group to join.
+// bytes are read, answering them with a 403 that says which group to join
+// (see refuse.go). It keeps a descriptor in reserve to accept with when
+// the process has none left (see reserve.go).
 type credListener struct {
 	net.Listener
-	policy Policy
-	group  string
-	log    *slog.Logger
+	policy  Policy
+	log     *slog.Logger
+	reserve *reserve
+	refuser *refuser
+}
+
+// newCredListener applies policy to the clients of ln.
+func newCredListener(ln net.Listener, policy Policy, log *slog.Logger) *credListener {
+	r := newReserve()
+	return &credListener{Listener: ln, policy: policy, log: log, reserve: r, refuser: newRefuser(groupName(policy.GID), r)}
 }
 
 // Accept returns the next allowed connection.
 func (l *credListener) Accept() (net.Conn, error) {
 	for {
-		c, err := l.Listener.Accept()
+		c, err := acceptReserved(l.Listener, l.reserve)
 		if err != nil {
 			return nil, err
 		}
 		p, err := peerOf(c)
 		if err == nil && l.policy.Allows(p) {
-			return c, nil
+			return &reservedConn{Conn: c, reserve: l.reserve}, nil
 		}
 		l.log.Warn("control socket: refused a client", "uid", p.UID, "gid", p.GID, "pid", p.PID, "err", err)
-		l.refuse(c, p)
+		l.refuser.refuse(c, p)
 	}
 }
 
-func (l *credListener) refuse(c net.Conn, p Peer) {
-	body, _ := json.Marshal(wire.ErrorResponse{
-		Error: fmt.Sprintf("permission denied: uid %d may not use this node's control socket; join group %s or run as root", p.UID, l.group),
-		Code:  wire.CodeForbidden,
-	})
-	resp := "HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
-		strconv.Itoa(len(body)+1) + "\r\n\r\n" + string(body) + "\n"
-	_ = c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
-	_, _ = c.Write([]byte(resp))
-	_ = c.Close()
+// Close stops accepting, finishes the refusals under way and gives the
+// reserve back.
+func (l *credListener) Close() error {
+	err := l.Listener.Close()
+	l.refuser.close()
+	l.reserve.close()
+	return err
 }

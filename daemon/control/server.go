@@ -63,7 +63,7 @@ func Listen(path string, policy Policy, log *slog.Logger) (*Server, error) {
 	return &Server{
 		base: base, cancelBase: cancel,
 		path: path,
-		ln:   &credListener{Listener: ln, policy: policy, group: groupName(policy.GID), log: log},
+		ln:   newCredListener(ln, policy, log),
 		log:  log,
 		done: make(chan struct{}),
 	}, nil
@@ -79,7 +79,7 @@ func FromListener(ln net.Listener, path string, policy Policy, log *slog.Logger)
 	return &Server{
 		base: base, cancelBase: cancel,
 		path: path,
-		ln:   &credListener{Listener: ln, policy: policy, group: groupName(policy.GID), log: log},
+		ln:   newCredListener(ln, policy, log),
 		log:  log,
 		done: make(chan struct{}),
 	}
