@@ -19,11 +19,26 @@ var errConnRefused = syscall.ECONNREFUSED
 // is also bounded in time by the handshake timeout.
 const maxHandshakes = 4096
 
+// handshakeLimit is maxHandshakes, or a quarter of the process's
+// descriptor limit when that is lower (at least 16), so that a flood of
+// half-finished handshakes cannot take the descriptors that links, the
+// mapper and the control socket need.
+func handshakeLimit() int {
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil || rl.Cur/4 >= maxHandshakes {
+		return maxHandshakes
+	}
+	return max(int(rl.Cur/4), 16)
+}
+
 // Serve accepts peers' connections on ln until ln is closed, handshaking
 // each in its own goroutine. It returns nil once ln is closed.
 func (m *Manager) Serve(ln net.Listener) error {
-	sem := make(chan struct{}, maxHandshakes)
+	limit := handshakeLimit()
+	sem := make(chan struct{}, limit)
 	var backoff time.Duration
+	var lastWarn time.Time // when the last refusal for want of a slot was logged
+	refused := 0           // refusals since
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
@@ -44,7 +59,11 @@ func (m *Manager) Serve(ln net.Listener) error {
 		select {
 		case sem <- struct{}{}:
 		default:
-			m.log.Warn("refusing link attempt: too many handshakes in progress", "peer_addr", conn.RemoteAddr().String(), "limit", maxHandshakes)
+			// At most one line a second under a flood, with the count.
+			if refused++; time.Since(lastWarn) >= time.Second {
+				m.log.Warn("refusing link attempts: too many handshakes in progress", "peer_addr", conn.RemoteAddr().String(), "limit", limit, "refused", refused)
+				lastWarn, refused = time.Now(), 0
+			}
 			_ = conn.Close()
 			continue
 		}
