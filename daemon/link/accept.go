@@ -79,7 +79,8 @@ func (m *Manager) Serve(ln net.Listener) error {
 // handleIncoming handshakes with a connecting peer and installs the link.
 func (m *Manager) handleIncoming(conn net.Conn) {
 	addr := conn.RemoteAddr().String()
-	_ = conn.SetDeadline(time.Now().Add(m.cfg.HandshakeTimeout))
+	deadline := time.Now().Add(m.cfg.HandshakeTimeout)
+	_ = conn.SetDeadline(deadline)
 	stop := context.AfterFunc(m.ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 	if m.cfg.TLS != nil {
 		tc, err := m.cfg.TLS.server(m.ctx, conn)
@@ -100,10 +101,10 @@ func (m *Manager) handleIncoming(conn net.Conn) {
 		var text string
 		st, reason, text = m.admit(p)
 		return reason, text
-	}, func() { m.guesses.wait(m.ctx, remoteIP(conn), m.cfg.HandshakeTimeout) })
+	}, func() bool { return m.guesses.wait(m.ctx, remoteIP(conn), time.Until(deadline)) })
 	stop()
 	if err != nil {
-		m.finishAccept(st)
+		m.finishAccept(peer.name, st)
 		_ = conn.Close()
 		m.logRefused(addr, peer, err)
 		return
@@ -116,21 +117,24 @@ func (m *Manager) handleIncoming(conn net.Conn) {
 	}
 	st.accepting = false
 	st.notify()
+	m.tidy(peer.name)
 	m.mu.Unlock()
 	if err != nil && !errors.Is(err, ErrShutdown) {
 		m.log.Warn("link from peer failed", "node", peer.name.String(), "peer_addr", addr, "err", err)
 	}
 }
 
-// finishAccept clears the accepting mark that admit set, if it did.
-func (m *Manager) finishAccept(st *peerState) {
-	if st == nil {
-		return
-	}
+// finishAccept clears the accepting mark that admit set, if it did, and
+// forgets the peer if nothing else holds it (a refused stranger leaves no
+// state behind).
+func (m *Manager) finishAccept(peer wire.NodeName, st *peerState) {
 	m.mu.Lock()
-	st.accepting = false
-	st.notify()
-	m.mu.Unlock()
+	defer m.mu.Unlock()
+	if st != nil {
+		st.accepting = false
+		st.notify()
+	}
+	m.tidy(peer)
 }
 
 func (m *Manager) logRefused(addr string, peer peerHello, err error) {
@@ -194,10 +198,10 @@ func (m *Manager) admit(p peerHello) (*peerState, wire.RefuseReason, string) {
 	// with our own dial or saw the old link die before we did.
 	switch {
 	case old.incarnation != p.incarnation && m.stillAlive(old):
-		m.finishAccept(st)
+		m.finishAccept(p.name, st)
 		return nil, wire.RefuseNameInUse, fmt.Sprintf("%s is linked to a live node of that name", m.cfg.Self)
 	case old.incarnation == p.incarnation && old.outbound && m.cfg.Self.String() < p.name.String() && m.stillAlive(old):
-		m.finishAccept(st)
+		m.finishAccept(p.name, st)
 		return nil, wire.RefuseDuplicate, ""
 	}
 	return st, 0, ""

@@ -81,9 +81,10 @@ func connect(conn net.Conn, id identity, to wire.NodeName) (uint64, error) {
 // the caller has set. admit decides, once the connector is known, whether
 // to go on; a non-zero RefuseReason is sent to the peer.
 //
-// mismatch, if set, runs before a cookie mismatch is answered (it may
-// delay the answer to slow down guessing).
-func accept(conn net.Conn, id identity, admit func(peerHello) (wire.RefuseReason, string), mismatch func()) (peerHello, error) {
+// mismatch, if set, runs before a cookie mismatch is answered: it may
+// delay the answer to slow down guessing, and returns false when the
+// answer must not go out at all.
+func accept(conn net.Conn, id identity, admit func(peerHello) (wire.RefuseReason, string), mismatch func() bool) (peerHello, error) {
 	msg, transcript, err := wire.ReadHandshake(conn)
 	if err != nil {
 		refuseMalformed(conn, err)
@@ -121,10 +122,9 @@ func accept(conn net.Conn, id identity, admit func(peerHello) (wire.RefuseReason
 		return peer, refuse(conn, wire.RefuseBadMessage, unexpected(msg, wire.HSProof).Error())
 	}
 	if !wire.VerifyMAC(proof.MAC, wire.ConnectorMAC(id.cookie, transcript)) {
-		if mismatch != nil {
-			mismatch()
+		if mismatch == nil || mismatch() {
+			_ = refuse(conn, wire.RefuseCookie, "")
 		}
-		_ = refuse(conn, wire.RefuseCookie, "")
 		return peer, fmt.Errorf("%w: %s's proof did not verify", ErrCookieMismatch, hello.From)
 	}
 	transcript = append(transcript, raw...)

@@ -70,6 +70,17 @@ func (l *Link) downReason() string {
 	if l.ylog.keepaliveFailed.Load() {
 		return "no keepalive reply within the tick"
 	}
+	// A failed write closes the connection, so the read error that
+	// follows ("use of closed network connection") is not the cause.
+	if err := l.conn.writeErr(); err != nil && !errors.Is(err, net.ErrClosed) {
+		if isTimeout(err) {
+			return fmt.Sprintf("a write made no progress for %s (the peer stopped reading)", l.conn.writeTimeout)
+		}
+		return "connection lost: " + err.Error()
+	}
+	if e := l.ylog.firstErr.Load(); e != nil {
+		return *e // e.g. the peer sent bytes that are not yamux
+	}
 	if err := l.conn.readErr(); err != nil && !errors.Is(err, io.EOF) {
 		return "connection lost: " + err.Error()
 	}
@@ -315,12 +326,21 @@ func (c *watchedConn) readErr() error {
 	return c.err
 }
 
+// writeErr returns the first write error, which failed the link.
+func (c *watchedConn) writeErr() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.werr
+}
+
 // yamuxLog receives yamux's log lines; it notes keepalive failures and
-// passes everything else on at debug level.
+// the first error yamux reports (which ends the session), and passes
+// everything on at debug level.
 type yamuxLog struct {
 	peer            wire.NodeName
 	debug           func(msg string, args ...any)
 	keepaliveFailed atomic.Bool
+	firstErr        atomic.Pointer[string] // "yamux: Invalid protocol version: 255"
 }
 
 func (y *yamuxLog) Print(v ...any) { y.line(fmt.Sprint(v...)) }
@@ -332,6 +352,9 @@ func (y *yamuxLog) Println(v ...any) { y.line(fmt.Sprintln(v...)) }
 func (y *yamuxLog) line(s string) {
 	if strings.Contains(s, "keepalive failed") {
 		y.keepaliveFailed.Store(true)
+	} else if rest, ok := strings.CutPrefix(s, "[ERR] yamux: "); ok {
+		e := "yamux: " + strings.TrimSpace(rest)
+		y.firstErr.CompareAndSwap(nil, &e)
 	}
 	y.debug("yamux", "node", y.peer.String(), "line", s)
 }

@@ -105,6 +105,16 @@ func (m *Manager) state(peer wire.NodeName) *peerState {
 	return st
 }
 
+// tidy forgets peer when it has no link and no connection attempt in
+// progress, so that the map holds only peers in use. Called with mu held;
+// whoever waits on the old state was woken by its last notify and looks
+// the peer up again.
+func (m *Manager) tidy(peer wire.NodeName) {
+	if st := m.peers[peer]; st != nil && st.link == nil && !st.dialing && !st.accepting {
+		delete(m.peers, peer)
+	}
+}
+
 // notify wakes everyone waiting on st. Called with mu held.
 func (st *peerState) notify() {
 	close(st.changed)
@@ -186,6 +196,7 @@ func (m *Manager) dialAndInstall(ctx context.Context, peer wire.NodeName) (*Link
 		err = m.install(st, l)
 	}
 	st.notify()
+	m.tidy(peer)
 	return l, err
 }
 
@@ -327,6 +338,7 @@ func (m *Manager) serveLink(st *peerState, l *Link) {
 	if st.link == l {
 		st.link = nil
 		st.notify()
+		m.tidy(l.peer)
 	}
 	m.mu.Unlock()
 	close(l.gone)

@@ -73,3 +73,36 @@ func TestReplayedHandshakeRefused(t *testing.T) {
 	}
 	t.Logf("replayed %d recorded bytes: refused with %q, 0 links", len(recorded), ref.Reason)
 }
+
+// TestRefusedStrangersLeaveNoState: handshakes refused for the wrong cookie,
+// each claiming another name, leave nothing in the manager's peer table,
+// and neither does a link that went down.
+func TestRefusedStrangersLeaveNoState(t *testing.T) {
+	r := newResolver()
+	kate := startNode(t, r, "kate@localhost", "the shared cookie, 20+ bytes", time.Second)
+	for i := range 5 {
+		conn, err := net.Dial("tcp", kate.ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+		stranger := identity{self: mustName(t, "eve"+string(rune('a'+i))+"@localhost"), incarnation: 1, cookie: []byte("a wrong cookie of 20+ bytes")}
+		if _, err := connect(conn, stranger, kate.name); err == nil {
+			t.Fatal("a wrong cookie was accepted")
+		}
+		_ = conn.Close()
+	}
+	alex := startNode(t, r, "alex@localhost", "the shared cookie, 20+ bytes", time.Second)
+	if _, err := alex.mgr.Link(ctxT(t, 5*time.Second), kate.name); err != nil {
+		t.Fatal(err)
+	}
+	alex.mgr.Disconnect(kate.name)
+	peers := func(m *Manager) int {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		return len(m.peers)
+	}
+	waitFor(t, 5*time.Second, "kate's and alex's peer tables to empty", func() bool {
+		return peers(kate.mgr) == 0 && peers(alex.mgr) == 0
+	})
+}

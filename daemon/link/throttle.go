@@ -23,9 +23,13 @@ type guessLimiter struct {
 	next map[string]time.Time // guarded by mu: when the address's next answer may go out
 }
 
-// wait blocks until ip's next cookie-mismatch answer may go out, at most
-// limit, or until ctx ends.
-func (g *guessLimiter) wait(ctx context.Context, ip string, limit time.Duration) {
+// wait blocks until ip's next cookie-mismatch answer may go out, or until
+// ctx ends, and reports whether the answer may go out. limit is what is
+// left of the handshake: an attempt whose turn is further away than that
+// takes no turn, waits out the limit and gets no answer (the caller closes
+// the connection), so that a flood learns nothing faster than 10 a second
+// and does not push later answers further out. A limit of 0 never waits.
+func (g *guessLimiter) wait(ctx context.Context, ip string, limit time.Duration) bool {
 	now := time.Now()
 	g.mu.Lock()
 	if g.next == nil {
@@ -42,17 +46,23 @@ func (g *guessLimiter) wait(ctx context.Context, ip string, limit time.Duration)
 	if at.Before(now) {
 		at = now
 	}
-	g.next[ip] = at.Add(guessInterval)
+	d := at.Sub(now)
+	answer := d <= limit
+	if answer {
+		g.next[ip] = at.Add(guessInterval)
+	}
 	g.mu.Unlock()
-	d := min(at.Sub(now), limit)
+	d = min(d, limit)
 	if d <= 0 {
-		return
+		return answer
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
+		return answer
 	case <-ctx.Done():
+		return false
 	}
 }
 
