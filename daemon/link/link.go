@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"strings"
 	"sync"
@@ -357,4 +358,32 @@ func (y *yamuxLog) line(s string) {
 		y.firstErr.CompareAndSwap(nil, &e)
 	}
 	y.debug("yamux", "node", y.peer.String(), "line", s)
+}
+
+// boundedStream is an incoming stream whose every write must make progress
+// within timeout (the link's write timeout). yamux gives each stream its
+// own flow-control window, so a peer that stops reading one stream blocks
+// only the writes on that stream; without a bound, the handler writing
+// there (a call's result, a process's output) would wait as long as the
+// link lives. On a timeout the stream is given up: closed, and its reads
+// ended, so its handler returns and its tasks are cancelled; the other
+// streams of the link carry on.
+type boundedStream struct {
+	net.Conn
+	timeout time.Duration
+	log     *slog.Logger
+	peer    wire.NodeName
+}
+
+// Write implements io.Writer.
+func (s *boundedStream) Write(p []byte) (int, error) {
+	_ = s.Conn.SetWriteDeadline(time.Now().Add(s.timeout))
+	n, err := s.Conn.Write(p)
+	if err != nil && isTimeout(err) {
+		s.log.Warn("stream given up: the peer stopped reading it", "node", s.peer.String(), "timeout", s.timeout)
+		_ = s.Conn.SetReadDeadline(time.Unix(1, 0))
+		_ = s.Conn.Close()
+		err = fmt.Errorf("peer stopped reading the stream for %s: %w", s.timeout, err)
+	}
+	return n, err
 }

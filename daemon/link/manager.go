@@ -349,6 +349,7 @@ func (m *Manager) serveLink(st *peerState, l *Link) {
 func (m *Manager) serveStream(ctx context.Context, l *Link, s net.Conn) {
 	defer l.streams.Done()
 	defer l.active.Add(-1)
+	s = &boundedStream{Conn: s, timeout: l.conn.writeTimeout, log: m.log, peer: l.peer}
 	defer s.Close()
 	fr := wire.NewFrameReader(s, m.cfg.MaxFrame)
 	_ = s.SetReadDeadline(time.Now().Add(m.cfg.HandshakeTimeout))
