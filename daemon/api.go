@@ -18,19 +18,22 @@ import (
 
 // Status implements control.Backend.
 func (n *Node) Status() wire.StatusResponse {
-	return wire.StatusResponse{
+	st := wire.StatusResponse{
 		Node: n.self.String(), Version: n.opts.Version, Protocol: wire.ProtocolVersion,
 		PID: os.Getpid(), Environment: n.cfg.Environment, Started: n.started,
 		Listen: n.listen.Addr().String(), MapperPort: n.cfg.Mapper.Port,
 		MapperLocal: n.reg.Embedded(), Creation: n.reg.Creation(), Links: len(n.links.Links()),
-		Tasks: n.sup.Running(), Goroutines: runtime.NumGoroutine(), HeapBytes: heapBytes(), RSSBytes: rssBytes(),
+		Tasks: n.sup.Running(), Goroutines: runtime.NumGoroutine(), RSSBytes: rssBytes(),
 	}
+	st.HeapBytes, st.StackBytes = memBytes()
+	return st
 }
 
-func heapBytes() uint64 {
+// memBytes returns the heap in use and the goroutine stacks in use.
+func memBytes() (heap, stacks uint64) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	return ms.HeapAlloc
+	return ms.HeapAlloc, ms.StackInuse
 }
 
 // rssBytes reads the resident set size from /proc/self/statm; 0 if it

@@ -79,9 +79,15 @@ type StatusResponse struct {
 	Links       int       `json:"links"`        // the number of nodes linked now
 	Tasks       int       `json:"tasks"`        // supervised tasks running now
 	Goroutines  int       `json:"goroutines"`   // goroutines in the daemon
-	HeapBytes   uint64    `json:"heap_bytes"`   // live heap (Go runtime HeapAlloc)
+	HeapBytes   uint64    `json:"heap_bytes"`   // heap in use (Go runtime HeapAlloc; after a collection with ?gc=1)
+	StackBytes  uint64    `json:"stack_bytes"`  // goroutine stacks in use
 	RSSBytes    uint64    `json:"rss_bytes"`    // resident set size from /proc/self/statm
 }
+
+// QueryGC, set to "1" on GET /v1/status, makes the daemon run a garbage
+// collection before it reads its memory, so that HeapBytes is the live
+// heap: for measurements, at the cost of a full collection.
+const QueryGC = "gc"
 
 // LinkInfo describes one link in GET /v1/nodes.
 type LinkInfo struct {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
 
 	"chatd/daemon/link"
@@ -80,7 +81,10 @@ func (h *handler) pathKnown(path string) bool {
 	return false
 }
 
-func (h *handler) status(w http.ResponseWriter, _ *http.Request) {
+func (h *handler) status(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get(wire.QueryGC) == "1" {
+		runtime.GC()
+	}
 	writeJSON(w, http.StatusOK, h.b.Status())
 }
 

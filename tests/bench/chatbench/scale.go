@@ -27,13 +27,14 @@ import (
 // directory and cookie:
 //
 //	mesh N seconds rss_per_node_bytes bytes_per_link
-//	tasks10k N bytes_per_task heap_bytes_per_task
+//	tasks10k N rss_bytes_per_task heap_and_stack_bytes_per_task
 //
 // mesh: N nodes, every node pings every other one (64 callers at a time);
 // seconds from the first ping to the last pong, the nodes' mean RSS after,
 // and (mean RSS after - mean RSS idle) / (N-1). tasks10k: N calls of
-// `sleep 3s` from alex to kate all in flight at once; kate's RSS and heap
-// growth divided by N.
+// `sleep 3s` from alex to kate all in flight at once; kate's growth
+// divided by N in RSS, and in live heap plus goroutine stacks (both read
+// after a collection, GET /v1/status?gc=1).
 func runScale(args []string) error {
 	fs := newFlags("scale")
 	chatd := fs.String("chatd", "chatd", "the chatd binary")
@@ -191,7 +192,7 @@ func measureTasks(ctx context.Context, chatd string, n int, sleep string, ready 
 	if err := alex.ping(ctx, kateName); err != nil {
 		return fmt.Errorf("alex pings kate: %w", err)
 	}
-	before, err := kate.status(ctx)
+	before, err := kate.measured(ctx)
 	if err != nil {
 		return err
 	}
@@ -248,6 +249,9 @@ func measureTasks(ctx context.Context, chatd string, n int, sleep string, ready 
 		}
 		peak = max(peak, during.Tasks)
 	}
+	if during, err = kate.measured(callCtx); err != nil {
+		return err
+	}
 	select {
 	case <-allDone:
 	case <-callCtx.Done():
@@ -257,7 +261,8 @@ func measureTasks(ctx context.Context, chatd string, n int, sleep string, ready 
 		return fmt.Errorf("%d of %d calls failed; first: %w", f, n, firstErr)
 	}
 	perTask := func(after, before uint64) float64 { return (float64(after) - float64(before)) / float64(n) }
-	fmt.Printf("tasks10k %d %.0f %.0f\n", n, perTask(during.RSSBytes, before.RSSBytes), perTask(during.HeapBytes, before.HeapBytes))
+	fmt.Printf("tasks10k %d %.0f %.0f\n", n, perTask(during.RSSBytes, before.RSSBytes),
+		perTask(during.HeapBytes+during.StackBytes, before.HeapBytes+before.StackBytes))
 	return nil
 }
 
@@ -488,16 +493,25 @@ func (cl *nodeCluster) stop() {
 
 // nodeStatus is the part of GET /v1/status chatbench reads.
 type nodeStatus struct {
-	Node      string `json:"node"`
-	Links     int    `json:"links"`
-	Tasks     int    `json:"tasks"`
-	HeapBytes uint64 `json:"heap_bytes"`
-	RSSBytes  uint64 `json:"rss_bytes"`
+	Node       string `json:"node"`
+	Links      int    `json:"links"`
+	Tasks      int    `json:"tasks"`
+	HeapBytes  uint64 `json:"heap_bytes"`
+	StackBytes uint64 `json:"stack_bytes"`
+	RSSBytes   uint64 `json:"rss_bytes"`
 }
 
 func (nd *chatdNode) status(ctx context.Context) (nodeStatus, error) {
 	var st nodeStatus
 	err := nd.api(ctx, "GET", "/v1/status", nil, &st)
+	return st, err
+}
+
+// measured is status after a garbage collection on the node, so that its
+// heap figure is the live heap, comparable between two readings.
+func (nd *chatdNode) measured(ctx context.Context) (nodeStatus, error) {
+	var st nodeStatus
+	err := nd.api(ctx, "GET", "/v1/status?gc=1", nil, &st)
 	return st, err
 }
 

@@ -52,7 +52,7 @@ func writeTables(b *strings.Builder, r results) {
 	row("RSS per node, 100-node mesh", "chatd mesh 100", 1, 1<<20, "MiB", "", 0)
 	row("memory per idle link, 100-node mesh", "chatd mesh 100", 2, 1<<10, "KiB", "", 0)
 	row("memory per in-flight task (RSS; noisy), 10,000 tasks", "chatd tasks10k 10000", 0, 1<<10, "KiB", "", 0)
-	row("memory per in-flight task (Go heap), 10,000 tasks", "chatd tasks10k 10000", 1, 1<<10, "KiB", "", 0)
+	row("memory per in-flight task (live Go heap + stacks, after a GC), 10,000 tasks", "chatd tasks10k 10000", 1, 1<<10, "KiB", "", 0)
 	writeTargets(b, r)
 }
 
