@@ -18,7 +18,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,6 +27,7 @@ import (
 	"time"
 
 	"chatd/daemon/epmd"
+	"chatd/internal/testcred"
 	"chatd/wire"
 )
 
@@ -405,51 +405,20 @@ func pfRunAs(t *testing.T, c *cluster, cred syscall.Credential, bin string, args
 
 // pfRawExchange connects to the Unix socket at path as uid (and its
 // group), writes request unless it is empty, and returns the time from
-// the connect until the other side closed, and all it answered. The
-// connect runs on an OS thread whose ids alone are changed (SO_PEERCRED
-// reports the connecting thread's); that thread is never unlocked, so it
-// exits with its goroutine and nothing else ever runs with those ids.
+// the connect until the other side closed, and all it answered.
 func pfRawExchange(t *testing.T, path string, uid int, request string) (time.Duration, string) {
 	t.Helper()
-	type dialed struct {
-		c   net.Conn
-		err error
-	}
-	done := make(chan dialed, 1)
 	start := time.Now()
-	go func() {
-		runtime.LockOSThread() // never unlocked: see above
-		for _, set := range []uintptr{syscall.SYS_SETRESGID, syscall.SYS_SETRESUID} {
-			if _, _, e := syscall.RawSyscall(set, ^uintptr(0), uintptr(uid), ^uintptr(0)); e != 0 {
-				done <- dialed{err: fmt.Errorf("change this thread's ids to %d: %w", uid, e)}
-				return
-			}
-		}
-		fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
-		if err != nil {
-			done <- dialed{err: err}
-			return
-		}
-		if err := syscall.Connect(fd, &syscall.SockaddrUnix{Name: path}); err != nil {
-			_ = syscall.Close(fd)
-			done <- dialed{err: fmt.Errorf("connect as uid %d: %w", uid, err)}
-			return
-		}
-		f := os.NewFile(uintptr(fd), "control")
-		c, err := net.FileConn(f)
-		_ = f.Close()
-		done <- dialed{c, err}
-	}()
-	d := <-done
-	if d.err != nil {
-		t.Fatal(d.err)
+	c, err := testcred.DialUnixAs(path, uid, uid)
+	if err != nil {
+		t.Fatal(err)
 	}
-	defer d.c.Close()
-	_ = d.c.SetDeadline(time.Now().Add(5 * time.Second))
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
 	if request != "" {
-		_, _ = io.WriteString(d.c, request) // may fail once a refusal closed it
+		_, _ = io.WriteString(c, request) // may fail once a refusal closed it
 	}
-	b, err := io.ReadAll(d.c)
+	b, err := io.ReadAll(c)
 	took := time.Since(start)
 	// A reset after the answer is how a refusal ends when the request was
 	// left unread: the answer still counts.

@@ -10,12 +10,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"chatd/internal/testcred"
 	"chatd/wire"
 )
 
@@ -110,10 +109,8 @@ const strangerUID = 65534
 
 // dialAsStranger connects to the socket at path as a user no policy with
 // daemon uid and gid 1<<30 allows. Unprivileged, that is this process;
-// as root (always allowed), the connect runs on an OS thread whose
-// effective uid is dropped to strangerUID (SO_PEERCRED reports the
-// effective ids). That thread is never unlocked, so it exits with its
-// goroutine and no other goroutine ever runs with its credentials.
+// as root (always allowed), it connects as strangerUID, keeping group root
+// (testcred.DialUnixAs).
 func dialAsStranger(t *testing.T, path string) net.Conn {
 	t.Helper()
 	if os.Geteuid() != 0 {
@@ -130,37 +127,11 @@ func dialAsStranger(t *testing.T, path string) net.Conn {
 			t.Fatal(err)
 		}
 	}
-	type result struct {
-		c   net.Conn
-		err error
+	c, err := testcred.DialUnixAs(path, strangerUID, -1)
+	if err != nil {
+		t.Fatal(err)
 	}
-	done := make(chan result, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: see above
-		if _, _, e := syscall.RawSyscall(syscall.SYS_SETRESUID, ^uintptr(0), strangerUID, ^uintptr(0)); e != 0 {
-			done <- result{err: fmt.Errorf("setresuid on this thread: %w", e)}
-			return
-		}
-		fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
-		if err != nil {
-			done <- result{err: err}
-			return
-		}
-		if err := syscall.Connect(fd, &syscall.SockaddrUnix{Name: path}); err != nil {
-			_ = syscall.Close(fd)
-			done <- result{err: fmt.Errorf("connect as uid %d: %w", strangerUID, err)}
-			return
-		}
-		f := os.NewFile(uintptr(fd), "stranger")
-		c, err := net.FileConn(f)
-		_ = f.Close()
-		done <- result{c, err}
-	}()
-	r := <-done
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	return r.c
+	return c
 }
 
 // TestRefusedPeer connects as a user the policy refuses and reads without
