@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -38,6 +39,9 @@ func TestFaultTLS(t *testing.T) {
 		t.Fatalf("alex (TLS, same CA) ping kate: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 	figure(t, "TLS peer with the CA's certificate: pong in %s", r.took)
+	if r := c.chatctl("--node", "alex", "nodes"); r.code != 0 || !regexp.MustCompile(`kate@localhost +\S+ +out +yes `).MatchString(r.stdout) {
+		t.Fatalf("alex's nodes table does not show the TLS link: exit %d, stdout %q", r.code, r.stdout)
+	}
 	r = c.chatctl("--node", "alex", "send", "kate@localhost", "over TLS")
 	if r.code != 0 {
 		t.Fatalf("send over TLS: exit %d, stderr %q", r.code, r.stderr)

@@ -94,6 +94,7 @@ type LinkInfo struct {
 	Node      string    `json:"node"`      // the peer's full name
 	Address   string    `json:"address"`   // the peer's TCP address
 	Direction string    `json:"direction"` // "out" when we dialled, "in" when the peer did
+	TLS       bool      `json:"tls"`       // whether the link runs over TLS ([link.tls])
 	Since     time.Time `json:"since"`     // when the link came up
 }
 

@@ -139,9 +139,13 @@ func printStatus(w io.Writer, st wire.StatusResponse, now time.Time) error {
 // no links, the header alone.
 func printNodes(w io.Writer, nodes wire.NodesResponse, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "NODE\tADDRESS\tDIRECTION\tSINCE")
+	fmt.Fprintln(tw, "NODE\tADDRESS\tDIRECTION\tTLS\tSINCE")
 	for _, l := range nodes.Links {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", l.Node, l.Address, l.Direction, age(now, l.Since))
+		tls := "no"
+		if l.TLS {
+			tls = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", l.Node, l.Address, l.Direction, tls, age(now, l.Since))
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write output: %w", err)

@@ -25,6 +25,7 @@ type Link struct {
 	incarnation uint64
 	addr        string
 	outbound    bool
+	tls         bool // the connection is TLS
 	since       time.Time
 	maxFrame    int
 	sess        *yamux.Session
@@ -50,7 +51,7 @@ func (l *Link) Info() wire.LinkInfo {
 	if l.outbound {
 		dir = "out"
 	}
-	return wire.LinkInfo{Node: l.peer.String(), Address: l.addr, Direction: dir, Since: l.since}
+	return wire.LinkInfo{Node: l.peer.String(), Address: l.addr, Direction: dir, TLS: l.tls, Since: l.since}
 }
 
 // close brings the link down, recording why; it is safe to call often.

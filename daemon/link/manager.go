@@ -284,7 +284,7 @@ func (m *Manager) newLink(conn net.Conn, peer wire.NodeName, inc uint64, outboun
 		return nil, fmt.Errorf("start yamux with %s: %w", peer, err)
 	}
 	return &Link{
-		peer: peer, incarnation: inc, addr: conn.RemoteAddr().String(), outbound: outbound,
+		peer: peer, incarnation: inc, addr: conn.RemoteAddr().String(), outbound: outbound, tls: isTLS(conn),
 		since: time.Now(), maxFrame: m.cfg.MaxFrame, sess: sess, conn: wc, ylog: ylog,
 		gone: make(chan struct{}),
 	}, nil

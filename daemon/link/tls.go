@@ -94,6 +94,12 @@ func (t *TLS) server(ctx context.Context, conn net.Conn) (*tls.Conn, error) {
 	return tc, nil
 }
 
+// isTLS reports whether conn is a TLS connection.
+func isTLS(conn net.Conn) bool {
+	_, ok := conn.(*tls.Conn)
+	return ok
+}
+
 // certAllows reports whether conn, when it is TLS, carries a peer
 // certificate valid for host; a plaintext connection allows anything (the
 // node runs without TLS).

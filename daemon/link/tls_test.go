@@ -59,6 +59,9 @@ func TestTLSLinks(t *testing.T) {
 				if _, err := l.Ping(ctxT(t, 5*time.Second)); err != nil {
 					t.Fatalf("ping over TLS: %v", err)
 				}
+				if !l.Info().TLS {
+					t.Fatal("the link's info does not say TLS")
+				}
 				return
 			}
 			if !errors.Is(err, tt.want) {
