@@ -188,7 +188,7 @@ func TestFaultWrongCookieFlood(t *testing.T) {
 	lat.check(t, time.Second)
 
 	atkPingOK(t, alex, "kate") // the link stays up for the baseline comparison
-	after, took := atkGoroutinesSettle(t, kate, base+5, 15*time.Second)
+	after, took := settleGoroutines(t, kate, base+5, 15*time.Second)
 	figure(t, "kate's goroutines: %d before, %d at the peak of the flood, %d after (back within %s of the flood's end)",
 		base, during, after, took.Round(time.Millisecond))
 	if during <= base {
@@ -526,7 +526,7 @@ func TestFaultSlowloris(t *testing.T) {
 	}
 	lat.check(t, time.Second)
 	atkPingOK(t, alex, "kate")
-	after, settled := atkGoroutinesSettle(t, kate, base+5, 10*time.Second)
+	after, settled := settleGoroutines(t, kate, base+5, 10*time.Second)
 	figure(t, "kate's goroutines: %d before, %d after (within %s)", base, after, settled.Round(time.Millisecond))
 }
 
@@ -660,7 +660,7 @@ func TestFaultStreamFlood(t *testing.T) {
 			atkMiB(during.RSSBytes)-atkMiB(before.RSSBytes), atkMiB(during.HeapBytes)-atkMiB(before.HeapBytes))
 	}
 	checkLinkSurvives(t, kate, p, &st)
-	atkGoroutinesSettle(t, kate, before.Goroutines+5, 10*time.Second)
+	settleGoroutines(t, kate, before.Goroutines+5, 10*time.Second)
 }
 
 // checkLinkSurvives closes the streams the flood kept open and checks that

@@ -390,25 +390,6 @@ func (s *yamuxSniffer) feed(b []byte, onHeader func(typ uint8, flags uint16)) {
 	}
 }
 
-// atkGoroutinesSettle polls n until its goroutine count is at most limit,
-// returning the last count and how long it took.
-func atkGoroutinesSettle(t *testing.T, n *node, limit int, within time.Duration) (int, time.Duration) {
-	t.Helper()
-	start := time.Now()
-	var last int
-	for {
-		last = rpStatus(t, n).Goroutines
-		if last <= limit {
-			return last, time.Since(start)
-		}
-		if time.Since(start) > within {
-			t.Errorf("%s still runs %d goroutines %s after the attack (limit %d)", n.name, last, within, limit)
-			return last, time.Since(start)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // relinkTime closes from's link to peer, then times a ping that has to
 // look peer up, dial it and handshake again.
 func relinkTime(from *node, peer string) (time.Duration, error) {

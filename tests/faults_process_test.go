@@ -442,12 +442,12 @@ func TestFaultKillMidCall(t *testing.T) {
 	alex := c.start("alex")
 	kate := c.start("kate")
 	alex.hc.CloseIdleConnections()
-	idle := pfSettledGoroutines(t, alex, 0)
+	idle := pfSteadyGoroutines(t, alex)
 	if r := c.chatctl("--node", "alex", "ping", "kate@localhost"); r.code != 0 {
 		t.Fatalf("ping: exit %d: %s", r.code, r.stderr)
 	}
 	alex.hc.CloseIdleConnections()
-	linked := pfSettledGoroutines(t, alex, 0)
+	linked := pfSteadyGoroutines(t, alex)
 
 	hc := unixClient(alex.socket())
 	hc.Timeout = 60 * time.Second
@@ -503,7 +503,7 @@ func TestFaultKillMidCall(t *testing.T) {
 	}
 	hc.CloseIdleConnections()
 	alex.hc.CloseIdleConnections()
-	after := pfSettledGoroutines(t, alex, idle)
+	after, _ := settleGoroutines(t, alex, idle, 10*time.Second)
 	figure(t, "alex's goroutines: %d alone, %d linked to kate, %d during the %d calls, %d after kate died", idle, linked, during.Goroutines, calls, after)
 	if after > idle {
 		t.Errorf("alex has %d goroutines after kate died, want at most %d as before the link", after, idle)
@@ -534,10 +534,9 @@ func pfPost(hc *http.Client, path string, in any, errBody *wire.ErrorResponse) (
 	return resp.StatusCode, nil
 }
 
-// pfSettledGoroutines polls n's goroutine count until it is at most want
-// (0: until two readings agree), for up to 10 s, and returns the last
-// reading.
-func pfSettledGoroutines(t *testing.T, n *node, want int) int {
+// pfSteadyGoroutines polls n's goroutine count until two readings agree,
+// for up to 10 s, and returns the last reading.
+func pfSteadyGoroutines(t *testing.T, n *node) int {
 	t.Helper()
 	last := -1
 	deadline := time.Now().Add(10 * time.Second)
@@ -548,7 +547,7 @@ func pfSettledGoroutines(t *testing.T, n *node, want int) int {
 		}
 		n.hc.CloseIdleConnections()
 		g := st.Goroutines
-		if (want > 0 && g <= want) || (want == 0 && g == last) || time.Now().After(deadline) {
+		if g == last || time.Now().After(deadline) {
 			return g
 		}
 		last = g

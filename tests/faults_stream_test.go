@@ -3,6 +3,7 @@
 package tests
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -74,20 +75,14 @@ func TestFaultStalledStream(t *testing.T) {
 	if l := kate.links(); !containsAll(l, "alex@localhost", "stall@localhost") {
 		t.Fatalf("kate's links after giving the stream up: %v, want alex and stall still linked", l)
 	}
-	after := waitFor(t, 10*time.Second, "kate's goroutines back to the baseline", func() bool {
-		return rpStatus(t, kate).Goroutines <= base
-	})
+	left, after := settleGoroutines(t, kate, base, 10*time.Second)
 	figure(t, "links kept: %v; goroutines %d before the calls, %d after (back within %s); %s since the calls",
-		kate.links(), base, rpStatus(t, kate).Goroutines, after.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+		kate.links(), base, left, after.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 }
 
 func containsAll(have []string, want ...string) bool {
 	for _, w := range want {
-		found := false
-		for _, h := range have {
-			found = found || h == w
-		}
-		if !found {
+		if !slices.Contains(have, w) {
 			return false
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"runtime"
 	"testing"
+	"time"
 )
 
 // figure prints one measured number of a fault test, marked so that
@@ -30,5 +31,24 @@ func needRoot(t *testing.T) {
 	}
 	if runtime.GOOS != "linux" {
 		t.Skip("needs Linux")
+	}
+}
+
+// settleGoroutines polls n until its goroutine count is at most limit,
+// returning the last count and how long it took.
+func settleGoroutines(t *testing.T, n *node, limit int, within time.Duration) (int, time.Duration) {
+	t.Helper()
+	start := time.Now()
+	var last int
+	for {
+		last = rpStatus(t, n).Goroutines
+		if last <= limit {
+			return last, time.Since(start)
+		}
+		if time.Since(start) > within {
+			t.Errorf("%s still runs %d goroutines %s after the fault (limit %d)", n.name, last, within, limit)
+			return last, time.Since(start)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
