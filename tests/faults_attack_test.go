@@ -247,6 +247,10 @@ func (w *malformedRun) preHandshake() {
 // postHandshake sends one malformed stream on the worker's link, or now
 // and then garbage under yamux, which must end the link.
 func (w *malformedRun) postHandshake() {
+	if w.r.IntN(100) == 0 {
+		w.yamuxGarbage()
+		return
+	}
 	if w.peer == nil {
 		p, err := dialRawPeer(w.peerAddr, w.self, w.to, w.cookie, rpYamuxConfig(), nil)
 		if err != nil {
@@ -254,10 +258,6 @@ func (w *malformedRun) postHandshake() {
 			return
 		}
 		w.peer = p
-	}
-	if w.r.IntN(100) == 0 {
-		w.yamuxGarbage()
-		return
 	}
 	w.post++
 	s, err := w.peer.sess.OpenStream()
@@ -278,12 +278,20 @@ func (w *malformedRun) postHandshake() {
 	}
 }
 
-// yamuxGarbage writes bytes that are not yamux under the worker's
-// session; the node must drop the link.
+// yamuxGarbage writes bytes that are not yamux on a fresh link, before
+// yamux has sent anything on it (so the garbage cannot interleave with a
+// frame the session is writing); the node must drop the link.
 func (w *malformedRun) yamuxGarbage() {
 	w.links++
-	p := w.peer
-	w.peer = nil
+	if w.peer != nil {
+		w.peer.close()
+		w.peer = nil
+	}
+	p, err := dialRawPeer(w.peerAddr, w.self, w.to, w.cookie, rpYamuxConfig(), nil)
+	if err != nil {
+		w.fail("link for yamux garbage", err)
+		return
+	}
 	defer p.close()
 	hdr := atkJunk(w.r, 12, 64)
 	hdr[0] = 0xff // no yamux version
