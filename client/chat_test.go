@@ -124,8 +124,8 @@ func TestCallTaskFailed(t *testing.T) {
 	const msg = "kate@localhost: sleep timed out after 1s (the task was cancelled)"
 	c, _ := recordingServer(t, http.StatusGatewayTimeout, wire.ErrorResponse{Error: msg, Code: wire.CodeTimeout})
 	_, err := c.Call(t.Context(), wire.CallRequest{Node: "kate@localhost", Function: "sleep", Args: []string{"3s"}, Timeout: "1s"})
-	if CodeOf(err) != wire.CodeTimeout || err.Error() != msg {
-		t.Errorf("Call error = %v (code %q), want %q (timeout)", err, CodeOf(err), msg)
+	if wire.CodeOf(err) != wire.CodeTimeout || err.Error() != msg {
+		t.Errorf("Call error = %v (code %q), want %q (timeout)", err, wire.CodeOf(err), msg)
 	}
 }
 

@@ -189,15 +189,15 @@ func TestAPIError(t *testing.T) {
 			if !errors.As(err, &apiErr) {
 				t.Fatalf("Status error = %v (%T), want *APIError", err, err)
 			}
-			if apiErr.Status != tt.wantStatus || apiErr.Code != tt.wantCode {
+			if apiErr.Status != tt.wantStatus || apiErr.Kind != tt.wantCode {
 				t.Errorf("APIError = {Status %d Code %q}, want {Status %d Code %q}",
-					apiErr.Status, apiErr.Code, tt.wantStatus, tt.wantCode)
+					apiErr.Status, apiErr.Kind, tt.wantStatus, tt.wantCode)
 			}
 			if !strings.Contains(err.Error(), tt.wantMessage) {
 				t.Errorf("error = %q, want it to contain %q", err, tt.wantMessage)
 			}
-			if CodeOf(err) != tt.wantCode {
-				t.Errorf("CodeOf = %q, want %q", CodeOf(err), tt.wantCode)
+			if wire.CodeOf(err) != tt.wantCode {
+				t.Errorf("CodeOf = %q, want %q", wire.CodeOf(err), tt.wantCode)
 			}
 		})
 	}

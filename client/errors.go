@@ -22,9 +22,9 @@ var ErrResponseTooLarge = errors.New("response too large")
 
 // APIError is a non-2xx answer from the daemon.
 type APIError struct {
-	// Code is the daemon's machine-readable code; when the body was not a
+	// Kind is the daemon's failure kind; when the body was not a
 	// wire.ErrorResponse it is derived from Status.
-	Code wire.ErrorCode
+	Kind wire.ErrorCode
 	// Message is the daemon's human-readable message naming what failed.
 	Message string
 	// Status is the HTTP status code.
@@ -36,18 +36,11 @@ func (e *APIError) Error() string {
 	if e.Message != "" {
 		return e.Message
 	}
-	return fmt.Sprintf("chatd answered HTTP %d (%s)", e.Status, e.Code)
+	return fmt.Sprintf("chatd answered HTTP %d (%s)", e.Status, e.Kind)
 }
 
-// CodeOf returns the wire.ErrorCode of the *APIError in err's chain, or ""
-// when there is none.
-func CodeOf(err error) wire.ErrorCode {
-	var apiErr *APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.Code
-	}
-	return ""
-}
+// Code returns the daemon's failure kind, so that wire.CodeOf reads it.
+func (e *APIError) Code() wire.ErrorCode { return e.Kind }
 
 // decodeAPIError turns a non-2xx response into an *APIError. A body that is
 // not a wire.ErrorResponse (a proxy, a panic page) still yields one, with its
@@ -57,7 +50,7 @@ func decodeAPIError(method, path string, resp *http.Response) *APIError {
 	body, err := readLimited(resp.Body, MaxErrorSize)
 	var er wire.ErrorResponse
 	if err == nil && json.Unmarshal(body, &er) == nil && er.Error != "" {
-		e.Code, e.Message = er.Code, er.Error
+		e.Kind, e.Message = er.Code, er.Error
 	} else {
 		text := strings.TrimSpace(string(body))
 		if len(text) > 200 {
@@ -68,32 +61,10 @@ func decodeAPIError(method, path string, resp *http.Response) *APIError {
 		}
 		e.Message = fmt.Sprintf("%s %s: chatd answered HTTP %d: %s", method, path, resp.StatusCode, text)
 	}
-	if e.Code == "" {
-		e.Code = codeForStatus(resp.StatusCode)
+	if e.Kind == "" {
+		e.Kind = wire.CodeForHTTPStatus(resp.StatusCode)
 	}
 	return e
-}
-
-// codeForStatus is the error code a status implies when the body has none.
-func codeForStatus(status int) wire.ErrorCode {
-	switch status {
-	case http.StatusBadRequest, http.StatusMethodNotAllowed, http.StatusRequestEntityTooLarge,
-		http.StatusUnsupportedMediaType:
-		return wire.CodeBadRequest
-	case http.StatusNotFound:
-		return wire.CodeNotFound
-	case http.StatusForbidden, http.StatusUnauthorized:
-		return wire.CodeForbidden
-	case http.StatusRequestTimeout, http.StatusGatewayTimeout:
-		return wire.CodeTimeout
-	case http.StatusTooManyRequests:
-		return wire.CodeOverloaded
-	case http.StatusServiceUnavailable:
-		return wire.CodeUnavailable
-	case http.StatusBadGateway:
-		return wire.CodeNoConnection
-	}
-	return wire.CodeInternal
 }
 
 // UnreachableError means nothing answered on the control socket: it does not

@@ -108,7 +108,7 @@ func TestSpawnErrors(t *testing.T) {
 			respond(http.StatusBadGateway, wire.ErrorResponse{Error: "no connection to moebi@localhost: not registered", Code: wire.CodeNoConnection}),
 			nil, 0,
 			func(t *testing.T, err error) {
-				if CodeOf(err) != wire.CodeNoConnection {
+				if wire.CodeOf(err) != wire.CodeNoConnection {
 					t.Errorf("error = %v, want code no_connection", err)
 				}
 			}},

@@ -55,7 +55,7 @@ func TestStreamErrors(t *testing.T) {
 			name:    "api error before the stream",
 			handler: respond(http.StatusNotFound, wire.ErrorResponse{Error: "no such path", Code: wire.CodeNotFound}),
 			check: func(t *testing.T, err error) {
-				if CodeOf(err) != wire.CodeNotFound {
+				if wire.CodeOf(err) != wire.CodeNotFound {
 					t.Errorf("error = %v, want code not_found", err)
 				}
 			},

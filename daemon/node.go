@@ -13,16 +13,16 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"chatd/config"
 	"chatd/daemon/control"
+	"chatd/daemon/core"
 	"chatd/daemon/epmd"
 	"chatd/daemon/function"
 	"chatd/daemon/link"
+	"chatd/daemon/peer"
 	"chatd/daemon/proc"
-	"chatd/daemon/rpc"
 	"chatd/daemon/sink"
 	"chatd/daemon/task"
 	"chatd/wire"
@@ -62,7 +62,11 @@ type Options struct {
 	Messages io.Writer
 }
 
-// Node is a running chatd node.
+// Node is a running chatd node: the place where its parts are wired
+// together. The node core (daemon/core: supervisor, processes, sink,
+// functions, chat) reaches peers through the router (daemon/peer), which
+// holds the link protocols (daemon/link: chatd's own); the control server
+// (daemon/control) serves the core, the router and Status.
 type Node struct {
 	cfg     config.Config
 	self    wire.NodeName
@@ -72,17 +76,14 @@ type Node struct {
 	listen  net.Listener
 	reg     *epmd.Registrar
 	links   *link.Manager
+	router  *peer.Router
+	peers   *peer.Listener
 	ctl     *control.Server
 	sup     *task.Supervisor
 	sink    *sink.Sink
-	funcs   *function.Registry
-	calls   *rpc.Pool
 	procs   *proc.Table
-	reply   atomic.Pointer[string] // the responder's reply text; "" for none
-	applied config.Config          // the settings last applied; only Run's goroutine uses it
-
-	stopping chan struct{}  // closed when shutdown begins
-	spawns   sync.WaitGroup // goroutines following spawned processes
+	core    *core.Core
+	applied config.Config // the settings last applied; only Run's goroutine uses it
 
 	cancel context.CancelFunc // ends run
 	done   chan struct{}      // closed when run has returned
@@ -128,16 +129,13 @@ func (n *Node) Stop() error {
 	return n.runErr
 }
 
-// Self returns the node's name.
-func (n *Node) Self() wire.NodeName { return n.self }
-
 // run serves until ctx ends, then shuts down.
 func (n *Node) run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	errc := make(chan error, 2)
 	wg.Add(2)
-	go func() { defer wg.Done(); errc <- n.links.Serve(n.listen) }()
-	go func() { defer wg.Done(); errc <- n.ctl.Serve(n) }()
+	go func() { defer wg.Done(); errc <- n.peers.Serve(n.listen) }()
+	go func() { defer wg.Done(); errc <- n.ctl.Serve(n.backend()) }()
 	n.log.Info("node started", "node", n.self.String(), "listen", n.listen.Addr().String(),
 		"mapper_port", n.cfg.Mapper.Port, "embedded_mapper", n.reg.Embedded(), "control", n.ctl.Path())
 	n.notify("READY=1\nSTATUS=" + n.statusLine())
@@ -170,7 +168,7 @@ func (n *Node) serve(ctx context.Context, errc <-chan error) error {
 // start acquires the node's resources in order, releasing them on error.
 func start(ctx context.Context, cfg config.Config, cookie config.Cookie, opts Options) (*Node, error) {
 	self := cfg.NodeName()
-	n := &Node{cfg: cfg, applied: cfg, self: self, opts: opts, log: opts.Logger, started: time.Now(), stopping: make(chan struct{})}
+	n := &Node{cfg: cfg, applied: cfg, self: self, opts: opts, log: opts.Logger, started: time.Now()}
 	linkTLS, err := LoadLinkTLS(cfg.Link.TLS)
 	if err != nil {
 		return nil, err
@@ -206,23 +204,41 @@ func start(ctx context.Context, cfg config.Config, cookie config.Cookie, opts Op
 		_ = ln.Close()
 		return nil, err
 	}
-	reply := cfg.Responder.Reply
-	n.reply.Store(&reply)
-	n.funcs = function.Builtins()
-	n.sink = sink.New(sink.Config{Writer: messageWriter(opts), Logger: n.log})
-	n.sup = task.New(task.Config{MaxRunning: cfg.Tasks.MaxRunning, Logger: n.log})
-	n.calls = rpc.NewPool(cfg.Link.MaxFrame)
-	n.procs = proc.NewTable(proc.Config{
-		Node: self, Creation: n.reg.Creation(), Mailbox: cfg.Processes.Mailbox, Max: cfg.Processes.Max, Logger: n.log,
-	})
-	calls := &rpc.Server{Sup: n.sup, Prepare: n.prepare, Deliver: n.deliver, Log: n.log}
-	n.links = link.NewManager(link.Config{
-		Self: self, Cookie: cookie.Bytes(), Tick: cfg.Link.Tick.D(), HandshakeTimeout: cfg.Link.HandshakeTimeout.D(),
-		MaxFrame: cfg.Link.MaxFrame, MaxStreams: cfg.Link.MaxStreams, TLS: linkTLS,
-		Resolver: mapperResolver{port: cfg.Mapper.Port}, Logger: n.log,
-		Handlers: map[wire.StreamKind]link.StreamHandler{wire.KindCalls: calls.Handle, wire.KindSpawn: n.serveSpawn},
-	})
+	n.wire(cfg, cookie, linkTLS)
 	return n, nil
+}
+
+// wire builds the node's parts around its listener and registration: the
+// core, chatd's link protocol serving it, and the router between them.
+func (n *Node) wire(cfg config.Config, cookie config.Cookie, linkTLS *link.TLS) {
+	n.sink = sink.New(sink.Config{Writer: messageWriter(n.opts), Logger: n.log})
+	n.sup = task.New(task.Config{MaxRunning: cfg.Tasks.MaxRunning, Logger: n.log})
+	n.procs = proc.NewTable(proc.Config{
+		Node: n.self, Creation: n.reg.Creation(), Mailbox: cfg.Processes.Mailbox, Max: cfg.Processes.Max, Logger: n.log,
+	})
+	n.core = core.New(core.Config{
+		Self: n.self, AwaitTimeout: cfg.Tasks.AwaitTimeout.D(), LocalPlacement: cfg.Tasks.Placement == config.PlacementLocal,
+		Sup: n.sup, Procs: n.procs, Sink: n.sink, Funcs: function.Builtins(), Logger: n.log,
+	})
+	n.core.SetResponderReply(cfg.Responder.Reply)
+	n.links = link.NewManager(link.Config{
+		Self: n.self, Cookie: cookie.Bytes(), Tick: cfg.Link.Tick.D(), HandshakeTimeout: cfg.Link.HandshakeTimeout.D(),
+		MaxFrame: cfg.Link.MaxFrame, MaxStreams: cfg.Link.MaxStreams, TLS: linkTLS, Local: n.core, Logger: n.log,
+	})
+	n.router = peer.NewRouter(peer.RouterConfig{
+		Self: n.self, Chatd: n.links, Resolver: mapperResolver{port: cfg.Mapper.Port}, LookupTimeout: lookupTimeout,
+	})
+	n.core.SetPeers(n.router)
+	n.peers = peer.NewListener(n.router, cfg.Link.HandshakeTimeout.D(), n.log)
+}
+
+// backend is what the control API serves.
+func (n *Node) backend() control.Backend {
+	return control.Backend{
+		Node: n.self.String(), Version: n.opts.Version, Host: n.cfg.Host,
+		Status: n, Chat: n.core, Procs: n.core,
+		Nodes: nodes{self: n.self, router: n.router, timeout: n.cfg.Link.HandshakeTimeout.D() + n.cfg.Link.Tick.D()},
+	}
 }
 
 // messageWriter picks where received messages go: journald under systemd,
@@ -241,17 +257,16 @@ func messageWriter(opts Options) sink.Writer {
 func (n *Node) shutdown() {
 	ctx, cancel := context.WithTimeout(context.Background(), ShutdownGrace)
 	defer cancel()
-	close(n.stopping)
 	_ = n.listen.Close()
+	n.peers.Close()
 	if err := n.sup.Close(ctx); err != nil {
 		n.log.Warn("tasks still running at shutdown were cancelled", "err", err)
 	}
 	n.procs.Close()
-	n.calls.Close()
-	if err := n.links.Close(); err != nil {
+	n.core.Close() // before the links: remote processes' exits must not wait for a client
+	if err := n.router.Close(); err != nil {
 		n.log.Warn("close links", "err", err)
 	}
-	n.spawns.Wait()
 	if err := n.reg.Close(); err != nil {
 		n.log.Warn("deregister from the port mapper", "err", err)
 	}
@@ -263,7 +278,7 @@ func (n *Node) shutdown() {
 
 // statusLine summarises the node for sd_notify's STATUS=.
 func (n *Node) statusLine() string {
-	return fmt.Sprintf("%s linked to %d nodes, %d tasks running", n.self, len(n.links.Links()), n.sup.Running())
+	return fmt.Sprintf("%s linked to %d nodes, %d tasks running", n.self, len(n.router.Links()), n.sup.Running())
 }
 
 // LoadLinkTLS loads the [link] tls files; it returns nil when TLS is off.
@@ -273,3 +288,8 @@ func LoadLinkTLS(t config.LinkTLS) (*link.TLS, error) {
 	}
 	return link.LoadTLS(t.Cert, t.Key, t.CA)
 }
+
+// Core is the node's core, for programs that embed a node (benchmarks,
+// in-process tests): its Call, Send and Spawn are what the control API
+// serves.
+func (n *Node) Core() *core.Core { return n.core }

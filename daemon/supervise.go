@@ -25,7 +25,7 @@ func (n *Node) notify(state string) {
 // Check exercises the node's main loops (link manager, supervisor, message
 // sink) within ctx; the watchdog is pinged only when it passes.
 func (n *Node) Check(ctx context.Context) error {
-	return errors.Join(n.links.Check(ctx), n.sup.Check(ctx), n.sink.Check(ctx))
+	return errors.Join(n.router.Check(ctx), n.sup.Check(ctx), n.sink.Check(ctx))
 }
 
 // watch pings the systemd watchdog at half its interval while Check
@@ -77,7 +77,7 @@ func (n *Node) reload() {
 	}
 	old := n.applied
 	reply := cfg.Responder.Reply
-	n.reply.Store(&reply)
+	n.core.SetResponderReply(reply)
 	if n.opts.LogLevel != nil {
 		_ = n.opts.LogLevel.UnmarshalText([]byte(cfg.Log.Level))
 	}

@@ -392,7 +392,7 @@ func TestFaultMalformedInput(t *testing.T) {
 	}
 	// kate names why it dropped each link that carried garbage under yamux.
 	waitFor(t, 5*time.Second, "kate to log each yamux protocol error", func() bool {
-		return strings.Count(kate.stderr.String(), `reason="yamux: Invalid protocol version: 255"`) == links
+		return strings.Count(kate.stderr.String(), `reason="yamux: invalid protocol version (the peer sent bytes that are not yamux)"`) == links
 	})
 	checkStillServing(t, c, kate, alex)
 	checkRecovered(t, kate, before)

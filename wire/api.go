@@ -29,31 +29,11 @@ const HeaderVersion = "Chatd-Version"
 // MaxAPIRequest is the largest control API request body a daemon reads.
 const MaxAPIRequest = 1 << 20
 
-// ErrorCode is the closed set of machine-readable error codes the control API
-// returns; clients branch on these, never on error text.
-type ErrorCode string
-
-// The error codes.
-const (
-	CodeBadRequest     ErrorCode = "bad_request"     // the request is malformed; fix it and retry
-	CodeNotFound       ErrorCode = "not_found"       // no such path, node, task or process
-	CodeNoConnection   ErrorCode = "no_connection"   // the peer node cannot be reached
-	CodeCookieMismatch ErrorCode = "cookie_mismatch" // the peer refused our cookie proof, or we refused its
-	CodeTimeout        ErrorCode = "timeout"         // the operation did not finish in time
-	CodeTaskFailed     ErrorCode = "task_failed"     // the function returned an error or panicked
-	CodeNoProcess      ErrorCode = "no_process"      // no such process (it ended, or belonged to an earlier start of its node)
-	CodeMailboxFull    ErrorCode = "mailbox_full"    // the process's mailbox is at processes.mailbox
-	CodeOverloaded     ErrorCode = "overloaded"      // a bound was reached; retry later
-	CodeForbidden      ErrorCode = "forbidden"       // the caller may not use this socket
-	CodeUnavailable    ErrorCode = "unavailable"     // the daemon is shutting down
-	CodeInternal       ErrorCode = "internal"        // a bug; the daemon's log says more
-)
-
 // ErrorResponse is the body of every non-2xx control API response.
 type ErrorResponse struct {
 	// Error is a human-readable message naming what failed and the fix.
 	Error string `json:"error"`
-	// Code is one of the ErrorCode constants.
+	// Code is the failure kind (see errors.go).
 	Code ErrorCode `json:"code"`
 }
 
@@ -92,6 +72,7 @@ const QueryGC = "gc"
 // LinkInfo describes one link in GET /v1/nodes.
 type LinkInfo struct {
 	Node      string    `json:"node"`      // the peer's full name
+	Protocol  string    `json:"protocol"`  // the link protocol: "chatd" (or "erlang" for an Erlang or Elixir node)
 	Address   string    `json:"address"`   // the peer's TCP address
 	Direction string    `json:"direction"` // "out" when we dialled, "in" when the peer did
 	TLS       bool      `json:"tls"`       // whether the link runs over TLS ([link.tls])

@@ -83,7 +83,7 @@ func BenchmarkCallDecode(b *testing.B) {
 // BenchmarkResultEncodeDecode is the executor appending a result and the
 // caller parsing it.
 func BenchmarkResultEncodeDecode(b *testing.B) {
-	want := wire.Result{ID: 42, Status: wire.ResultOK, Value: "hello world"}
+	want := wire.Result{ID: 42, Value: "hello world"}
 	buf := wire.AppendResult(nil, want)
 	b.SetBytes(int64(len(buf)))
 	b.ReportAllocs()

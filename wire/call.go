@@ -34,57 +34,11 @@ type Call struct {
 	Args     []string // the function's arguments
 }
 
-// ResultStatus says how a call ended.
-type ResultStatus uint8
-
-// The result statuses.
-const (
-	ResultOK              ResultStatus = 0  // Value is the function's result
-	ResultFailed          ResultStatus = 1  // Value is the function's error
-	ResultPanic           ResultStatus = 2  // Value is the panic message
-	ResultTimeout         ResultStatus = 3  // the task outlived its timeout
-	ResultOverloaded      ResultStatus = 4  // the supervisor is at tasks.max_running
-	ResultUnknownFunction ResultStatus = 5  // no function of that name
-	ResultCancelled       ResultStatus = 6  // the caller cancelled it
-	ResultBadRequest      ResultStatus = 7  // the call itself was malformed
-	ResultUnavailable     ResultStatus = 8  // the node is shutting down
-	ResultNoProcess       ResultStatus = 9  // no such process (FrameSend)
-	ResultMailboxFull     ResultStatus = 10 // the process's mailbox is full (FrameSend)
-)
-
-func (s ResultStatus) String() string {
-	switch s {
-	case ResultOK:
-		return "ok"
-	case ResultFailed:
-		return "failed"
-	case ResultPanic:
-		return "panic"
-	case ResultTimeout:
-		return "timeout"
-	case ResultOverloaded:
-		return "overloaded"
-	case ResultUnknownFunction:
-		return "unknown function"
-	case ResultCancelled:
-		return "cancelled"
-	case ResultBadRequest:
-		return "bad request"
-	case ResultUnavailable:
-		return "unavailable"
-	case ResultNoProcess:
-		return "no such process"
-	case ResultMailboxFull:
-		return "mailbox full"
-	}
-	return fmt.Sprintf("result status %d", uint8(s))
-}
-
 // Result answers a Call (FrameResult).
 type Result struct {
-	ID     uint64
-	Status ResultStatus
-	Value  string // the result on ResultOK, else the error text
+	ID    uint64
+	Code  ErrorCode // "" on success, else the failure kind
+	Value string    // the result on success, else the error text
 }
 
 // AppendCall appends c's FrameCall payload to b.
@@ -134,7 +88,7 @@ func ParseCall(p []byte) (Call, error) {
 // AppendResult appends r's FrameResult payload to b.
 func AppendResult(b []byte, r Result) []byte {
 	b = binary.BigEndian.AppendUint64(b, r.ID)
-	b = append(b, byte(r.Status))
+	b = append(b, r.Code.resultStatus())
 	return append(b, r.Value...)
 }
 
@@ -143,7 +97,7 @@ func ParseResult(p []byte) (Result, error) {
 	if len(p) < 9 {
 		return Result{}, fmt.Errorf("%w: result of %d bytes, want at least 9", ErrFrameMalformed, len(p))
 	}
-	return Result{ID: binary.BigEndian.Uint64(p), Status: ResultStatus(p[8]), Value: string(p[9:])}, nil
+	return Result{ID: binary.BigEndian.Uint64(p), Code: codeOfStatus(p[8]), Value: string(p[9:])}, nil
 }
 
 // AppendCancel appends a FrameCancel payload for call id to b.

@@ -1,7 +1,6 @@
 package wire
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -18,7 +17,7 @@ const MaxNameLen = 64
 const MaxHostLen = 253
 
 // ErrBadName is wrapped by every node-name validation error.
-var ErrBadName = errors.New("bad node name")
+var ErrBadName = NewError(CodeBadRequest, "bad node name")
 
 // NodeName is a node's full name, name@host, as in Erlang's alex@localhost.
 type NodeName struct {

@@ -1,14 +1,13 @@
 package wire
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 )
 
 // ErrBadPid is wrapped by every pid parsing error.
-var ErrBadPid = errors.New("bad pid")
+var ErrBadPid = NewError(CodeBadRequest, "bad pid")
 
 // MaxPidLen bounds a pid's text form.
 const MaxPidLen = 400

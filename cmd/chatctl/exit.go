@@ -71,7 +71,7 @@ func exitCode(err error) int {
 	if _, ok := errors.AsType[*noNodeError](err); ok {
 		return exitUnreachable
 	}
-	if client.CodeOf(err) == wire.CodeForbidden {
+	if wire.CodeOf(err) == wire.CodeForbidden {
 		// The daemon's SO_PEERCRED check refused this user: the same fix
 		// as a socket file it may not open (EACCES), so the same status.
 		return exitUnreachable

@@ -28,9 +28,9 @@ func TestExitCode(t *testing.T) {
 		{"unreachable", unreachable, exitUnreachable},
 		{"wrapped unreachable", fmt.Errorf("status: %w", unreachable), exitUnreachable},
 		{"no node", &noNodeError{root: "/run/chatd"}, exitUnreachable},
-		{"no connection", &client.APIError{Code: wire.CodeNoConnection, Message: "no connection to moebi@localhost", Status: 502}, exitFailure},
-		{"not found", &client.APIError{Code: wire.CodeNotFound, Status: 404}, exitFailure},
-		{"forbidden", fmt.Errorf("status: %w", &client.APIError{Code: wire.CodeForbidden, Status: 403}), exitUnreachable},
+		{"no connection", &client.APIError{Kind: wire.CodeNoConnection, Message: "no connection to moebi@localhost", Status: 502}, exitFailure},
+		{"not found", &client.APIError{Kind: wire.CodeNotFound, Status: 404}, exitFailure},
+		{"forbidden", fmt.Errorf("status: %w", &client.APIError{Kind: wire.CodeForbidden, Status: 403}), exitUnreachable},
 		{"pang", &pangError{node: "kate@localhost", reason: "not registered"}, exitFailure},
 		{"process exited", &processExitError{pid: "<kate@localhost.42.7>", reason: "panic: crash"}, exitFailure},
 		{"spawn interrupted", &spawnRunningError{pid: "<kate@localhost.42.7>", socket: "/run/chatd/alex/control.sock"}, exitFailure},
@@ -55,7 +55,7 @@ func TestReport(t *testing.T) {
 		code int
 	}{
 		{"nil", nil, "", exitOK},
-		{"failure", &client.APIError{Code: wire.CodeNoConnection, Message: "no connection to moebi@localhost: not registered"},
+		{"failure", &client.APIError{Kind: wire.CodeNoConnection, Message: "no connection to moebi@localhost: not registered"},
 			"chatctl: no connection to moebi@localhost: not registered\n", exitFailure},
 		{"usage with hint", &usageError{msg: "ping: missing NODE", usage: "usage: chatctl ping NODE"},
 			"chatctl: ping: missing NODE\nusage: chatctl ping NODE\n", exitUsage},

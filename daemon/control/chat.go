@@ -47,23 +47,23 @@ func (h *handler) send(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.To == "" {
-		writeError(w, http.StatusBadRequest, wire.CodeBadRequest, `missing "to": want {"to": "name@host", "text": "..."}`)
+		writeError(w, wire.CodeBadRequest, `missing "to": want {"to": "name@host", "text": "..."}`)
 		return
 	}
 	if len(req.Text) > MaxText {
-		writeError(w, http.StatusBadRequest, wire.CodeBadRequest, fmt.Sprintf("text is %d bytes, the limit is %d", len(req.Text), MaxText))
+		writeError(w, wire.CodeBadRequest, fmt.Sprintf("text is %d bytes, the limit is %d", len(req.Text), MaxText))
 		return
 	}
 	if wire.LooksLikePid(req.To) {
 		h.sendToPid(w, r, req)
 		return
 	}
-	to, err := h.b.ParseNode(req.To)
+	to, err := h.parseNode(req.To)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, wire.CodeBadRequest, err.Error())
+		writeError(w, wire.CodeBadRequest, err.Error())
 		return
 	}
-	resp, err := h.b.Send(r.Context(), to, req.Text)
+	resp, err := h.b.Chat.Send(r.Context(), to, req.Text)
 	if err != nil {
 		writeErr(w, err)
 		return
@@ -77,22 +77,22 @@ func (h *handler) call(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.Node == "" || req.Function == "" {
-		writeError(w, http.StatusBadRequest, wire.CodeBadRequest, `want {"node": "name@host", "function": "echo", "args": [...], "timeout": "5s"}`)
+		writeError(w, wire.CodeBadRequest, `want {"node": "name@host", "function": "echo", "args": [...], "timeout": "5s"}`)
 		return
 	}
-	node, err := h.b.ParseNode(req.Node)
+	node, err := h.parseNode(req.Node)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, wire.CodeBadRequest, err.Error())
+		writeError(w, wire.CodeBadRequest, err.Error())
 		return
 	}
 	var timeout time.Duration
 	if req.Timeout != "" {
 		if timeout, err = time.ParseDuration(req.Timeout); err != nil || timeout <= 0 {
-			writeError(w, http.StatusBadRequest, wire.CodeBadRequest, fmt.Sprintf("bad timeout %q: want a positive duration like 5s", req.Timeout))
+			writeError(w, wire.CodeBadRequest, fmt.Sprintf("bad timeout %q: want a positive duration like 5s", req.Timeout))
 			return
 		}
 	}
-	resp, err := h.b.CallFunction(r.Context(), node, req.Function, req.Args, timeout)
+	resp, err := h.b.Chat.CallFunction(r.Context(), node, req.Function, req.Args, timeout)
 	if err != nil {
 		writeErr(w, err)
 		return
@@ -103,10 +103,10 @@ func (h *handler) call(w http.ResponseWriter, r *http.Request) {
 func (h *handler) tasks(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if flag(q.Get("watch")) {
-		streamNDJSON(w, r, h.b.WatchTasks(r.Context()))
+		streamNDJSON(w, r, h.b.Chat.WatchTasks(r.Context()))
 		return
 	}
-	writeJSON(w, http.StatusOK, wire.TasksResponse{Node: h.b.Status().Node, Tasks: h.b.Tasks(flag(q.Get("all")))})
+	writeJSON(w, http.StatusOK, wire.TasksResponse{Node: h.b.Node, Tasks: h.b.Chat.Tasks(flag(q.Get("all")))})
 }
 
 func (h *handler) messages(w http.ResponseWriter, r *http.Request) {
@@ -115,21 +115,21 @@ func (h *handler) messages(w http.ResponseWriter, r *http.Request) {
 	if s := q.Get("n"); s != "" {
 		var err error
 		if n, err = strconv.Atoi(s); err != nil || n < 0 {
-			writeError(w, http.StatusBadRequest, wire.CodeBadRequest, fmt.Sprintf("bad n %q: want a count ≥ 0", s))
+			writeError(w, wire.CodeBadRequest, fmt.Sprintf("bad n %q: want a count ≥ 0", s))
 			return
 		}
 	}
 	if !flag(q.Get("follow")) {
-		writeJSON(w, http.StatusOK, wire.MessagesResponse{Node: h.b.Status().Node, Messages: h.b.Messages(n)})
+		writeJSON(w, http.StatusOK, wire.MessagesResponse{Node: h.b.Node, Messages: h.b.Chat.Messages(n)})
 		return
 	}
-	live, why := h.b.FollowMessages(r.Context())
+	live, why := h.b.Chat.FollowMessages(r.Context())
 	out := make(chan wire.Message)
 	go func() { // replay the backlog, then the live stream without repeats
 		defer close(out)
 		seen := make(map[string]bool)
 		if n > 0 {
-			for _, m := range h.b.Messages(n) {
+			for _, m := range h.b.Chat.Messages(n) {
 				seen[m.ID] = true
 				select {
 				case out <- m:
@@ -158,7 +158,7 @@ func (h *handler) messages(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) functions(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, wire.FunctionsResponse{Functions: h.b.Functions()})
+	writeJSON(w, http.StatusOK, wire.FunctionsResponse{Functions: h.b.Chat.Functions()})
 }
 
 func flag(s string) bool { return s == "1" || s == "true" || s == "yes" }

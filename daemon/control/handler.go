@@ -11,39 +11,54 @@ import (
 	"runtime"
 	"strings"
 
-	"chatd/daemon/link"
-	"chatd/daemon/proc"
-	"chatd/daemon/rpc"
 	"chatd/wire"
 )
 
-// Backend is the node behind the control API.
-type Backend interface {
-	// Status describes the node.
+// Backend is the node behind the control API: who it is, given once, and
+// the small interface each group of endpoints needs.
+type Backend struct {
+	// Node is the node's full name, Version the daemon's version; both are
+	// sent as they are.
+	Node, Version string
+	// Host completes a bare node name in a request.
+	Host string
+	// Status answers GET /v1/status.
+	Status StatusBackend
+	// Nodes answers the endpoints about links: nodes, ping, connect,
+	// disconnect.
+	Nodes NodesBackend
+	// Chat answers the task and chat endpoints.
+	Chat ChatBackend
+	// Procs answers the process endpoints.
+	Procs ProcBackend
+}
+
+// StatusBackend describes the node (GET /v1/status only: it reads memory
+// statistics and /proc).
+type StatusBackend interface {
 	Status() wire.StatusResponse
-	// Links lists the links up now.
+}
+
+// NodesBackend is the part of the node behind the link endpoints.
+type NodesBackend interface {
+	// Links lists the links up now, sorted by node.
 	Links() []wire.LinkInfo
-	// ParseNode parses a node argument, giving a bare name the node's host.
-	ParseNode(s string) (wire.NodeName, error)
 	// Ping links to node if needed and makes one round trip.
 	Ping(ctx context.Context, node wire.NodeName) wire.PingResponse
 	// Connect links to node; already reports a link that existed.
 	Connect(ctx context.Context, node wire.NodeName) (already bool, err error)
 	// Disconnect closes the link to node and reports whether there was one.
 	Disconnect(node wire.NodeName) bool
-	ChatBackend
-	ProcBackend
 }
 
 type handler struct {
-	version string // the daemon's version, sent on every response
-	b       Backend
-	log     *slog.Logger
-	mux     *http.ServeMux
+	b   Backend
+	log *slog.Logger
+	mux *http.ServeMux
 }
 
 func newHandler(b Backend, log *slog.Logger) http.Handler {
-	h := &handler{version: b.Status().Version, b: b, log: log, mux: http.NewServeMux()}
+	h := &handler{b: b, log: log, mux: http.NewServeMux()}
 	h.mux.HandleFunc("GET "+wire.PathStatus, h.status)
 	h.mux.HandleFunc("GET "+wire.PathNodes, h.nodes)
 	h.mux.HandleFunc("POST "+wire.PathPing, h.ping)
@@ -54,17 +69,20 @@ func newHandler(b Backend, log *slog.Logger) http.Handler {
 	return h
 }
 
+// parseNode parses a node argument, giving a bare name the node's host.
+func (h *handler) parseNode(s string) (wire.NodeName, error) { return wire.ParseNodeName(s, h.b.Host) }
+
 // ServeHTTP routes, turning the mux's plain-text 404 and 405 into JSON errors.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set(wire.HeaderVersion, h.version)
+	w.Header().Set(wire.HeaderVersion, h.b.Version)
 	_, pattern := h.mux.Handler(r)
 	if pattern == "" {
 		if h.pathKnown(r.URL.Path) {
-			writeError(w, http.StatusMethodNotAllowed, wire.CodeBadRequest,
+			writeErrorStatus(w, http.StatusMethodNotAllowed, wire.CodeBadRequest,
 				fmt.Sprintf("method %s not allowed on %s", r.Method, r.URL.Path))
 			return
 		}
-		writeError(w, http.StatusNotFound, wire.CodeNotFound,
+		writeError(w, wire.CodeNotFound,
 			fmt.Sprintf("no endpoint %s %s; see the control API in the README", r.Method, r.URL.Path))
 		return
 	}
@@ -85,12 +103,11 @@ func (h *handler) status(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get(wire.QueryGC) == "1" {
 		runtime.GC()
 	}
-	writeJSON(w, http.StatusOK, h.b.Status())
+	writeJSON(w, http.StatusOK, h.b.Status.Status())
 }
 
 func (h *handler) nodes(w http.ResponseWriter, _ *http.Request) {
-	st := h.b.Status()
-	writeJSON(w, http.StatusOK, wire.NodesResponse{Node: st.Node, Links: h.b.Links()})
+	writeJSON(w, http.StatusOK, wire.NodesResponse{Node: h.b.Node, Links: h.b.Nodes.Links()})
 }
 
 func (h *handler) ping(w http.ResponseWriter, r *http.Request) {
@@ -98,7 +115,7 @@ func (h *handler) ping(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, h.b.Ping(r.Context(), node))
+	writeJSON(w, http.StatusOK, h.b.Nodes.Ping(r.Context(), node))
 }
 
 func (h *handler) connect(w http.ResponseWriter, r *http.Request) {
@@ -106,7 +123,7 @@ func (h *handler) connect(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	already, err := h.b.Connect(r.Context(), node)
+	already, err := h.b.Nodes.Connect(r.Context(), node)
 	if err != nil {
 		writeErr(w, err)
 		return
@@ -119,7 +136,7 @@ func (h *handler) disconnect(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, wire.DisconnectResponse{Node: node.String(), WasLinked: h.b.Disconnect(node)})
+	writeJSON(w, http.StatusOK, wire.DisconnectResponse{Node: node.String(), WasLinked: h.b.Nodes.Disconnect(node)})
 }
 
 // nodeArg decodes a NodeRequest body and parses its node.
@@ -129,12 +146,12 @@ func (h *handler) nodeArg(w http.ResponseWriter, r *http.Request) (wire.NodeName
 		return wire.NodeName{}, false
 	}
 	if req.Node == "" {
-		writeError(w, http.StatusBadRequest, wire.CodeBadRequest, `missing "node": want {"node": "name@host"}`)
+		writeError(w, wire.CodeBadRequest, `missing "node": want {"node": "name@host"}`)
 		return wire.NodeName{}, false
 	}
-	node, err := h.b.ParseNode(req.Node)
+	node, err := h.parseNode(req.Node)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, wire.CodeBadRequest, err.Error())
+		writeError(w, wire.CodeBadRequest, err.Error())
 		return wire.NodeName{}, false
 	}
 	return node, true
@@ -150,17 +167,17 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 		var tooBig *http.MaxBytesError
 		switch {
 		case errors.As(err, &tooBig):
-			writeError(w, http.StatusRequestEntityTooLarge, wire.CodeBadRequest,
+			writeErrorStatus(w, http.StatusRequestEntityTooLarge, wire.CodeBadRequest,
 				fmt.Sprintf("request body over %d bytes", wire.MaxAPIRequest))
 		case errors.Is(err, io.EOF):
-			writeError(w, http.StatusBadRequest, wire.CodeBadRequest, "empty request body: want a JSON object")
+			writeError(w, wire.CodeBadRequest, "empty request body: want a JSON object")
 		default:
-			writeError(w, http.StatusBadRequest, wire.CodeBadRequest, "bad JSON body: "+err.Error())
+			writeError(w, wire.CodeBadRequest, "bad JSON body: "+err.Error())
 		}
 		return false
 	}
 	if dec.More() {
-		writeError(w, http.StatusBadRequest, wire.CodeBadRequest, "bad JSON body: more than one value")
+		writeError(w, wire.CodeBadRequest, "bad JSON body: more than one value")
 		return false
 	}
 	// Read to the end, so the server notices when a streaming client goes
@@ -169,38 +186,20 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 	return true
 }
 
-// writeErr maps a backend error to its status and code.
+// writeErr answers a backend error with its failure kind.
 func writeErr(w http.ResponseWriter, err error) {
-	code, status := Classify(err)
-	writeError(w, status, code, err.Error())
+	writeError(w, wire.CodeOf(err), err.Error())
 }
 
-// Classify maps an error to its API error code and HTTP status.
-func Classify(err error) (wire.ErrorCode, int) {
-	switch {
-	case errors.As(err, new(*rpc.CallError)):
-		return callErrorCode(err)
-	case errors.Is(err, link.ErrCookieMismatch):
-		return wire.CodeCookieMismatch, http.StatusBadGateway
-	case errors.Is(err, link.ErrShutdown):
-		return wire.CodeUnavailable, http.StatusServiceUnavailable
-	case errors.As(err, new(*link.ConnectError)):
-		return wire.CodeNoConnection, http.StatusBadGateway
-	case errors.Is(err, link.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
-		return wire.CodeTimeout, http.StatusGatewayTimeout
-	case errors.Is(err, proc.ErrNoProcess):
-		return wire.CodeNoProcess, http.StatusNotFound
-	case errors.Is(err, proc.ErrMailboxFull):
-		return wire.CodeMailboxFull, http.StatusServiceUnavailable
-	case errors.Is(err, proc.ErrTooMany):
-		return wire.CodeOverloaded, http.StatusServiceUnavailable
-	case errors.Is(err, wire.ErrBadName), errors.Is(err, wire.ErrBadPid):
-		return wire.CodeBadRequest, http.StatusBadRequest
-	}
-	return wire.CodeInternal, http.StatusInternalServerError
+// writeError answers a failure of kind code: the one place a kind becomes
+// an HTTP status.
+func writeError(w http.ResponseWriter, code wire.ErrorCode, msg string) {
+	writeErrorStatus(w, code.HTTPStatus(), code, msg)
 }
 
-func writeError(w http.ResponseWriter, status int, code wire.ErrorCode, msg string) {
+// writeErrorStatus answers a failure with an HTTP status of the protocol's
+// own (405, 413) rather than its kind's.
+func writeErrorStatus(w http.ResponseWriter, status int, code wire.ErrorCode, msg string) {
 	writeJSON(w, status, wire.ErrorResponse{Error: strings.TrimSpace(msg), Code: code})
 }
 
@@ -211,26 +210,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc.SetEscapeHTML(false) // pids are <node.id.creation>
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v) // the client went away; nothing to do
-}
-
-func callErrorCode(err error) (wire.ErrorCode, int) {
-	var ce *rpc.CallError
-	errors.As(err, &ce)
-	switch ce.Status {
-	case wire.ResultTimeout, wire.ResultCancelled:
-		return wire.CodeTimeout, http.StatusGatewayTimeout
-	case wire.ResultOverloaded:
-		return wire.CodeOverloaded, http.StatusServiceUnavailable
-	case wire.ResultUnknownFunction:
-		return wire.CodeNotFound, http.StatusNotFound
-	case wire.ResultBadRequest:
-		return wire.CodeBadRequest, http.StatusBadRequest
-	case wire.ResultUnavailable:
-		return wire.CodeUnavailable, http.StatusServiceUnavailable
-	case wire.ResultNoProcess:
-		return wire.CodeNoProcess, http.StatusNotFound
-	case wire.ResultMailboxFull:
-		return wire.CodeMailboxFull, http.StatusServiceUnavailable
-	}
-	return wire.CodeTaskFailed, http.StatusBadGateway
 }

@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"chatd/daemon/link"
-	"chatd/daemon/rpc"
 	"chatd/wire"
 )
 
@@ -108,43 +106,56 @@ func TestEndpoints(t *testing.T) {
 	}
 }
 
-func TestClassify(t *testing.T) {
-	kate := wire.NodeName{Name: "kate", Host: "localhost"}
-	callErr := func(s wire.ResultStatus) error {
-		return &rpc.CallError{Node: kate, Function: "echo", Status: s, Message: s.String()}
+// TestErrorStatuses checks that every failure kind is answered with its
+// HTTP status, and that an error of no kind is internal.
+func TestErrorStatuses(t *testing.T) {
+	b, c := newAPI(t)
+	cases := map[wire.ErrorCode]int{
+		wire.CodeBadRequest: http.StatusBadRequest, wire.CodeNotFound: http.StatusNotFound,
+		wire.CodeNoConnection: http.StatusBadGateway, wire.CodeCookieMismatch: http.StatusBadGateway,
+		wire.CodeTimeout: http.StatusGatewayTimeout, wire.CodeTaskFailed: http.StatusBadGateway,
+		wire.CodeNoProcess: http.StatusNotFound, wire.CodeMailboxFull: http.StatusServiceUnavailable,
+		wire.CodeOverloaded: http.StatusServiceUnavailable, wire.CodeForbidden: http.StatusForbidden,
+		wire.CodeUnavailable: http.StatusServiceUnavailable, wire.CodeInternal: http.StatusInternalServerError,
 	}
-	for _, tc := range []struct {
-		name       string
-		err        error
-		wantCode   wire.ErrorCode
-		wantStatus int
-	}{
-		{"link refused", &link.ConnectError{Node: kate, Err: link.ErrRefused}, wire.CodeNoConnection, http.StatusBadGateway},
-		{"not registered", &link.ConnectError{Node: kate, Err: link.ErrNotRegistered}, wire.CodeNoConnection, http.StatusBadGateway},
-		{"link down", &link.ConnectError{Node: kate, Err: link.ErrLinkDown}, wire.CodeNoConnection, http.StatusBadGateway},
-		{"dial timed out is no connection", &link.ConnectError{Node: kate, Err: fmt.Errorf("dial: %w", link.ErrTimeout)}, wire.CodeNoConnection, http.StatusBadGateway},
-		{"cookie mismatch", &link.ConnectError{Node: kate, Err: fmt.Errorf("refused by peer: %w", link.ErrCookieMismatch)}, wire.CodeCookieMismatch, http.StatusBadGateway},
-		{"this node shutting down", &link.ConnectError{Node: kate, Err: link.ErrShutdown}, wire.CodeUnavailable, http.StatusServiceUnavailable},
-		{"bare shutdown", link.ErrShutdown, wire.CodeUnavailable, http.StatusServiceUnavailable},
-		{"bare timeout", fmt.Errorf("ping: %w", link.ErrTimeout), wire.CodeTimeout, http.StatusGatewayTimeout},
-		{"deadline exceeded", fmt.Errorf("wait: %w", context.DeadlineExceeded), wire.CodeTimeout, http.StatusGatewayTimeout},
-		{"call timeout", callErr(wire.ResultTimeout), wire.CodeTimeout, http.StatusGatewayTimeout},
-		{"call cancelled", callErr(wire.ResultCancelled), wire.CodeTimeout, http.StatusGatewayTimeout},
-		{"call overloaded", callErr(wire.ResultOverloaded), wire.CodeOverloaded, http.StatusServiceUnavailable},
-		{"unknown function", callErr(wire.ResultUnknownFunction), wire.CodeNotFound, http.StatusNotFound},
-		{"call bad request", callErr(wire.ResultBadRequest), wire.CodeBadRequest, http.StatusBadRequest},
-		{"call failed", callErr(wire.ResultFailed), wire.CodeTaskFailed, http.StatusBadGateway},
-		{"call panicked", callErr(wire.ResultPanic), wire.CodeTaskFailed, http.StatusBadGateway},
-		{"wrapped call error", fmt.Errorf("send: %w", callErr(wire.ResultOverloaded)), wire.CodeOverloaded, http.StatusServiceUnavailable},
-		{"bad name", fmt.Errorf("parse: %w", wire.ErrBadName), wire.CodeBadRequest, http.StatusBadRequest},
-		{"anything else", errInternal, wire.CodeInternal, http.StatusInternalServerError},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			code, status := Classify(tc.err)
-			if code != tc.wantCode || status != tc.wantStatus {
-				t.Fatalf("Classify(%v) = %q, %d; want %q, %d", tc.err, code, status, tc.wantCode, tc.wantStatus)
-			}
+	if len(cases) != len(wire.Codes()) {
+		t.Fatalf("%d kinds checked, %d exist: add the new one here", len(cases), len(wire.Codes()))
+	}
+	for code, status := range cases {
+		t.Run(string(code), func(t *testing.T) {
+			b.setErr(fmt.Errorf("call: %w", wire.NewError(code, "it went wrong")))
+			defer b.setErr(nil)
+			got, ctype, body := c.do(t, "POST", wire.PathCall, `{"node": "kate", "function": "echo"}`)
+			wantError(t, got, ctype, body, status, code)
 		})
+	}
+	t.Run("no kind", func(t *testing.T) {
+		b.setErr(errInternal)
+		defer b.setErr(nil)
+		got, ctype, body := c.do(t, "POST", wire.PathCall, `{"node": "kate", "function": "echo"}`)
+		wantError(t, got, ctype, body, http.StatusInternalServerError, wire.CodeInternal)
+	})
+}
+
+// TestStatusOnlyForStatus checks that the other endpoints never ask for the
+// node's status (it reads memory statistics and /proc).
+func TestStatusOnlyForStatus(t *testing.T) {
+	b, c := newAPI(t)
+	for _, r := range []struct{ method, path, body string }{
+		{"GET", wire.PathNodes, ""}, {"GET", wire.PathTasks, ""}, {"GET", wire.PathMessages, ""},
+		{"GET", wire.PathProcesses, ""}, {"GET", wire.PathFunctions, ""},
+		{"POST", wire.PathSend, `{"to": "kate", "text": "hi"}`}, {"POST", wire.PathFlush, ""},
+	} {
+		if status, _, body := c.do(t, r.method, r.path, r.body); status != http.StatusOK {
+			t.Fatalf("%s %s: %d %s", r.method, r.path, status, body)
+		}
+	}
+	if n := b.statuses(); n != 0 {
+		t.Fatalf("Status asked %d times by other endpoints", n)
+	}
+	c.do(t, "GET", wire.PathStatus, "")
+	if n := b.statuses(); n != 1 {
+		t.Fatalf("Status asked %d times by GET /v1/status, want 1", n)
 	}
 }
 
@@ -159,11 +170,11 @@ func TestBackendErrors(t *testing.T) {
 		wantCode   wire.ErrorCode
 		wantStatus int
 	}{
-		{"no connection", &link.ConnectError{Node: kate, Err: link.ErrNotRegistered}, wire.CodeNoConnection, http.StatusBadGateway},
-		{"cookie mismatch", &link.ConnectError{Node: kate, Err: link.ErrCookieMismatch}, wire.CodeCookieMismatch, http.StatusBadGateway},
-		{"shutting down", &link.ConnectError{Node: kate, Err: link.ErrShutdown}, wire.CodeUnavailable, http.StatusServiceUnavailable},
-		{"task failed", &rpc.CallError{Node: kate, Function: "crash", Status: wire.ResultPanic, Message: "panic: boom"}, wire.CodeTaskFailed, http.StatusBadGateway},
-		{"timeout", &rpc.CallError{Node: kate, Function: "sleep", Status: wire.ResultTimeout, Message: "sleep timed out"}, wire.CodeTimeout, http.StatusGatewayTimeout},
+		{"no connection", wire.Errorf(wire.CodeNoConnection, "no connection to %s: not registered", kate), wire.CodeNoConnection, http.StatusBadGateway},
+		{"cookie mismatch", wire.Errorf(wire.CodeCookieMismatch, "no connection to %s: cookie mismatch", kate), wire.CodeCookieMismatch, http.StatusBadGateway},
+		{"shutting down", wire.Errorf(wire.CodeUnavailable, "no connection to %s: node is shutting down", kate), wire.CodeUnavailable, http.StatusServiceUnavailable},
+		{"task failed", wire.Errorf(wire.CodeTaskFailed, "%s: crash: panic: boom", kate), wire.CodeTaskFailed, http.StatusBadGateway},
+		{"timeout", wire.Errorf(wire.CodeTimeout, "%s: sleep timed out", kate), wire.CodeTimeout, http.StatusGatewayTimeout},
 		{"internal", errInternal, wire.CodeInternal, http.StatusInternalServerError},
 	} {
 		for _, ep := range []struct{ path, body string }{

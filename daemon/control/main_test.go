@@ -46,14 +46,14 @@ type testServer struct {
 }
 
 // startServer listens on path with pol and serves b until the test ends.
-func startServer(t *testing.T, path string, pol Policy, b Backend) *testServer {
+func startServer(t *testing.T, path string, pol Policy, b *fakeBackend) *testServer {
 	t.Helper()
 	srv, err := Listen(path, pol, testLogger(t))
 	if err != nil {
 		t.Fatalf("Listen: %v", err)
 	}
 	ts := &testServer{srv: srv, served: make(chan error, 1)}
-	go func() { ts.served <- srv.Serve(b) }()
+	go func() { ts.served <- srv.Serve(b.backend()) }()
 	t.Cleanup(func() { ts.close(t) })
 	return ts
 }
@@ -176,10 +176,11 @@ type callArgs struct {
 // fakeBackend is alex's node: canned answers, with the error set by
 // setErr returned by Connect, Send and CallFunction.
 type fakeBackend struct {
-	mu    sync.Mutex
-	err   error      // guarded by mu
-	calls []callArgs // guarded by mu
-	sent  []string   // guarded by mu: "to text"
+	mu          sync.Mutex
+	err         error      // guarded by mu
+	calls       []callArgs // guarded by mu
+	sent        []string   // guarded by mu: "to text"
+	statusCalls int        // guarded by mu
 
 	messages  []wire.Message
 	watch     chan wire.TaskInfo   // WatchTasks returns it
@@ -211,13 +212,29 @@ func (b *fakeBackend) getErr() error {
 	return b.err
 }
 
-func (b *fakeBackend) Status() wire.StatusResponse { return testStatus }
+// backend serves b as every part of alex's node.
+func (b *fakeBackend) backend() Backend {
+	b.mu.Lock()
+	b.statusCalls = 0
+	b.mu.Unlock()
+	return Backend{Node: testStatus.Node, Version: testStatus.Version, Host: "localhost", Status: b, Nodes: b, Chat: b, Procs: b}
+}
+
+func (b *fakeBackend) Status() wire.StatusResponse {
+	b.mu.Lock()
+	b.statusCalls++
+	b.mu.Unlock()
+	return testStatus
+}
+
+// statuses is how often Status was asked.
+func (b *fakeBackend) statuses() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.statusCalls
+}
 
 func (b *fakeBackend) Links() []wire.LinkInfo { return testLinks }
-
-func (b *fakeBackend) ParseNode(s string) (wire.NodeName, error) {
-	return wire.ParseNodeName(s, "localhost")
-}
 
 func (b *fakeBackend) Ping(_ context.Context, node wire.NodeName) wire.PingResponse {
 	if node.Name == "gone" {

@@ -38,10 +38,10 @@ func (h *handler) registerProc() {
 func (h *handler) sendToPid(w http.ResponseWriter, r *http.Request, req wire.SendRequest) {
 	to, err := wire.ParsePid(req.To)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, wire.CodeBadRequest, err.Error())
+		writeError(w, wire.CodeBadRequest, err.Error())
 		return
 	}
-	resp, err := h.b.SendTo(r.Context(), to, req.Text)
+	resp, err := h.b.Procs.SendTo(r.Context(), to, req.Text)
 	if err != nil {
 		writeErr(w, err)
 		return
@@ -55,15 +55,15 @@ func (h *handler) spawn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.Node == "" || req.Function == "" {
-		writeError(w, http.StatusBadRequest, wire.CodeBadRequest, `want {"node": "name@host", "function": "say_name", "args": [...], "detach": false}`)
+		writeError(w, wire.CodeBadRequest, `want {"node": "name@host", "function": "say_name", "args": [...], "detach": false}`)
 		return
 	}
-	node, err := h.b.ParseNode(req.Node)
+	node, err := h.parseNode(req.Node)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, wire.CodeBadRequest, err.Error())
+		writeError(w, wire.CodeBadRequest, err.Error())
 		return
 	}
-	sp, err := h.b.Spawn(r.Context(), node, req.Function, req.Args, req.Detach)
+	sp, err := h.b.Procs.Spawn(r.Context(), node, req.Function, req.Args, req.Detach)
 	if err != nil {
 		writeErr(w, err)
 		return
@@ -110,9 +110,9 @@ func (h *handler) flush(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, h.b.Flush())
+	writeJSON(w, http.StatusOK, h.b.Procs.Flush())
 }
 
 func (h *handler) processes(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, wire.ProcessesResponse{Node: h.b.Status().Node, Processes: h.b.Processes()})
+	writeJSON(w, http.StatusOK, wire.ProcessesResponse{Node: h.b.Node, Processes: h.b.Procs.Processes()})
 }

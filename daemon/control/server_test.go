@@ -301,7 +301,7 @@ func TestCloseRightAfterServe(t *testing.T) {
 				t.Fatal(err)
 			}
 			served := make(chan error, 1)
-			go func() { served <- srv.Serve(newBackend()) }()
+			go func() { served <- srv.Serve(newBackend().backend()) }()
 			ctx, cancel := context.WithTimeout(context.Background(), testWait)
 			defer cancel()
 			if err := srv.Close(ctx); err != nil {

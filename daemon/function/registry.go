@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"sort"
 
@@ -14,13 +13,13 @@ import (
 )
 
 // ErrUnknown is returned for a function name no registry holds.
-var ErrUnknown = errors.New("unknown function")
+var ErrUnknown = wire.NewError(wire.CodeNotFound, "unknown function")
 
 // ErrBadArgs is returned when a function gets the wrong arguments.
-var ErrBadArgs = errors.New("bad arguments")
+var ErrBadArgs = wire.NewError(wire.CodeBadRequest, "bad arguments")
 
-// Deliverer accepts received chat messages (the node's message sink).
-type Deliverer interface {
+// MessageSink accepts received chat messages (the node's sink.Sink).
+type MessageSink interface {
 	Deliver(m wire.Message) error
 }
 
@@ -35,7 +34,7 @@ type Env struct {
 	// Flags are the call's flags.
 	Flags wire.CallFlags
 	// Sink receives chat messages.
-	Sink Deliverer
+	Sink MessageSink
 	// ResponderReply returns the text this node answers every message
 	// with; "" means it is no responder.
 	ResponderReply func() string

@@ -5,85 +5,28 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"syscall"
 	"time"
 
 	"github.com/hashicorp/yamux"
 
+	"chatd/daemon/peer"
 	"chatd/wire"
 )
 
-var errConnRefused = syscall.ECONNREFUSED
-
-// maxHandshakes bounds the incoming handshakes in progress at once; each
-// is also bounded in time by the handshake timeout.
-const maxHandshakes = 4096
-
-// handshakeLimit is maxHandshakes, or a quarter of the process's
-// descriptor limit when that is lower (at least 16), so that a flood of
-// half-finished handshakes cannot take the descriptors that links, the
-// mapper and the control socket need.
-func handshakeLimit() int {
-	var rl syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil || rl.Cur/4 >= maxHandshakes {
-		return maxHandshakes
-	}
-	return max(int(rl.Cur/4), 16)
-}
-
-// Serve accepts peers' connections on ln until ln is closed, handshaking
-// each in its own goroutine. It returns nil once ln is closed.
-func (m *Manager) Serve(ln net.Listener) error {
-	limit := handshakeLimit()
-	sem := make(chan struct{}, limit)
-	var backoff time.Duration
-	var lastWarn time.Time // when the last refusal for want of a slot was logged
-	refused := 0           // refusals since
-	for {
-		conn, err := ln.Accept()
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return nil
-			}
-			// EMFILE and friends: wait for descriptors to free up.
-			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-			m.log.Warn("accept failed; retrying", "listen", ln.Addr().String(), "err", err, "backoff", backoff)
-			select {
-			case <-time.After(backoff):
-				continue
-			case <-m.ctx.Done():
-				return nil
-			}
-		}
-		backoff = 0
-		select {
-		case sem <- struct{}{}:
-		default:
-			// At most one line a second under a flood, with the count.
-			if refused++; time.Since(lastWarn) >= time.Second {
-				m.log.Warn("refusing link attempts: too many handshakes in progress", "peer_addr", conn.RemoteAddr().String(), "limit", limit, "refused", refused)
-				lastWarn, refused = time.Now(), 0
-			}
-			_ = conn.Close()
-			continue
-		}
-		m.wg.Add(1)
-		go func() {
-			defer m.wg.Done()
-			defer func() { <-sem }()
-			m.handleIncoming(conn)
-		}()
-	}
-}
-
-// handleIncoming handshakes with a connecting peer and installs the link.
-func (m *Manager) handleIncoming(conn net.Conn) {
+// Accept implements peer.Protocol: it handshakes with a connecting peer
+// and installs the link. The handshake ends early when ctx or the manager
+// ends.
+func (m *Manager) Accept(ctx context.Context, conn net.Conn) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stopManager := context.AfterFunc(m.ctx, cancel)
+	defer stopManager()
 	addr := conn.RemoteAddr().String()
 	deadline := time.Now().Add(m.cfg.HandshakeTimeout)
 	_ = conn.SetDeadline(deadline)
-	stop := context.AfterFunc(m.ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
+	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 	if m.cfg.TLS != nil {
-		tc, err := m.cfg.TLS.server(m.ctx, conn)
+		tc, err := m.cfg.TLS.server(ctx, conn)
 		if err != nil {
 			stop()
 			_ = conn.Close()
@@ -93,7 +36,7 @@ func (m *Manager) handleIncoming(conn net.Conn) {
 		conn = tc
 	}
 	var st *peerState
-	peer, err := accept(conn, m.id, func(p peerHello) (wire.RefuseReason, string) {
+	hello, err := accept(conn, m.id, func(p peerHello) (wire.RefuseReason, string) {
 		if err := certAllows(conn, p.name.Host); err != nil {
 			return wire.RefuseIdentity, fmt.Sprintf("the certificate is not valid for %s: %v", p.name.Host, err)
 		}
@@ -101,49 +44,49 @@ func (m *Manager) handleIncoming(conn net.Conn) {
 		var text string
 		st, reason, text = m.admit(p)
 		return reason, text
-	}, func() bool { return m.guesses.wait(m.ctx, remoteIP(conn), time.Until(deadline)) })
+	}, func() bool { return m.guesses.wait(ctx, remoteIP(conn), time.Until(deadline)) })
 	stop()
 	if err != nil {
-		m.finishAccept(peer.name, st)
+		m.finishAccept(hello.name, st)
 		_ = conn.Close()
-		m.logRefused(addr, peer, err)
+		m.logRefused(addr, hello, err)
 		return
 	}
 	_ = conn.SetDeadline(time.Time{})
-	l, err := m.newLink(conn, peer.name, peer.incarnation, false, yamux.Server)
+	l, err := m.newLink(conn, hello.name, hello.incarnation, false, yamux.Server)
 	m.mu.Lock()
 	if err == nil {
 		err = m.install(st, l)
 	}
 	st.accepting = false
 	st.notify()
-	m.tidy(peer.name)
+	m.tidy(hello.name)
 	m.mu.Unlock()
-	if err != nil && !errors.Is(err, ErrShutdown) {
-		m.log.Warn("link from peer failed", "node", peer.name.String(), "peer_addr", addr, "err", err)
+	if err != nil && !errors.Is(err, peer.ErrShutdown) {
+		m.log.Warn("link from peer failed", "node", hello.name.String(), "peer_addr", addr, "err", err)
 	}
 }
 
 // finishAccept clears the accepting mark that admit set, if it did, and
 // forgets the peer if nothing else holds it (a refused stranger leaves no
 // state behind).
-func (m *Manager) finishAccept(peer wire.NodeName, st *peerState) {
+func (m *Manager) finishAccept(node wire.NodeName, st *peerState) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if st != nil {
 		st.accepting = false
 		st.notify()
 	}
-	m.tidy(peer)
+	m.tidy(node)
 }
 
-func (m *Manager) logRefused(addr string, peer peerHello, err error) {
+func (m *Manager) logRefused(addr string, hello peerHello, err error) {
 	args := []any{"peer_addr", addr, "err", err}
-	if !peer.name.IsZero() {
-		args = append(args, "claims", peer.name.String())
+	if !hello.name.IsZero() {
+		args = append(args, "claims", hello.name.String())
 	}
 	switch {
-	case errors.Is(err, ErrCookieMismatch):
+	case errors.Is(err, peer.ErrCookieMismatch):
 		m.log.Warn("refused link attempt: cookie mismatch", args...)
 	case errors.Is(err, ErrTLS):
 		m.log.Warn("refused link attempt: TLS handshake failed", args...)

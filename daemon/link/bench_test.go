@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"chatd/internal/testkit"
 	"chatd/wire"
 )
 
@@ -53,7 +54,7 @@ func BenchmarkLinkPing(b *testing.B) {
 	alex := startBenchNode(b, r, "alex@localhost")
 	kate := startBenchNode(b, r, "kate@localhost")
 	ctx := b.Context()
-	l, err := alex.mgr.Link(ctx, kate.name)
+	l, err := alex.link(ctx, kate.name)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -68,7 +69,7 @@ func BenchmarkLinkPing(b *testing.B) {
 func benchIdentity(b *testing.B, name string) identity {
 	var inc [8]byte
 	_, _ = rand.Read(inc[:])
-	return identity{self: mustName(b, name), incarnation: binary.BigEndian.Uint64(inc[:]), cookie: []byte(benchCookie)}
+	return identity{self: testkit.Name(b, name), incarnation: binary.BigEndian.Uint64(inc[:]), cookie: []byte(benchCookie)}
 }
 
 // startBenchNode is startNode for benchmarks: it discards the logs (a
@@ -77,21 +78,8 @@ func benchIdentity(b *testing.B, name string) identity {
 // node is stopped when the benchmark ends.
 func startBenchNode(tb testing.TB, r *staticResolver, name string) *testNode {
 	tb.Helper()
-	n := mustName(tb, name)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	mgr := NewManager(Config{
-		Self: n, Cookie: []byte(benchCookie), Tick: 5 * time.Second, HandshakeTimeout: 2 * time.Second,
-		MaxFrame: wire.DefaultMaxFrame, MaxStreams: 1024, Resolver: r, Logger: slog.New(slog.DiscardHandler),
+	return serveNode(tb, r, name, Config{
+		Cookie: []byte(benchCookie), Tick: 5 * time.Second, HandshakeTimeout: 2 * time.Second,
+		MaxFrame: wire.DefaultMaxFrame, MaxStreams: 1024, Logger: slog.New(slog.DiscardHandler),
 	})
-	tn := &testNode{name: n, mgr: mgr, ln: ln, done: make(chan struct{})}
-	go func() {
-		defer close(tn.done)
-		_ = mgr.Serve(ln)
-	}()
-	r.set(n, ln.Addr().String())
-	tb.Cleanup(tn.stop)
-	return tn
 }

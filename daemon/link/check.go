@@ -22,17 +22,3 @@ func (m *Manager) Check(ctx context.Context) error {
 		}
 	}
 }
-
-// SetTick changes the keepalive tick for links made from now on; links
-// up now keep the tick they started with.
-func (m *Manager) SetTick(tick time.Duration) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.cfg.Tick = tick
-	yc := m.yamuxConfig.Clone()
-	yc.KeepAliveInterval = tick / 4
-	yc.ConnectionWriteTimeout = tick / 2
-	yc.StreamOpenTimeout = tick
-	yc.StreamCloseTimeout = tick
-	m.yamuxConfig = yc
-}

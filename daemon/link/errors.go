@@ -4,74 +4,44 @@ import (
 	"errors"
 	"fmt"
 
+	"chatd/daemon/peer"
 	"chatd/wire"
 )
 
-// Sentinel errors callers test with errors.Is. A ConnectError wraps one of
-// them as its reason.
+// Reasons particular to chatd's link protocol; the reasons every protocol
+// shares (not registered, refused, cookie mismatch, ...) are in package
+// peer. A *peer.ConnectError wraps them.
 var (
-	// ErrNotRegistered: the port mapper does not know the node.
-	ErrNotRegistered = errors.New("not registered with the port mapper")
-	// ErrNoMapper: no port mapper answers on the node's host.
-	ErrNoMapper = errors.New("no port mapper answers")
-	// ErrRefused: the node's port refused the TCP connection.
-	ErrRefused = errors.New("connection refused")
-	// ErrCookieMismatch: one side's cookie proof did not verify.
-	ErrCookieMismatch = errors.New("cookie mismatch")
 	// ErrVersion: the two nodes share no protocol version.
 	ErrVersion = errors.New("protocol version mismatch")
 	// ErrNameInUse: another live node holds the name.
 	ErrNameInUse = errors.New("name in use")
-	// ErrTimeout: the dial or handshake did not finish in time.
-	ErrTimeout = errors.New("timed out")
-	// ErrShutdown: this node is shutting down.
-	ErrShutdown = errors.New("node is shutting down")
-	// ErrLinkDown: the link closed while the operation was in flight.
-	ErrLinkDown = errors.New("link went down")
-	// ErrProtocol: the peer sent something the protocol does not allow.
-	ErrProtocol = errors.New("protocol error")
-	// ErrSelf: a node cannot link to itself.
-	ErrSelf = errors.New("that is this node")
 
 	// errDuplicate: the peer keeps the connection it dialled to us instead.
 	errDuplicate = errors.New("simultaneous connect: the peer's connection wins")
 )
 
-// ConnectError reports that no link to Node could be had.
-type ConnectError struct {
-	// Node is the peer that could not be reached.
-	Node wire.NodeName
-	// Err is the reason, wrapping one of the sentinel errors where one fits.
-	Err error
+// refusals maps a peer's refusal to the reason it stands for; a reason
+// missing here is a protocol error.
+var refusals = map[wire.RefuseReason]error{
+	wire.RefuseCookie:    peer.ErrCookieMismatch,
+	wire.RefuseVersion:   ErrVersion,
+	wire.RefuseNameInUse: ErrNameInUse,
+	wire.RefuseShutdown:  errPeerShutdown,
+	wire.RefuseDuplicate: errDuplicate,
+	wire.RefuseIdentity:  ErrTLS,
+	wire.RefuseTLS:       ErrTLS,
 }
 
-// Error prints "no connection to kate@localhost: <reason>", as Erlang's
-// ** (EXIT) no connection to ... does.
-func (e *ConnectError) Error() string {
-	return fmt.Sprintf("no connection to %s: %v", e.Node, e.Err)
-}
+// errPeerShutdown: the peer refused us because it is shutting down (not
+// this node: peer.ErrShutdown would say this node is unavailable).
+var errPeerShutdown = errors.New("node is shutting down")
 
-// Unwrap returns the reason.
-func (e *ConnectError) Unwrap() error { return e.Err }
-
-// refusalError turns a peer's refusal into the matching sentinel.
+// refusalError turns a peer's refusal into the matching reason.
 func refusalError(r wire.Refuse) error {
-	var base error
-	switch r.Reason {
-	case wire.RefuseCookie:
-		base = ErrCookieMismatch
-	case wire.RefuseVersion:
-		base = ErrVersion
-	case wire.RefuseNameInUse:
-		base = ErrNameInUse
-	case wire.RefuseShutdown:
-		base = ErrShutdown
-	case wire.RefuseDuplicate:
-		base = errDuplicate
-	case wire.RefuseIdentity, wire.RefuseTLS:
-		base = ErrTLS
-	default:
-		base = ErrProtocol
+	base, ok := refusals[r.Reason]
+	if !ok {
+		base = peer.ErrProtocol
 	}
 	if r.Text == "" {
 		return fmt.Errorf("refused by peer: %w", base)

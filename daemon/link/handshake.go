@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 
+	"chatd/daemon/peer"
 	"chatd/wire"
 )
 
@@ -51,7 +52,7 @@ func connect(conn net.Conn, id identity, to wire.NodeName) (uint64, error) {
 		return 0, fmt.Errorf("%w: peer speaks %d, we speak %d", ErrVersion, welcome.Version, wire.ProtocolVersion)
 	}
 	if welcome.From != to {
-		return 0, fmt.Errorf("%w: the port answered as %s", ErrProtocol, welcome.From)
+		return 0, fmt.Errorf("%w: the port answered as %s", peer.ErrProtocol, welcome.From)
 	}
 	transcript = append(transcript, raw...)
 	proof := wire.Proof{MAC: wire.ConnectorMAC(id.cookie, transcript)}
@@ -69,7 +70,7 @@ func connect(conn net.Conn, id identity, to wire.NodeName) (uint64, error) {
 		return 0, unexpected(msg, wire.HSProof)
 	}
 	if !wire.VerifyMAC(theirs.MAC, wire.AcceptorMAC(id.cookie, transcript)) {
-		return 0, fmt.Errorf("%w: %s's proof did not verify", ErrCookieMismatch, to)
+		return 0, fmt.Errorf("%w: %s's proof did not verify", peer.ErrCookieMismatch, to)
 	}
 	if _, err := wire.WriteHandshake(conn, wire.Ready{}); err != nil {
 		return 0, err
@@ -94,51 +95,51 @@ func accept(conn net.Conn, id identity, admit func(peerHello) (wire.RefuseReason
 	if !ok {
 		return peerHello{}, refuse(conn, wire.RefuseBadMessage, unexpected(msg, wire.HSHello).Error())
 	}
-	peer := peerHello{name: hello.From, incarnation: hello.Incarnation}
+	who := peerHello{name: hello.From, incarnation: hello.Incarnation}
 	if hello.Version != wire.ProtocolVersion {
-		return peer, refuse(conn, wire.RefuseVersion, fmt.Sprintf("%s speaks version %d, not %d", id.self, wire.ProtocolVersion, hello.Version))
+		return who, refuse(conn, wire.RefuseVersion, fmt.Sprintf("%s speaks version %d, not %d", id.self, wire.ProtocolVersion, hello.Version))
 	}
 	if hello.To != id.self {
-		return peer, refuse(conn, wire.RefuseWrongNode, fmt.Sprintf("this is %s, not %s", id.self, hello.To))
+		return who, refuse(conn, wire.RefuseWrongNode, fmt.Sprintf("this is %s, not %s", id.self, hello.To))
 	}
-	if reason, text := admit(peer); reason != 0 {
-		return peer, refuse(conn, reason, text)
+	if reason, text := admit(who); reason != 0 {
+		return who, refuse(conn, reason, text)
 	}
 	welcome := wire.Welcome{Version: wire.ProtocolVersion, From: id.self, Incarnation: id.incarnation}
 	if _, err := rand.Read(welcome.Challenge[:]); err != nil {
-		return peer, fmt.Errorf("challenge: %w", err)
+		return who, fmt.Errorf("challenge: %w", err)
 	}
 	sent, err := wire.WriteHandshake(conn, welcome)
 	if err != nil {
-		return peer, err
+		return who, err
 	}
 	transcript = append(transcript, sent...)
 	msg, raw, err := wire.ReadHandshake(conn)
 	if err != nil {
-		return peer, err
+		return who, err
 	}
 	proof, ok := msg.(wire.Proof)
 	if !ok {
-		return peer, refuse(conn, wire.RefuseBadMessage, unexpected(msg, wire.HSProof).Error())
+		return who, refuse(conn, wire.RefuseBadMessage, unexpected(msg, wire.HSProof).Error())
 	}
 	if !wire.VerifyMAC(proof.MAC, wire.ConnectorMAC(id.cookie, transcript)) {
 		if mismatch == nil || mismatch() {
 			_ = refuse(conn, wire.RefuseCookie, "")
 		}
-		return peer, fmt.Errorf("%w: %s's proof did not verify", ErrCookieMismatch, hello.From)
+		return who, fmt.Errorf("%w: %s's proof did not verify", peer.ErrCookieMismatch, hello.From)
 	}
 	transcript = append(transcript, raw...)
 	if _, err := wire.WriteHandshake(conn, wire.Proof{MAC: wire.AcceptorMAC(id.cookie, transcript)}); err != nil {
-		return peer, err
+		return who, err
 	}
 	msg, _, err = wire.ReadHandshake(conn)
 	if err != nil {
-		return peer, fmt.Errorf("%s did not confirm our proof (a cookie mismatch on its side, or it went away): %w", hello.From, err)
+		return who, fmt.Errorf("%s did not confirm our proof (a cookie mismatch on its side, or it went away): %w", hello.From, err)
 	}
 	if _, ok := msg.(wire.Ready); !ok {
-		return peer, unexpected(msg, wire.HSReady)
+		return who, unexpected(msg, wire.HSReady)
 	}
-	return peer, nil
+	return who, nil
 }
 
 // refuse sends a Refuse, ignoring a write error (the connection is being
@@ -163,5 +164,5 @@ func unexpected(msg wire.HandshakeMsg, want wire.HandshakeType) error {
 	if r, ok := msg.(wire.Refuse); ok {
 		return refusalError(r)
 	}
-	return fmt.Errorf("%w: got %s, want %s", ErrProtocol, msg.HandshakeType(), want)
+	return fmt.Errorf("%w: got %s, want %s", peer.ErrProtocol, msg.HandshakeType(), want)
 }

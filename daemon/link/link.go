@@ -2,24 +2,30 @@ package link
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/yamux"
 
+	"chatd/daemon/link/calls"
+	"chatd/daemon/link/ping"
+	"chatd/daemon/link/spawn"
+	"chatd/daemon/peer"
 	"chatd/wire"
 )
 
+// Protocol is the link protocol's name in listings.
+const Protocol = "chatd"
+
 // Link is one authenticated, yamux-multiplexed TCP connection to a peer.
+// It is a peer.Conn: calls and pid messages travel on one long-lived calls
+// stream, opened on first use; each ping and each spawned process has a
+// stream of its own.
 type Link struct {
 	peer        wire.NodeName
 	incarnation uint64
@@ -29,15 +35,20 @@ type Link struct {
 	since       time.Time
 	maxFrame    int
 	sess        *yamux.Session
-	conn        *watchedConn
-	ylog        *yamuxLog
+	conn        *shapedConn
 
 	closeOnce   sync.Once
 	closeReason atomic.Pointer[string] // why we closed it, when we did
-	streams     sync.WaitGroup         // stream handlers; waited on by the link's owner
+	acceptErr   error                  // why AcceptStream failed; set before gone closes
+	streams     tracker                // stream handlers, the calls reader, spawn followers; waited on by the link's owner
 	active      atomic.Int64           // open incoming streams
 	gone        chan struct{}          // closed once the manager has forgotten the link
+
+	callsMu sync.Mutex
+	calls   *calls.Client // guarded by callsMu: the calls stream's client, nil until first use or once down
 }
+
+var _ peer.Conn = (*Link)(nil)
 
 // Peer returns the peer's node name.
 func (l *Link) Peer() wire.NodeName { return l.peer }
@@ -51,7 +62,7 @@ func (l *Link) Info() wire.LinkInfo {
 	if l.outbound {
 		dir = "out"
 	}
-	return wire.LinkInfo{Node: l.peer.String(), Address: l.addr, Direction: dir, TLS: l.tls, Since: l.since}
+	return wire.LinkInfo{Node: l.peer.String(), Protocol: Protocol, Address: l.addr, Direction: dir, TLS: l.tls, Since: l.since}
 }
 
 // close brings the link down, recording why; it is safe to call often.
@@ -64,12 +75,13 @@ func (l *Link) close(reason string) {
 	})
 }
 
-// downReason says why the link went down, once Done is closed.
+// downReason says why the link went down, once the manager has forgotten
+// it: why we closed it, or what yamux's session ended with.
 func (l *Link) downReason() string {
 	if r := l.closeReason.Load(); r != nil {
 		return *r
 	}
-	if l.ylog.keepaliveFailed.Load() {
+	if errors.Is(l.acceptErr, yamux.ErrKeepAliveTimeout) {
 		return "no keepalive reply within the tick"
 	}
 	// A failed write closes the connection, so the read error that
@@ -80,8 +92,8 @@ func (l *Link) downReason() string {
 		}
 		return "connection lost: " + err.Error()
 	}
-	if e := l.ylog.firstErr.Load(); e != nil {
-		return *e // e.g. the peer sent bytes that are not yamux
+	if yamuxProtocolError(l.acceptErr) {
+		return "yamux: " + l.acceptErr.Error() + " (the peer sent bytes that are not yamux)"
 	}
 	if err := l.conn.readErr(); err != nil && !errors.Is(err, io.EOF) {
 		return "connection lost: " + err.Error()
@@ -89,302 +101,140 @@ func (l *Link) downReason() string {
 	return "connection closed by peer"
 }
 
-// OpenStream opens a stream of the given kind on the link.
+// yamuxProtocolError reports whether err is yamux refusing what the peer
+// sent.
+func yamuxProtocolError(err error) bool {
+	for _, e := range []error{yamux.ErrInvalidVersion, yamux.ErrInvalidMsgType, yamux.ErrDuplicateStream,
+		yamux.ErrRecvWindowExceeded, yamux.ErrUnexpectedFlag} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// OpenStream opens a stream of the given kind on the link, sending its
+// Open frame; the caller owns the stream.
 func (l *Link) OpenStream(ctx context.Context, kind wire.StreamKind) (net.Conn, error) {
 	s, err := l.sess.OpenStream()
 	if err != nil {
-		return nil, fmt.Errorf("open %s stream to %s: %w", kind, l.peer, ErrLinkDown)
+		return nil, &peer.ConnectError{Node: l.peer, Err: fmt.Errorf("open %s stream: %w", kind, peer.ErrLinkDown)}
 	}
 	stop := context.AfterFunc(ctx, func() { _ = s.Close() })
 	defer stop()
 	if err := wire.WriteFrame(s, wire.FrameOpen, wire.OpenPayload(kind)); err != nil {
 		_ = s.Close()
-		return nil, fmt.Errorf("open %s stream to %s: %w", kind, l.peer, ErrLinkDown)
+		return nil, &peer.ConnectError{Node: l.peer, Err: fmt.Errorf("open %s stream: %w", kind, peer.ErrLinkDown)}
 	}
 	return s, nil
 }
 
 // Ping makes one round trip over a fresh ping stream and returns its time.
 func (l *Link) Ping(ctx context.Context) (time.Duration, error) {
-	start := time.Now()
 	s, err := l.OpenStream(ctx, wire.KindPing)
 	if err != nil {
 		return 0, err
 	}
 	defer s.Close()
-	stop := context.AfterFunc(ctx, func() { _ = s.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
-	var nonce [8]byte
-	_, _ = rand.Read(nonce[:])
-	if err := wire.WriteFrame(s, wire.FramePing, nonce[:]); err != nil {
-		return 0, fmt.Errorf("ping %s: %w", l.peer, ErrLinkDown)
-	}
-	f, err := wire.NewFrameReader(s, l.maxFrame).ReadFrame()
+	return ping.Ping(ctx, l.peer, s, l.maxFrame)
+}
+
+// Call runs c on the peer's supervisor over the link's calls stream.
+func (l *Link) Call(ctx context.Context, c wire.Call) (string, error) {
+	cl, err := l.callsClient(ctx)
 	if err != nil {
-		if ctx.Err() != nil {
-			return 0, fmt.Errorf("ping %s: %w", l.peer, ErrTimeout)
-		}
-		return 0, fmt.Errorf("ping %s: %w: %v", l.peer, ErrLinkDown, err)
+		return "", err
 	}
-	if f.Type != wire.FramePong || string(f.Payload) != string(nonce[:]) {
-		return 0, fmt.Errorf("ping %s: %w: got %s", l.peer, ErrProtocol, f.Type)
-	}
-	return time.Since(start), nil
+	return cl.Call(ctx, c)
 }
 
-// servePing answers ping frames on s until the stream ends.
-func servePing(s net.Conn, fr *wire.FrameReader) error {
-	for {
-		f, err := fr.ReadFrame()
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			return err
-		}
-		if f.Type != wire.FramePing {
-			return fmt.Errorf("%w: %s frame on a ping stream", ErrProtocol, f.Type)
-		}
-		if err := wire.WriteFrame(s, wire.FramePong, f.Payload); err != nil {
-			return err
-		}
-	}
-}
-
-// watchedConn is the TCP connection under yamux. It remembers the first
-// read error, so a link that went down can say why, and it shapes yamux's
-// writes: yamux writes every frame from one send goroutine, a data frame's
-// header and body as two writes. Here a data header waits for its body so
-// that a frame is one system call; a frame on a quiet link is written at
-// once by the sending goroutine; and while frames follow each other within
-// batchWindow they are queued for a flusher goroutine, so that under load
-// many frames share one system call. A write that makes no progress for
-// writeTimeout fails the link.
-type watchedConn struct {
-	net.Conn
-	writeTimeout time.Duration
-
-	mu        sync.Mutex
-	err       error      // guarded by mu: the first read error
-	wbuf      []byte     // guarded by mu: bytes not yet written, in order
-	spare     []byte     // guarded by mu: a drained buffer to reuse
-	writing   bool       // guarded by mu: a write of taken bytes is in progress
-	lastWrite time.Time  // guarded by mu: when the last write finished
-	werr      error      // guarded by mu: the first write error, sticky
-	closed    bool       // guarded by mu
-	drained   *sync.Cond // signalled (with mu) when bytes were taken or on error
-	wake      chan struct{}
-	done      chan struct{} // closed when the flusher has returned
-}
-
-// Write shaping limits.
-const (
-	maxPending     = 1 << 20               // queued bytes past which Write waits
-	batchWindow    = 50 * time.Microsecond // frames closer than this are batched
-	yamuxHeaderLen = 12                    // [version:1][type:1][flags:2][stream:4][length:4]
-	yamuxTypeData  = 0
-)
-
-func newWatchedConn(c net.Conn, writeTimeout time.Duration) *watchedConn {
-	w := &watchedConn{Conn: c, writeTimeout: writeTimeout, wake: make(chan struct{}, 1), done: make(chan struct{})}
-	w.drained = sync.NewCond(&w.mu)
-	go w.flush()
-	return w
-}
-
-// isDataHeader reports whether p is a yamux data frame header whose body
-// comes in the next write.
-func isDataHeader(p []byte) bool {
-	return len(p) == yamuxHeaderLen && p[1] == yamuxTypeData && binary.BigEndian.Uint32(p[8:]) > 0
-}
-
-// Write takes p from yamux's send goroutine.
-func (c *watchedConn) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	for len(c.wbuf) >= maxPending && c.werr == nil && !c.closed {
-		c.drained.Wait()
-	}
-	if c.werr != nil || c.closed {
-		err := c.werr
-		c.mu.Unlock()
-		if err == nil {
-			err = net.ErrClosed
-		}
-		return 0, err
-	}
-	c.wbuf = append(c.wbuf, p...)
-	if isDataHeader(p) {
-		c.mu.Unlock() // its body follows at once
-		return len(p), nil
-	}
-	if c.writing || time.Since(c.lastWrite) < batchWindow {
-		c.mu.Unlock()
-		c.signal() // busy: the flusher batches
-		return len(p), nil
-	}
-	out := c.take()
-	c.mu.Unlock()
-	if err := c.writeOut(out); err != nil {
-		return 0, err
-	}
-	return len(p), nil
-}
-
-// take hands the queued bytes to the caller, who must writeOut them.
-// Called with mu held.
-func (c *watchedConn) take() []byte {
-	out := c.wbuf
-	c.wbuf, c.spare = c.spare[:0], nil
-	c.writing = true
-	c.drained.Broadcast()
-	return out
-}
-
-// writeOut writes taken bytes, then lets the flusher take what came
-// meanwhile.
-func (c *watchedConn) writeOut(out []byte) error {
-	_ = c.Conn.SetWriteDeadline(time.Now().Add(c.writeTimeout))
-	_, err := c.Conn.Write(out)
-	c.mu.Lock()
-	c.writing = false
-	c.lastWrite = time.Now()
-	c.spare = out[:0]
-	if err != nil && c.werr == nil {
-		c.werr = err
-	}
-	pending := len(c.wbuf) > 0
-	c.drained.Broadcast()
-	c.mu.Unlock()
+// Send puts text in the mailbox of the peer's process to, from the local
+// process from, over the link's calls stream.
+func (l *Link) Send(ctx context.Context, from, to wire.Pid, text string) error {
+	cl, err := l.callsClient(ctx)
 	if err != nil {
-		_ = c.Conn.Close()
 		return err
 	}
-	if pending {
-		c.signal()
-	}
-	return nil
+	return cl.Send(ctx, wire.PidSend{To: to, From: from, Text: text})
 }
 
-func (c *watchedConn) signal() {
-	select {
-	case c.wake <- struct{}{}:
-	default:
+// callsClient returns the client of the link's calls stream, opening the
+// stream on first use (and again after it ended).
+func (l *Link) callsClient(ctx context.Context) (*calls.Client, error) {
+	l.callsMu.Lock()
+	defer l.callsMu.Unlock()
+	if l.calls != nil {
+		return l.calls, nil
 	}
-}
-
-// flush writes out queued bytes until the connection closes.
-func (c *watchedConn) flush() {
-	defer close(c.done)
-	for range c.wake {
-		c.mu.Lock()
-		closed, werr := c.closed, c.werr
-		var out []byte
-		if !c.writing && len(c.wbuf) > 0 && werr == nil {
-			out = c.take()
-		}
-		c.mu.Unlock()
-		if out != nil && c.writeOut(out) != nil {
-			return
-		}
-		if closed || werr != nil {
-			return
-		}
-	}
-}
-
-// Close writes what is queued (bounded by the write timeout) and closes
-// the connection.
-func (c *watchedConn) Close() error {
-	c.mu.Lock()
-	already := c.closed
-	c.closed = true
-	c.drained.Broadcast()
-	c.mu.Unlock()
-	if !already {
-		c.signal()
-	}
-	select {
-	case <-c.done:
-	case <-time.After(c.writeTimeout):
-	}
-	return c.Conn.Close()
-}
-
-func (c *watchedConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
+	s, err := l.OpenStream(ctx, wire.KindCalls)
 	if err != nil {
-		c.mu.Lock()
-		if c.err == nil {
-			c.err = err
+		return nil, err
+	}
+	if !l.streams.add() {
+		_ = s.Close()
+		return nil, &peer.ConnectError{Node: l.peer, Err: peer.ErrLinkDown}
+	}
+	var c *calls.Client
+	c = calls.NewClient(l.peer, s, l.maxFrame, func() {
+		defer l.streams.done()
+		l.callsMu.Lock()
+		if l.calls == c {
+			l.calls = nil
 		}
-		c.mu.Unlock()
+		l.callsMu.Unlock()
+	})
+	l.calls = c
+	return c, nil
+}
+
+// Spawn starts a process on the peer over a fresh spawn stream; out gets
+// its output and exit from a goroutine the link owns.
+func (l *Link) Spawn(ctx context.Context, sp wire.Spawn, out peer.Output) (wire.Pid, error) {
+	s, err := l.OpenStream(ctx, wire.KindSpawn)
+	if err != nil {
+		return wire.Pid{}, err
 	}
-	return n, err
-}
-
-func (c *watchedConn) readErr() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.err
-}
-
-// writeErr returns the first write error, which failed the link.
-func (c *watchedConn) writeErr() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.werr
-}
-
-// yamuxLog receives yamux's log lines; it notes keepalive failures and
-// the first error yamux reports (which ends the session), and passes
-// everything on at debug level.
-type yamuxLog struct {
-	peer            wire.NodeName
-	debug           func(msg string, args ...any)
-	keepaliveFailed atomic.Bool
-	firstErr        atomic.Pointer[string] // "yamux: Invalid protocol version: 255"
-}
-
-func (y *yamuxLog) Print(v ...any) { y.line(fmt.Sprint(v...)) }
-
-func (y *yamuxLog) Printf(format string, v ...any) { y.line(fmt.Sprintf(format, v...)) }
-
-func (y *yamuxLog) Println(v ...any) { y.line(fmt.Sprintln(v...)) }
-
-func (y *yamuxLog) line(s string) {
-	if strings.Contains(s, "keepalive failed") {
-		y.keepaliveFailed.Store(true)
-	} else if rest, ok := strings.CutPrefix(s, "[ERR] yamux: "); ok {
-		e := "yamux: " + strings.TrimSpace(rest)
-		y.firstErr.CompareAndSwap(nil, &e)
+	r, err := spawn.Start(ctx, l.peer, s, l.maxFrame, sp)
+	if err != nil {
+		return wire.Pid{}, err
 	}
-	y.debug("yamux", "node", y.peer.String(), "line", s)
-}
-
-// boundedStream is an incoming stream whose every write must make progress
-// within timeout (the link's write timeout). yamux gives each stream its
-// own flow-control window, so a peer that stops reading one stream blocks
-// only the writes on that stream; without a bound, the handler writing
-// there (a call's result, a process's output) would wait as long as the
-// link lives. On a timeout the stream is given up: closed, and its reads
-// ended, so its handler returns and its tasks are cancelled; the other
-// streams of the link carry on.
-type boundedStream struct {
-	net.Conn
-	timeout time.Duration
-	log     *slog.Logger
-	peer    wire.NodeName
-}
-
-// Write implements io.Writer.
-func (s *boundedStream) Write(p []byte) (int, error) {
-	_ = s.Conn.SetWriteDeadline(time.Now().Add(s.timeout))
-	n, err := s.Conn.Write(p)
-	if err != nil && isTimeout(err) {
-		s.log.Warn("stream given up: the peer stopped reading it", "node", s.peer.String(), "timeout", s.timeout)
-		_ = s.Conn.SetReadDeadline(time.Unix(1, 0))
-		_ = s.Conn.Close()
-		err = fmt.Errorf("peer stopped reading the stream for %s: %w", s.timeout, err)
+	if !l.streams.add() {
+		r.Stop()
+		return wire.Pid{}, &peer.ConnectError{Node: l.peer, Err: peer.ErrLinkDown}
 	}
-	return n, err
+	go func() {
+		defer l.streams.done()
+		r.Follow(out)
+	}()
+	return r.Pid(), nil
+}
+
+// tracker counts the goroutines a link owns; once closed it refuses new
+// ones, so that waiting for them cannot race with starting one.
+type tracker struct {
+	mu     sync.Mutex
+	closed bool // guarded by mu
+	wg     sync.WaitGroup
+}
+
+// add counts one more goroutine, unless the tracker is closed.
+func (t *tracker) add() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return false
+	}
+	t.wg.Add(1)
+	return true
+}
+
+// done is called by each counted goroutine as it ends.
+func (t *tracker) done() { t.wg.Done() }
+
+// closeAndWait refuses new goroutines and waits for the counted ones.
+func (t *tracker) closeAndWait() {
+	t.mu.Lock()
+	t.closed = true
+	t.mu.Unlock()
+	t.wg.Wait()
 }

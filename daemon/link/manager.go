@@ -14,23 +14,15 @@ import (
 	"net"
 	"sort"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/yamux"
 
+	"chatd/daemon/link/calls"
+	"chatd/daemon/peer"
 	"chatd/wire"
 )
-
-// Resolver finds the TCP address a peer node listens on (through the port
-// mapper).
-type Resolver interface {
-	Resolve(ctx context.Context, node wire.NodeName) (addr string, err error)
-}
-
-// StreamHandler serves one incoming stream of a registered kind. fr reads
-// the frames after FrameOpen. The handler owns s and closes it; ctx ends
-// when the link goes down.
-type StreamHandler func(ctx context.Context, l *Link, s net.Conn, fr *wire.FrameReader)
 
 // Config configures a Manager.
 type Config struct {
@@ -41,8 +33,7 @@ type Config struct {
 	MaxFrame         int           // largest frame payload on a stream
 	MaxStreams       int           // incoming streams open at once per link
 	TLS              *TLS          // mutual TLS on every link; nil for plaintext
-	Resolver         Resolver
-	Handlers         map[wire.StreamKind]StreamHandler // stream kinds besides ping
+	Local            peer.Local    // the node's core, serving the peers' streams
 	Logger           *slog.Logger
 }
 
@@ -54,12 +45,14 @@ type peerState struct {
 	changed   chan struct{} // closed and replaced on every change
 }
 
-// Manager owns every link of a node and the goroutines serving them.
+// Manager owns every link of a node and the goroutines serving them. It is
+// chatd's own link protocol behind the peer seam.
 type Manager struct {
 	cfg         Config // Tick guarded by mu (SetTick)
 	id          identity
 	yamuxConfig *yamux.Config // guarded by mu
 	log         *slog.Logger
+	calls       *calls.Server
 
 	mu      sync.Mutex
 	peers   map[wire.NodeName]*peerState // guarded by mu
@@ -71,7 +64,7 @@ type Manager struct {
 	guesses guessLimiter // slows down cookie guessing
 }
 
-// NewManager returns a Manager; Serve accepts links and Link makes them.
+// NewManager returns a Manager; Accept takes links and Dial makes them.
 func NewManager(cfg Config) *Manager {
 	var inc [8]byte
 	_, _ = rand.Read(inc[:])
@@ -89,18 +82,33 @@ func NewManager(cfg Config) *Manager {
 		id:          identity{self: cfg.Self, incarnation: binary.BigEndian.Uint64(inc[:]), cookie: cfg.Cookie},
 		yamuxConfig: yc,
 		log:         cfg.Logger,
+		calls:       &calls.Server{Local: cfg.Local, Log: cfg.Logger},
 		peers:       make(map[wire.NodeName]*peerState),
 		ctx:         ctx,
 		cancel:      cancel,
 	}
 }
 
+// SetTick changes the keepalive tick for links made from now on; links
+// up now keep the tick they started with.
+func (m *Manager) SetTick(tick time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.cfg.Tick = tick
+	yc := m.yamuxConfig.Clone()
+	yc.KeepAliveInterval = tick / 4
+	yc.ConnectionWriteTimeout = tick / 2
+	yc.StreamOpenTimeout = tick
+	yc.StreamCloseTimeout = tick
+	m.yamuxConfig = yc
+}
+
 // state returns the peer's state, creating it. Called with mu held.
-func (m *Manager) state(peer wire.NodeName) *peerState {
-	st := m.peers[peer]
+func (m *Manager) state(node wire.NodeName) *peerState {
+	st := m.peers[node]
 	if st == nil {
 		st = &peerState{changed: make(chan struct{})}
-		m.peers[peer] = st
+		m.peers[node] = st
 	}
 	return st
 }
@@ -109,9 +117,9 @@ func (m *Manager) state(peer wire.NodeName) *peerState {
 // progress, so that the map holds only peers in use. Called with mu held;
 // whoever waits on the old state was woken by its last notify and looks
 // the peer up again.
-func (m *Manager) tidy(peer wire.NodeName) {
-	if st := m.peers[peer]; st != nil && st.link == nil && !st.dialing && !st.accepting {
-		delete(m.peers, peer)
+func (m *Manager) tidy(node wire.NodeName) {
+	if st := m.peers[node]; st != nil && st.link == nil && !st.dialing && !st.accepting {
+		delete(m.peers, node)
 	}
 }
 
@@ -121,40 +129,65 @@ func (st *peerState) notify() {
 	st.changed = make(chan struct{})
 }
 
-// Link returns the link to peer, connecting on first use.
-func (m *Manager) Link(ctx context.Context, peer wire.NodeName) (*Link, error) {
-	if peer == m.cfg.Self {
-		return nil, &ConnectError{Node: peer, Err: ErrSelf}
+// Name implements peer.Protocol.
+func (m *Manager) Name() string { return Protocol }
+
+// Conn implements peer.Protocol: the live link to node, if any.
+func (m *Manager) Conn(node wire.NodeName) (peer.Conn, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	st := m.peers[node]
+	if st == nil || st.link == nil {
+		return nil, false
+	}
+	select {
+	case <-st.link.Done():
+		return nil, false
+	default:
+		return st.link, true
+	}
+}
+
+// Dial implements peer.Protocol.
+func (m *Manager) Dial(ctx context.Context, node wire.NodeName, addr string) (peer.Conn, error) {
+	return m.Link(ctx, node, addr)
+}
+
+// Link returns the link to node, connecting to addr (where node listens)
+// unless a link is up or being made. The error is a *peer.ConnectError.
+func (m *Manager) Link(ctx context.Context, node wire.NodeName, addr string) (*Link, error) {
+	if node == m.cfg.Self {
+		return nil, &peer.ConnectError{Node: node, Err: peer.ErrSelf}
 	}
 	for attempt := 0; ; attempt++ {
-		l, wait, err := m.linkOrDial(peer)
+		l, wait, err := m.linkOrDial(node)
 		if err != nil {
-			return nil, &ConnectError{Node: peer, Err: err}
+			return nil, &peer.ConnectError{Node: node, Err: err}
 		}
 		if l != nil {
 			return l, nil
 		}
 		if wait == nil {
-			l, err := m.dialAndInstall(ctx, peer)
+			l, err := m.dialAndInstall(ctx, node, addr)
 			switch {
 			case err == nil:
 				return l, nil
 			case !errors.Is(err, errDuplicate) || attempt >= 3:
-				return nil, &ConnectError{Node: peer, Err: err}
+				return nil, &peer.ConnectError{Node: node, Err: err}
 			}
 			// The peer's own connection to us wins; wait for it.
 			wctx, cancel := context.WithTimeout(ctx, m.cfg.HandshakeTimeout)
-			m.waitLink(wctx, peer)
+			m.waitLink(wctx, node)
 			cancel()
 			if ctx.Err() != nil {
-				return nil, &ConnectError{Node: peer, Err: fmt.Errorf("%w waiting for the link", ErrTimeout)}
+				return nil, &peer.ConnectError{Node: node, Err: fmt.Errorf("%w waiting for the link", peer.ErrTimeout)}
 			}
 			continue
 		}
 		select {
 		case <-wait:
 		case <-ctx.Done():
-			return nil, &ConnectError{Node: peer, Err: fmt.Errorf("%w waiting for the link", ErrTimeout)}
+			return nil, &peer.ConnectError{Node: node, Err: fmt.Errorf("%w waiting for the link", peer.ErrTimeout)}
 		}
 	}
 }
@@ -162,13 +195,13 @@ func (m *Manager) Link(ctx context.Context, peer wire.NodeName) (*Link, error) {
 // linkOrDial returns the peer's live link, or a channel to wait on while
 // another connection attempt is in progress, or neither: then the caller
 // has been marked as dialling and must dial.
-func (m *Manager) linkOrDial(peer wire.NodeName) (*Link, <-chan struct{}, error) {
+func (m *Manager) linkOrDial(node wire.NodeName) (*Link, <-chan struct{}, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closing {
-		return nil, nil, ErrShutdown
+		return nil, nil, peer.ErrShutdown
 	}
-	st := m.state(peer)
+	st := m.state(node)
 	if l := st.link; l != nil {
 		select {
 		case <-l.Done(): // going down; serveLink clears it and notifies
@@ -184,27 +217,27 @@ func (m *Manager) linkOrDial(peer wire.NodeName) (*Link, <-chan struct{}, error)
 	return nil, nil, nil
 }
 
-// dialAndInstall dials peer (the caller marked it as dialling) and
+// dialAndInstall dials node at addr (the caller marked it as dialling) and
 // installs the link.
-func (m *Manager) dialAndInstall(ctx context.Context, peer wire.NodeName) (*Link, error) {
-	l, err := m.dial(ctx, peer)
+func (m *Manager) dialAndInstall(ctx context.Context, node wire.NodeName, addr string) (*Link, error) {
+	l, err := m.dial(ctx, node, addr)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	st := m.state(peer)
+	st := m.state(node)
 	st.dialing = false
 	if err == nil {
 		err = m.install(st, l)
 	}
 	st.notify()
-	m.tidy(peer)
+	m.tidy(node)
 	return l, err
 }
 
 // waitLink waits until the peer has a link or ctx ends.
-func (m *Manager) waitLink(ctx context.Context, peer wire.NodeName) {
+func (m *Manager) waitLink(ctx context.Context, node wire.NodeName) {
 	for {
 		m.mu.Lock()
-		st := m.state(peer)
+		st := m.state(node)
 		up, ch := st.link != nil, st.changed
 		m.mu.Unlock()
 		if up {
@@ -218,23 +251,19 @@ func (m *Manager) waitLink(ctx context.Context, peer wire.NodeName) {
 	}
 }
 
-// dial resolves, dials and handshakes with peer, bounded by the handshake
+// dial dials and handshakes with node at addr, bounded by the handshake
 // timeout.
-func (m *Manager) dial(ctx context.Context, peer wire.NodeName) (*Link, error) {
+func (m *Manager) dial(ctx context.Context, node wire.NodeName, addr string) (*Link, error) {
 	ctx, cancel := context.WithTimeout(ctx, m.cfg.HandshakeTimeout)
 	defer cancel()
-	addr, err := m.cfg.Resolver.Resolve(ctx, peer)
-	if err != nil {
-		return nil, err
-	}
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("dial %s: %w after %s", addr, ErrTimeout, m.cfg.HandshakeTimeout)
+			return nil, fmt.Errorf("dial %s: %w after %s", addr, peer.ErrTimeout, m.cfg.HandshakeTimeout)
 		}
-		if errors.Is(err, errConnRefused) {
-			return nil, fmt.Errorf("dial %s: %w", addr, ErrRefused)
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			return nil, fmt.Errorf("dial %s: %w", addr, peer.ErrRefused)
 		}
 		return nil, fmt.Errorf("dial %s: %w", addr, err)
 	}
@@ -242,7 +271,7 @@ func (m *Manager) dial(ctx context.Context, peer wire.NodeName) (*Link, error) {
 	_ = conn.SetDeadline(deadline)
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 	if m.cfg.TLS != nil {
-		tc, err := m.cfg.TLS.client(ctx, conn, peer.Host)
+		tc, err := m.cfg.TLS.client(ctx, conn, node.Host)
 		if err != nil {
 			stop()
 			_ = conn.Close()
@@ -250,7 +279,7 @@ func (m *Manager) dial(ctx context.Context, peer wire.NodeName) (*Link, error) {
 		}
 		conn = tc
 	}
-	inc, err := connect(conn, m.id, peer)
+	inc, err := connect(conn, m.id, node)
 	stopped := stop()
 	if err == nil && !stopped {
 		err = ctx.Err()
@@ -258,34 +287,33 @@ func (m *Manager) dial(ctx context.Context, peer wire.NodeName) (*Link, error) {
 	if err != nil {
 		_ = conn.Close()
 		if isTimeout(err) || ctx.Err() != nil {
-			return nil, fmt.Errorf("handshake with %s: %w after %s", addr, ErrTimeout, m.cfg.HandshakeTimeout)
+			return nil, fmt.Errorf("handshake with %s: %w after %s", addr, peer.ErrTimeout, m.cfg.HandshakeTimeout)
 		}
 		return nil, fmt.Errorf("handshake with %s: %w", addr, err)
 	}
 	_ = conn.SetDeadline(time.Time{})
-	return m.newLink(conn, peer, inc, true, yamux.Client)
+	return m.newLink(conn, node, inc, true, yamux.Client)
 }
 
 // newLink starts yamux on an authenticated connection.
-func (m *Manager) newLink(conn net.Conn, peer wire.NodeName, inc uint64, outbound bool,
+func (m *Manager) newLink(conn net.Conn, node wire.NodeName, inc uint64, outbound bool,
 	start func(io.ReadWriteCloser, *yamux.Config) (*yamux.Session, error)) (*Link, error) {
 	m.mu.Lock()
 	writeTimeout := max(m.cfg.Tick/2, time.Second)
 	m.mu.Unlock()
-	wc := newWatchedConn(conn, writeTimeout)
-	ylog := &yamuxLog{peer: peer, debug: m.log.Debug}
+	sc := newShapedConn(conn, writeTimeout)
 	m.mu.Lock()
 	yc := m.yamuxConfig.Clone() // guarded: SetTick replaces it
 	m.mu.Unlock()
-	yc.Logger = ylog
-	sess, err := start(wc, yc)
+	yc.Logger = &yamuxLog{peer: node, debug: m.log.Debug}
+	sess, err := start(sc, yc)
 	if err != nil {
-		_ = wc.Close()
-		return nil, fmt.Errorf("start yamux with %s: %w", peer, err)
+		_ = sc.Close()
+		return nil, fmt.Errorf("start yamux with %s: %w", node, err)
 	}
 	return &Link{
-		peer: peer, incarnation: inc, addr: conn.RemoteAddr().String(), outbound: outbound, tls: isTLS(conn),
-		since: time.Now(), maxFrame: m.cfg.MaxFrame, sess: sess, conn: wc, ylog: ylog,
+		peer: node, incarnation: inc, addr: conn.RemoteAddr().String(), outbound: outbound, tls: isTLS(conn),
+		since: time.Now(), maxFrame: m.cfg.MaxFrame, sess: sess, conn: sc,
 		gone: make(chan struct{}),
 	}, nil
 }
@@ -295,7 +323,7 @@ func (m *Manager) newLink(conn net.Conn, peer wire.NodeName, inc uint64, outboun
 func (m *Manager) install(st *peerState, l *Link) error {
 	if m.closing {
 		l.close("node shutting down")
-		return ErrShutdown
+		return peer.ErrShutdown
 	}
 	if old := st.link; old != nil {
 		old.close("replaced by a new connection")
@@ -319,6 +347,7 @@ func (m *Manager) serveLink(st *peerState, l *Link) {
 	for {
 		s, err := l.sess.AcceptStream()
 		if err != nil {
+			l.acceptErr = err
 			break
 		}
 		if int(l.active.Load()) >= m.cfg.MaxStreams {
@@ -327,13 +356,16 @@ func (m *Manager) serveLink(st *peerState, l *Link) {
 			_ = s.Close()
 			continue
 		}
+		if !l.streams.add() {
+			_ = s.Close()
+			continue
+		}
 		l.active.Add(1)
-		l.streams.Add(1)
 		go m.serveStream(ctx, l, s)
 	}
 	l.close("") // make sure the session and its goroutines end
 	cancel()
-	l.streams.Wait()
+	l.streams.closeAndWait()
 	m.mu.Lock()
 	if st.link == l {
 		st.link = nil
@@ -345,44 +377,11 @@ func (m *Manager) serveLink(st *peerState, l *Link) {
 	m.log.Info("node down", "node", l.peer.String(), "reason", l.downReason())
 }
 
-// serveStream reads a stream's FrameOpen and hands it to its handler.
-func (m *Manager) serveStream(ctx context.Context, l *Link, s net.Conn) {
-	defer l.streams.Done()
-	defer l.active.Add(-1)
-	s = &boundedStream{Conn: s, timeout: l.conn.writeTimeout, log: m.log, peer: l.peer}
-	defer s.Close()
-	fr := wire.NewFrameReader(s, m.cfg.MaxFrame)
-	_ = s.SetReadDeadline(time.Now().Add(m.cfg.HandshakeTimeout))
-	f, err := fr.ReadFrame()
-	if err != nil {
-		return
-	}
-	_ = s.SetReadDeadline(time.Time{})
-	kind, err := wire.ParseOpen(f)
-	if err != nil {
-		m.log.Warn("bad stream from peer", "node", l.peer.String(), "err", err)
-		return
-	}
-	if kind == wire.KindPing {
-		if err := servePing(s, fr); err != nil {
-			m.log.Debug("ping stream ended", "node", l.peer.String(), "err", err)
-		}
-		return
-	}
-	h := m.cfg.Handlers[kind]
-	if h == nil {
-		m.log.Warn("unknown stream kind from peer", "node", l.peer.String(), "kind", uint8(kind))
-		_ = wire.WriteFrame(s, wire.FrameError, wire.ErrorPayload(wire.CodeBadRequest, "unknown "+kind.String()))
-		return
-	}
-	h(ctx, l, s, fr)
-}
-
 // Disconnect closes the link to peer, if any, and reports whether there
 // was one. The next use reconnects.
-func (m *Manager) Disconnect(peer wire.NodeName) bool {
+func (m *Manager) Disconnect(node wire.NodeName) bool {
 	m.mu.Lock()
-	st := m.peers[peer]
+	st := m.peers[node]
 	var l *Link
 	if st != nil {
 		l = st.link
@@ -412,7 +411,6 @@ func (m *Manager) Links() []wire.LinkInfo {
 
 // Close closes every link, telling the peers at once (they see the TCP
 // connection end), and waits for every goroutine the manager started.
-// Listeners passed to Serve must be closed by their owner first.
 func (m *Manager) Close() error {
 	m.mu.Lock()
 	if m.closing {

@@ -1,7 +1,6 @@
 package link
 
 import (
-	"chatd/internal/testlog"
 	"context"
 	"errors"
 	"log/slog"
@@ -10,10 +9,15 @@ import (
 	"testing"
 	"time"
 
+	"chatd/daemon/peer"
+	"chatd/internal/testkit"
+	"chatd/internal/testlog"
+
 	"chatd/wire"
 )
 
-// staticResolver maps node names to addresses; guarded by mu.
+// staticResolver maps node names to the addresses of chatd nodes; guarded
+// by mu.
 type staticResolver struct {
 	mu    sync.Mutex
 	addrs map[wire.NodeName]string
@@ -25,99 +29,102 @@ func (r *staticResolver) set(n wire.NodeName, addr string) {
 	r.addrs[n] = addr
 }
 
-func (r *staticResolver) Resolve(_ context.Context, n wire.NodeName) (string, error) {
+func (r *staticResolver) addr(n wire.NodeName) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if a, ok := r.addrs[n]; ok {
-		return a, nil
+	return r.addrs[n]
+}
+
+// Resolve implements peer.Resolver.
+func (r *staticResolver) Resolve(_ context.Context, n wire.NodeName) (peer.Endpoint, error) {
+	if a := r.addr(n); a != "" {
+		return peer.Endpoint{Addr: a, Extra: []byte(wire.ChatdExtra)}, nil
 	}
-	return "", ErrNotRegistered
+	return peer.Endpoint{}, peer.ErrNotRegistered
 }
 
 type testNode struct {
-	name wire.NodeName
-	mgr  *Manager
-	ln   net.Listener
-	done chan struct{}
-}
-
-func mustName(t testing.TB, s string) wire.NodeName {
-	t.Helper()
-	n, err := wire.ParseNodeName(s, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
+	name     wire.NodeName
+	mgr      *Manager
+	router   *peer.Router
+	listener *peer.Listener
+	ln       net.Listener
+	done     chan struct{}
 }
 
 func testLogger(t testing.TB) *slog.Logger { return testlog.New(t) }
 
-// startNode starts a manager listening on loopback and registers it with r;
-// the node is stopped when the test ends.
+// startNode starts a manager listening on loopback behind a router and
+// registers it with r; the node is stopped when the test ends.
 // Each opt may change the manager's Config first.
 func startNode(t *testing.T, r *staticResolver, name, cookie string, tick time.Duration, opts ...func(*Config)) *testNode {
 	t.Helper()
-	n := mustName(t, name)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg := Config{
-		Self: n, Cookie: []byte(cookie), Tick: tick, HandshakeTimeout: 2 * time.Second,
-		MaxFrame: wire.DefaultMaxFrame, MaxStreams: 64, Resolver: r, Logger: testLogger(t),
+		Cookie: []byte(cookie), Tick: tick, HandshakeTimeout: 2 * time.Second,
+		MaxFrame: wire.DefaultMaxFrame, MaxStreams: 64, Logger: testLogger(t),
 	}
 	for _, o := range opts {
 		o(&cfg)
 	}
+	return serveNode(t, r, name, cfg)
+}
+
+// serveNode starts a node with cfg (its Self and Local filled in).
+func serveNode(tb testing.TB, r *staticResolver, name string, cfg Config) *testNode {
+	tb.Helper()
+	n := testkit.Name(tb, name)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg.Self = n
+	if cfg.Local == nil {
+		cfg.Local = linktestLocal{n}
+	}
 	mgr := NewManager(cfg)
-	tn := &testNode{name: n, mgr: mgr, ln: ln, done: make(chan struct{})}
+	router := peer.NewRouter(peer.RouterConfig{Self: n, Chatd: mgr, Resolver: r, LookupTimeout: time.Second})
+	tn := &testNode{name: n, mgr: mgr, router: router, listener: peer.NewListener(router, cfg.HandshakeTimeout, cfg.Logger),
+		ln: ln, done: make(chan struct{})}
 	go func() {
 		defer close(tn.done)
-		_ = mgr.Serve(ln)
+		_ = tn.listener.Serve(ln)
 	}()
 	r.set(n, ln.Addr().String())
-	t.Cleanup(tn.stop)
+	tb.Cleanup(tn.stop)
 	return tn
+}
+
+// link returns the node's link to peer, through its router as the node
+// itself would.
+func (tn *testNode) link(ctx context.Context, to wire.NodeName) (*Link, error) {
+	c, err := tn.router.Conn(ctx, to)
+	if err != nil {
+		return nil, err
+	}
+	return c.(*Link), nil
 }
 
 func (tn *testNode) stop() {
 	_ = tn.ln.Close()
 	<-tn.done
+	tn.listener.Close()
 	_ = tn.mgr.Close()
 }
 
 func newResolver() *staticResolver { return &staticResolver{addrs: map[wire.NodeName]string{}} }
 
-func ctxT(t *testing.T, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", d, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func TestLinkAndPing(t *testing.T) {
 	r := newResolver()
 	alex := startNode(t, r, "alex@localhost", "secret-cookie-0123456789", time.Second)
 	kate := startNode(t, r, "kate@localhost", "secret-cookie-0123456789", time.Second)
-	l, err := alex.mgr.Link(ctxT(t, 2*time.Second), kate.name)
+	l, err := alex.link(testkit.Ctx(t, 2*time.Second), kate.name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rtt, err := l.Ping(ctxT(t, time.Second)); err != nil || rtt <= 0 {
+	if rtt, err := l.Ping(testkit.Ctx(t, time.Second)); err != nil || rtt <= 0 {
 		t.Fatalf("ping: rtt %v, err %v", rtt, err)
 	}
-	waitFor(t, time.Second, "kate to list alex", func() bool { return len(kate.mgr.Links()) == 1 })
+	testkit.WaitFor(t, time.Second, "kate to list alex", func() bool { return len(kate.mgr.Links()) == 1 })
 	if got := alex.mgr.Links(); len(got) != 1 || got[0].Node != "kate@localhost" || got[0].Direction != "out" {
 		t.Fatalf("alex links = %+v", got)
 	}
@@ -125,7 +132,7 @@ func TestLinkAndPing(t *testing.T) {
 		t.Fatalf("kate links = %+v", got)
 	}
 	// The same link is reused.
-	l2, err := alex.mgr.Link(ctxT(t, time.Second), kate.name)
+	l2, err := alex.link(testkit.Ctx(t, time.Second), kate.name)
 	if err != nil || l2 != l {
 		t.Fatalf("second Link: %p vs %p, err %v", l2, l, err)
 	}
@@ -139,7 +146,7 @@ func TestLinkErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.set(mustName(t, "gone@localhost"), closed.Addr().String())
+	r.set(testkit.Name(t, "gone@localhost"), closed.Addr().String())
 	closed.Close()
 
 	tests := []struct {
@@ -147,16 +154,16 @@ func TestLinkErrors(t *testing.T) {
 		node wire.NodeName
 		want error
 	}{
-		{"cookie mismatch", kate.name, ErrCookieMismatch},
-		{"not registered", mustName(t, "nobody@localhost"), ErrNotRegistered},
-		{"refused", mustName(t, "gone@localhost"), ErrRefused},
-		{"self", alex.name, ErrSelf},
+		{"cookie mismatch", kate.name, peer.ErrCookieMismatch},
+		{"not registered", testkit.Name(t, "nobody@localhost"), peer.ErrNotRegistered},
+		{"refused", testkit.Name(t, "gone@localhost"), peer.ErrRefused},
+		{"self", alex.name, peer.ErrSelf},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			start := time.Now()
-			_, err := alex.mgr.Link(ctxT(t, 2*time.Second), tc.node)
-			var ce *ConnectError
+			_, err := alex.link(testkit.Ctx(t, 2*time.Second), tc.node)
+			var ce *peer.ConnectError
 			if !errors.As(err, &ce) || !errors.Is(err, tc.want) {
 				t.Fatalf("err = %v, want a ConnectError wrapping %v", err, tc.want)
 			}
@@ -184,7 +191,7 @@ func TestSimultaneousConnect(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				links[j], errs[j] = pair[0].mgr.Link(ctxT(t, 3*time.Second), pair[1].name)
+				links[j], errs[j] = pair[0].link(testkit.Ctx(t, 3*time.Second), pair[1].name)
 			}()
 		}
 		close(start)
@@ -201,7 +208,7 @@ func TestSimultaneousConnect(t *testing.T) {
 			t.Fatalf("try %d: two different connections: %s vs %s", i, links[0].conn.LocalAddr(), links[1].conn.RemoteAddr())
 		}
 		alex.mgr.Disconnect(kate.name)
-		waitFor(t, 2*time.Second, "both sides down", func() bool {
+		testkit.WaitFor(t, 2*time.Second, "both sides down", func() bool {
 			return len(alex.mgr.Links()) == 0 && len(kate.mgr.Links()) == 0
 		})
 	}
@@ -211,19 +218,19 @@ func TestDisconnectAndReconnect(t *testing.T) {
 	r := newResolver()
 	alex := startNode(t, r, "alex@localhost", "secret-cookie-0123456789", time.Second)
 	kate := startNode(t, r, "kate@localhost", "secret-cookie-0123456789", time.Second)
-	l1, err := alex.mgr.Link(ctxT(t, time.Second), kate.name)
+	l1, err := alex.link(testkit.Ctx(t, time.Second), kate.name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, time.Second, "kate to have the link", func() bool { return len(kate.mgr.Links()) == 1 })
+	testkit.WaitFor(t, time.Second, "kate to have the link", func() bool { return len(kate.mgr.Links()) == 1 })
 	if !alex.mgr.Disconnect(kate.name) {
 		t.Fatal("Disconnect reported no link")
 	}
-	waitFor(t, time.Second, "kate to see alex down", func() bool { return len(kate.mgr.Links()) == 0 })
+	testkit.WaitFor(t, time.Second, "kate to see alex down", func() bool { return len(kate.mgr.Links()) == 0 })
 	if alex.mgr.Disconnect(kate.name) {
 		t.Fatal("second Disconnect reported a link")
 	}
-	l2, err := alex.mgr.Link(ctxT(t, time.Second), kate.name)
+	l2, err := alex.link(testkit.Ctx(t, time.Second), kate.name)
 	if err != nil || l2 == l1 {
 		t.Fatalf("relink: %v (same link: %v)", err, l2 == l1)
 	}
@@ -233,7 +240,7 @@ func TestPeerCloseSeenAtOnce(t *testing.T) {
 	r := newResolver()
 	alex := startNode(t, r, "alex@localhost", "secret-cookie-0123456789", time.Minute)
 	kate := startNode(t, r, "kate@localhost", "secret-cookie-0123456789", time.Minute)
-	l, err := alex.mgr.Link(ctxT(t, time.Second), kate.name)
+	l, err := alex.link(testkit.Ctx(t, time.Second), kate.name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,11 +263,11 @@ func TestSilentPeerDownWithinTick(t *testing.T) {
 	kate := startNode(t, r, "kate@localhost", "secret-cookie-0123456789", tick)
 	p := startProxy(t, kate.ln.Addr().String())
 	r.set(kate.name, p.addr())
-	l, err := alex.mgr.Link(ctxT(t, time.Second), kate.name)
+	l, err := alex.link(testkit.Ctx(t, time.Second), kate.name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, time.Second, "kate to have the link", func() bool { return len(kate.mgr.Links()) == 1 })
+	testkit.WaitFor(t, time.Second, "kate to have the link", func() bool { return len(kate.mgr.Links()) == 1 })
 	start := time.Now()
 	p.freeze()
 	select {
@@ -269,7 +276,11 @@ func TestSilentPeerDownWithinTick(t *testing.T) {
 		t.Fatalf("silent peer not declared down within 2 ticks")
 	}
 	took := time.Since(start)
+	<-l.gone // the reason is known once the manager has forgotten the link
 	t.Logf("down after %s (tick %s), reason %q", took, tick, l.downReason())
+	if r := l.downReason(); r != "no keepalive reply within the tick" {
+		t.Errorf("down reason %q, want the keepalive's", r)
+	}
 	if took > tick+tick/4 {
 		t.Errorf("down after %s, want within the tick %s", took, tick)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"chatd/internal/testkit"
 	"chatd/wire"
 )
 
@@ -27,7 +28,7 @@ func (c *recordingConn) Write(p []byte) (int, error) {
 func TestReplayedHandshakeRefused(t *testing.T) {
 	r := newResolver()
 	kate := startNode(t, r, "kate@localhost", "the shared cookie, 20+ bytes", time.Second)
-	alex := identity{self: mustName(t, "alex@localhost"), incarnation: 7, cookie: []byte("the shared cookie, 20+ bytes")}
+	alex := identity{self: testkit.Name(t, "alex@localhost"), incarnation: 7, cookie: []byte("the shared cookie, 20+ bytes")}
 
 	conn, err := net.Dial("tcp", kate.ln.Addr().String())
 	if err != nil {
@@ -38,10 +39,10 @@ func TestReplayedHandshakeRefused(t *testing.T) {
 	if _, err := connect(rec, alex, kate.name); err != nil {
 		t.Fatalf("genuine handshake: %v", err)
 	}
-	waitFor(t, 5*time.Second, "the genuine link to come up", func() bool { return len(kate.mgr.Links()) == 1 })
+	testkit.WaitFor(t, 5*time.Second, "the genuine link to come up", func() bool { return len(kate.mgr.Links()) == 1 })
 	_ = conn.Close()
 	recorded := rec.sent.Bytes()
-	waitFor(t, 5*time.Second, "the genuine link to go away", func() bool { return len(kate.mgr.Links()) == 0 })
+	testkit.WaitFor(t, 5*time.Second, "the genuine link to go away", func() bool { return len(kate.mgr.Links()) == 0 })
 
 	replay, err := net.Dial("tcp", kate.ln.Addr().String())
 	if err != nil {
@@ -86,14 +87,14 @@ func TestRefusedStrangersLeaveNoState(t *testing.T) {
 			t.Fatal(err)
 		}
 		_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
-		stranger := identity{self: mustName(t, "eve"+string(rune('a'+i))+"@localhost"), incarnation: 1, cookie: []byte("a wrong cookie of 20+ bytes")}
+		stranger := identity{self: testkit.Name(t, "eve"+string(rune('a'+i))+"@localhost"), incarnation: 1, cookie: []byte("a wrong cookie of 20+ bytes")}
 		if _, err := connect(conn, stranger, kate.name); err == nil {
 			t.Fatal("a wrong cookie was accepted")
 		}
 		_ = conn.Close()
 	}
 	alex := startNode(t, r, "alex@localhost", "the shared cookie, 20+ bytes", time.Second)
-	if _, err := alex.mgr.Link(ctxT(t, 5*time.Second), kate.name); err != nil {
+	if _, err := alex.link(testkit.Ctx(t, 5*time.Second), kate.name); err != nil {
 		t.Fatal(err)
 	}
 	alex.mgr.Disconnect(kate.name)
@@ -102,7 +103,7 @@ func TestRefusedStrangersLeaveNoState(t *testing.T) {
 		defer m.mu.Unlock()
 		return len(m.peers)
 	}
-	waitFor(t, 5*time.Second, "kate's and alex's peer tables to empty", func() bool {
+	testkit.WaitFor(t, 5*time.Second, "kate's and alex's peer tables to empty", func() bool {
 		return peers(kate.mgr) == 0 && peers(alex.mgr) == 0
 	})
 }

@@ -6,6 +6,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"chatd/daemon/peer"
+	"chatd/internal/testkit"
 )
 
 func TestGuessLimiterSpacesAnswersPerAddress(t *testing.T) {
@@ -46,13 +49,13 @@ func TestWrongCookieIsThrottled(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			// A fresh dial each time: the manager does not cache failures.
-			if _, err := eve.mgr.dial(ctx, kate.name); !errors.Is(err, ErrCookieMismatch) {
+			if _, err := eve.mgr.dial(ctx, kate.name, r.addr(kate.name)); !errors.Is(err, peer.ErrCookieMismatch) {
 				t.Errorf("guess: %v, want a cookie mismatch", err)
 			}
 		}()
 	}
 	linkStart := time.Now()
-	if _, err := alex.mgr.Link(ctxT(t, 2*time.Second), kate.name); err != nil {
+	if _, err := alex.link(testkit.Ctx(t, 2*time.Second), kate.name); err != nil {
 		t.Fatalf("a legitimate peer could not link during the guessing: %v", err)
 	}
 	t.Logf("legitimate link during the guessing took %s", time.Since(linkStart))

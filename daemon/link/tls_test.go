@@ -5,7 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"chatd/daemon/peer"
 	"chatd/internal/testcert"
+	"chatd/internal/testkit"
 )
 
 func withTLS(t *testing.T, ca *testcert.CA, node string, hosts ...string) func(*Config) {
@@ -37,7 +39,7 @@ func TestTLSLinks(t *testing.T) {
 		{"acceptor from another CA", withTLS(t, good, "alex", "localhost"), withTLS(t, other, "kate", "localhost"), cookie, ErrTLS},
 		{"connector's certificate for another host", withTLS(t, good, "alex", "elsewhere"), withTLS(t, good, "kate", "localhost"), cookie, ErrTLS},
 		{"acceptor's certificate for another host", withTLS(t, good, "alex", "localhost"), withTLS(t, good, "kate", "elsewhere"), cookie, ErrTLS},
-		{"TLS but the wrong cookie", withTLS(t, good, "alex", "localhost"), withTLS(t, good, "kate", "localhost"), "another cookie, twenty+", ErrCookieMismatch},
+		{"TLS but the wrong cookie", withTLS(t, good, "alex", "localhost"), withTLS(t, good, "kate", "localhost"), "another cookie, twenty+", peer.ErrCookieMismatch},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -51,12 +53,12 @@ func TestTLSLinks(t *testing.T) {
 			}
 			kate := startNode(t, r, "kate@localhost", tt.cookie, time.Second, aopts...)
 			alex := startNode(t, r, "alex@localhost", cookie, time.Second, copts...)
-			l, err := alex.mgr.Link(ctxT(t, 5*time.Second), kate.name)
+			l, err := alex.link(testkit.Ctx(t, 5*time.Second), kate.name)
 			if tt.want == nil {
 				if err != nil {
 					t.Fatalf("link: %v", err)
 				}
-				if _, err := l.Ping(ctxT(t, 5*time.Second)); err != nil {
+				if _, err := l.Ping(testkit.Ctx(t, 5*time.Second)); err != nil {
 					t.Fatalf("ping over TLS: %v", err)
 				}
 				if !l.Info().TLS {

@@ -5,7 +5,6 @@ package proc
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -18,10 +17,10 @@ import (
 
 // Errors callers test with errors.Is.
 var (
-	ErrNoProcess   = errors.New("no such process")
-	ErrMailboxFull = errors.New("mailbox full")
-	ErrTooMany     = errors.New("too many processes")
-	ErrShutdown    = errors.New("node is shutting down")
+	ErrNoProcess   = wire.NewError(wire.CodeNoProcess, "no such process")
+	ErrMailboxFull = wire.NewError(wire.CodeMailboxFull, "mailbox full")
+	ErrTooMany     = wire.NewError(wire.CodeOverloaded, "too many processes")
+	ErrShutdown    = wire.NewError(wire.CodeUnavailable, "node is shutting down")
 )
 
 // ShellFunction is the function name the shell lists under.

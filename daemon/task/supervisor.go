@@ -11,7 +11,6 @@ package task
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -26,11 +25,11 @@ const DefaultHistory = 1000
 
 // ErrOverloaded is returned (wrapped with the numbers) by Start when
 // Config.MaxRunning tasks are running already.
-var ErrOverloaded = errors.New("overloaded")
+var ErrOverloaded = wire.NewError(wire.CodeOverloaded, "overloaded")
 
 // ErrShutdown is returned by Start once Close has been called. It is also the
 // cause of the context of tasks cancelled by Close.
-var ErrShutdown = errors.New("supervisor is shutting down")
+var ErrShutdown = wire.NewError(wire.CodeUnavailable, "supervisor is shutting down")
 
 // Config configures a Supervisor.
 type Config struct {

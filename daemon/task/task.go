@@ -25,7 +25,7 @@ var ErrRunning = errors.New("task is still running")
 var errTaskTimeout = errors.New("task timeout")
 
 // errGoexit is the error of a task whose function called runtime.Goexit.
-var errGoexit = errors.New("task function exited without returning (runtime.Goexit)")
+var errGoexit = wire.NewError(wire.CodeTaskFailed, "task function exited without returning (runtime.Goexit)")
 
 // Func is a task body. It must return when ctx ends.
 type Func func(ctx context.Context) (string, error)
@@ -58,6 +58,9 @@ type PanicError struct {
 
 // Error returns "panic: <value>".
 func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
+
+// Code is task_failed: a panic fails its task, not the node.
+func (e *PanicError) Code() wire.ErrorCode { return wire.CodeTaskFailed }
 
 // Unwrap returns the panic value when it is an error.
 func (e *PanicError) Unwrap() error {
@@ -180,25 +183,33 @@ func (s *Supervisor) run(ctx context.Context, t *Task, f Func, cleanup func()) {
 	returned = true
 }
 
-// outcome decides a finished task's state and error. A task that returned
-// an error after its context ended is put down to the context.
+// outcome decides a finished task's state and error, and gives the error
+// its failure kind: task_failed for the function's own error (whatever it
+// wraps: a reply that could not be delivered fails the task, it does not
+// make this node unreachable), timeout for a task timed out or cancelled,
+// unavailable for one cancelled by shutdown. A task that returned an error
+// after its context ended is put down to the context.
 func outcome(ctx context.Context, timeout time.Duration, crashed bool, err error) (string, error) {
 	switch {
 	case crashed:
-		return wire.TaskFailed, err
+		return wire.TaskFailed, err // a *PanicError or errGoexit: task_failed
 	case err == nil:
 		return wire.TaskOK, nil
 	case ctx.Err() == nil:
-		return wire.TaskFailed, err
+		return wire.TaskFailed, wire.WithCode(wire.CodeTaskFailed, err)
 	}
 	cause := context.Cause(ctx)
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		if errors.Is(cause, errTaskTimeout) {
-			return wire.TaskTimeout, fmt.Errorf("timed out after %s: %w", timeout, context.DeadlineExceeded)
+			return wire.TaskTimeout, wire.Errorf(wire.CodeTimeout, "timed out after %s: %w", timeout, context.DeadlineExceeded)
 		}
-		return wire.TaskTimeout, endedError("timed out", context.DeadlineExceeded, cause)
+		return wire.TaskTimeout, wire.WithCode(wire.CodeTimeout, endedError("timed out", context.DeadlineExceeded, cause))
 	}
-	return wire.TaskCancelled, endedError("cancelled", context.Canceled, cause)
+	ended := endedError("cancelled", context.Canceled, cause)
+	if errors.Is(cause, ErrShutdown) {
+		return wire.TaskCancelled, ended // unavailable, from ErrShutdown
+	}
+	return wire.TaskCancelled, wire.WithCode(wire.CodeTimeout, ended)
 }
 
 // endedError wraps base, and cause when it says more than base.

@@ -45,7 +45,7 @@ func runCalls(args []string) error {
 		{"receive_message", wire.Call{Function: "receive_message", Args: []string{"hi"}}},
 	}
 	for _, k := range kinds {
-		op := func(ctx context.Context) error { _, err := node.Call(ctx, target, k.call); return err }
+		op := func(ctx context.Context) error { _, err := node.Core().Call(ctx, target, k.call); return err }
 		ds, err := sequential(ctx, *n, op)
 		if err != nil {
 			return fmt.Errorf("%s: %w", k.name, err)
@@ -54,7 +54,7 @@ func runCalls(args []string) error {
 	}
 	for _, k := range kinds {
 		for _, c := range concs {
-			op := func(ctx context.Context) error { _, err := node.Call(ctx, target, k.call); return err }
+			op := func(ctx context.Context) error { _, err := node.Core().Call(ctx, target, k.call); return err }
 			rate, err := throughput(ctx, c, *dur, op)
 			if err != nil {
 				return fmt.Errorf("%s with %d callers: %w", k.name, c, err)

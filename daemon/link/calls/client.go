@@ -1,4 +1,4 @@
-package rpc
+package calls
 
 import (
 	"context"
@@ -8,11 +8,11 @@ import (
 	"sync"
 	"time"
 
-	"chatd/daemon/link"
+	"chatd/daemon/peer"
 	"chatd/wire"
 )
 
-// Client sends calls over one link's calls stream.
+// Client sends calls over one link's calls stream, multiplexed by id.
 type Client struct {
 	node wire.NodeName
 	s    net.Conn
@@ -26,23 +26,22 @@ type Client struct {
 	reader  sync.WaitGroup
 }
 
-// dialClient opens a calls stream on l and starts its reader, which calls
-// onDown as the last thing it does.
-func dialClient(ctx context.Context, l *link.Link, maxFrame int, onDown func()) (*Client, error) {
-	s, err := l.OpenStream(ctx, wire.KindCalls)
-	if err != nil {
-		return nil, &link.ConnectError{Node: l.Peer(), Err: err}
-	}
-	c := &Client{node: l.Peer(), s: s, pending: make(map[uint64]chan wire.Result), done: make(chan struct{})}
+// NewClient makes calls to node on s, a calls stream whose Open frame was
+// sent, and starts its reader, which calls onDown (if set) as the last
+// thing it does. The Client owns s.
+func NewClient(node wire.NodeName, s net.Conn, maxFrame int, onDown func()) *Client {
+	c := &Client{node: node, s: s, pending: make(map[uint64]chan wire.Result), done: make(chan struct{})}
 	c.reader.Add(1)
 	go c.read(wire.NewFrameReader(s, maxFrame), onDown)
-	return c, nil
+	return c
 }
 
 // read delivers results to their callers until the stream ends, then fails
 // every pending call.
 func (c *Client) read(fr *wire.FrameReader, onDown func()) {
-	defer onDown()
+	if onDown != nil {
+		defer onDown()
+	}
 	defer c.reader.Done()
 	for {
 		f, err := fr.ReadFrame()
@@ -81,7 +80,7 @@ func (c *Client) Close() {
 func (c *Client) Done() <-chan struct{} { return c.done }
 
 // Call sends call and waits for its result until ctx ends; then the remote
-// task is cancelled and a timeout CallError returned.
+// task is cancelled and a timeout *peer.CallError returned.
 func (c *Client) Call(ctx context.Context, call wire.Call) (string, error) {
 	id, ch, err := c.register()
 	if err != nil {
@@ -96,7 +95,7 @@ func (c *Client) Call(ctx context.Context, call wire.Call) (string, error) {
 	}
 	select {
 	case r := <-ch:
-		if r.Status != wire.ResultOK {
+		if r.Code != "" {
 			return "", resultError(c.node, call.Function, r)
 		}
 		return r.Value, nil
@@ -112,9 +111,9 @@ func (c *Client) Call(ctx context.Context, call wire.Call) (string, error) {
 	}
 }
 
-// SendPid puts a message in the mailbox of a process on the peer and waits
+// Send puts a message in the mailbox of a process on the peer and waits
 // for the peer to say it did (or why not: no such process, mailbox full).
-func (c *Client) SendPid(ctx context.Context, m wire.PidSend) error {
+func (c *Client) Send(ctx context.Context, m wire.PidSend) error {
 	id, ch, err := c.register()
 	if err != nil {
 		return err
@@ -126,8 +125,8 @@ func (c *Client) SendPid(ctx context.Context, m wire.PidSend) error {
 	}
 	select {
 	case r := <-ch:
-		if r.Status != wire.ResultOK {
-			return &CallError{Node: c.node, Function: "send", Status: r.Status, Message: r.Value}
+		if r.Code != "" {
+			return resultError(c.node, "send", r)
 		}
 		return nil
 	case <-c.done:
@@ -158,7 +157,22 @@ func (c *Client) forget(id uint64) {
 }
 
 func (c *Client) downError() error {
-	return &link.ConnectError{Node: c.node, Err: link.ErrLinkDown}
+	return &peer.ConnectError{Node: c.node, Err: peer.ErrLinkDown}
+}
+
+// timeoutError is the error of an await that ran out.
+func timeoutError(node wire.NodeName, fn string, d time.Duration) *peer.CallError {
+	return &peer.CallError{Node: node, Function: fn, Kind: wire.CodeTimeout,
+		Message: fmt.Sprintf("%s timed out after %s (the task was cancelled)", fn, d.Round(time.Millisecond))}
+}
+
+// resultError turns a failed result into the error of its kind.
+func resultError(node wire.NodeName, fn string, r wire.Result) *peer.CallError {
+	msg := r.Value
+	if msg == "" {
+		msg = r.Code.Meaning()
+	}
+	return &peer.CallError{Node: node, Function: fn, Kind: r.Code, Message: msg}
 }
 
 // write sends one frame built by appendPayload in a single stream write.

@@ -1,0 +1,166 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"chatd/daemon/function"
+	"chatd/daemon/peer"
+	"chatd/daemon/task"
+	"chatd/wire"
+)
+
+// Call runs c on node's supervisor and awaits the result: on this node's
+// own supervisor when node is this node or placement is local, else over
+// the connection to node. c.Timeout 0 means the await timeout.
+func (c *Core) Call(ctx context.Context, node wire.NodeName, call wire.Call) (string, error) {
+	if call.Timeout <= 0 {
+		call.Timeout = c.cfg.AwaitTimeout
+	}
+	if err := wire.ValidateCall(call); err != nil {
+		return "", &peer.CallError{Node: node, Function: call.Function, Kind: wire.CodeBadRequest, Message: err.Error()}
+	}
+	ctx, cancel := context.WithTimeout(ctx, call.Timeout)
+	defer cancel()
+	if c.runsHere(node) {
+		return c.callLocal(ctx, node, call)
+	}
+	conn, err := c.conn(ctx, node)
+	if err != nil {
+		return "", err
+	}
+	return conn.Call(ctx, call)
+}
+
+// callLocal runs call on this node's supervisor with this node as the
+// caller, reporting errors as if node had run it.
+func (c *Core) callLocal(ctx context.Context, node wire.NodeName, call wire.Call) (string, error) {
+	start := time.Now()
+	type result struct {
+		v   string
+		err error
+	}
+	done := make(chan result, 1)
+	cancel, err := c.startTask(ctx, c.cfg.Self, call, 0, func(v string, err error) { done <- result{v, err} })
+	if err != nil {
+		return "", asCallError(node, call.Function, err)
+	}
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return "", asCallError(node, call.Function, r.err)
+		}
+		return r.v, nil
+	case <-ctx.Done():
+		cancel()
+		<-done
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return "", &peer.CallError{Node: node, Function: call.Function, Kind: wire.CodeTimeout,
+				Message: call.Function + " timed out after " + time.Since(start).Round(time.Millisecond).String() + " (the task was cancelled)"}
+		}
+		return "", fmt.Errorf("call %s on %s: %w", call.Function, node, ctx.Err())
+	}
+}
+
+// asCallError names node as where the failed call ran.
+func asCallError(node wire.NodeName, function string, err error) *peer.CallError {
+	ce := *peer.CallFailed(node, function, err)
+	ce.Node = node
+	return &ce
+}
+
+// StartCall implements peer.Local: a peer's call, run as a task that may
+// outlive the caller's await timeout by TimeoutGrace.
+func (c *Core) StartCall(ctx context.Context, caller wire.NodeName, call wire.Call, done func(string, error)) (func(), error) {
+	var limit time.Duration
+	if call.Timeout > 0 {
+		limit = call.Timeout + TimeoutGrace
+	}
+	return c.startTask(ctx, caller, call, limit, done)
+}
+
+// startTask starts call for caller on the supervisor, bounded by limit (0:
+// none); done gets the result or a *peer.CallError from the task's
+// goroutine.
+func (c *Core) startTask(ctx context.Context, caller wire.NodeName, call wire.Call, limit time.Duration, done func(string, error)) (func(), error) {
+	spec, err := c.prepare(caller, call)
+	if err != nil {
+		return nil, err
+	}
+	spec.Timeout = limit
+	spec.OnDone = func(t *task.Task) {
+		v, err := t.Result()
+		if err != nil {
+			done("", peer.CallFailed(c.cfg.Self, call.Function, err))
+			return
+		}
+		done(v, nil)
+	}
+	t, err := c.cfg.Sup.Start(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	return t.Cancel, nil
+}
+
+// prepare turns a call from caller into a task running a builtin function.
+func (c *Core) prepare(caller wire.NodeName, call wire.Call) (task.Spec, error) {
+	f, err := c.lookupFunc(call.Function, call.Args)
+	if err != nil {
+		return task.Spec{}, err
+	}
+	env := &function.Env{
+		Node: c.cfg.Self, Caller: caller, MsgID: call.MsgID, Flags: call.Flags,
+		Sink: c.cfg.Sink, ResponderReply: c.responderReply, Call: c.Call,
+	}
+	return task.Spec{
+		Function: call.Function, Args: call.Args, Caller: caller.String(), Run: c.taskIO(env, f, call.Args),
+	}, nil
+}
+
+// lookupFunc finds a function and checks its arguments; the errors are
+// not_found and bad_request.
+func (c *Core) lookupFunc(name string, args []string) (function.Func, error) {
+	f, err := c.cfg.Funcs.Lookup(name)
+	if err != nil {
+		return function.Func{}, err
+	}
+	if err := f.CheckArgs(args); err != nil {
+		return function.Func{}, err
+	}
+	return f, nil
+}
+
+// taskIO gives a task the Print, Receive and SendPid of Env: printed lines
+// become the result when the function returns none, and a function that
+// needs a mailbox gets one for the task's life.
+func (c *Core) taskIO(env *function.Env, f function.Func, args []string) task.Func {
+	var mu sync.Mutex
+	var printed []string
+	env.Print = func(line string) {
+		mu.Lock()
+		printed = append(printed, line)
+		mu.Unlock()
+	}
+	return func(ctx context.Context) (string, error) {
+		if f.Mailbox {
+			p, release, err := c.cfg.Procs.Attach(f.Name, args)
+			if err != nil {
+				return "", err
+			}
+			defer release()
+			c.withMailbox(env, p)
+		}
+		v, err := f.Run(ctx, env, args)
+		if v == "" && err == nil {
+			mu.Lock()
+			v = strings.Join(printed, "\n")
+			mu.Unlock()
+		}
+		return v, err
+	}
+}
