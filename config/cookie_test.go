@@ -13,6 +13,8 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+
+	"chatd/paths"
 )
 
 // secret is cookie content long enough to be accepted; no error or
@@ -194,9 +196,9 @@ func TestLoadCookieMissingFile(t *testing.T) {
 	}
 }
 
-// stateEnv returns a Getenv whose state directory is a fresh, not yet
+// stateEnv returns a paths.Getenv whose state directory is a fresh, not yet
 // existing directory.
-func stateEnv(t *testing.T) (Getenv, string) {
+func stateEnv(t *testing.T) (paths.Getenv, string) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "state", "chatd")
 	return mapEnv(map[string]string{"STATE_DIRECTORY": dir}), dir

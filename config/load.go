@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"chatd/paths"
 )
 
 // SystemConfigFile is the config file Load falls back to when neither
@@ -52,13 +54,13 @@ type Overrides struct {
 // node does not select. Errors name the file, the line and the key, or the
 // flag or environment variable a bad value came from. When only Validate
 // fails, the Config is returned along with the error, for `chatd check`.
-func Load(path string, ov Overrides, getenv Getenv) (Config, error) {
+func Load(path string, ov Overrides, getenv paths.Getenv) (Config, error) {
 	return load(path, ov, getenv, SystemConfigFile)
 }
 
 // load is Load with the system-wide fallback file as a parameter, so tests
 // do not depend on the machine they run on.
-func load(path string, ov Overrides, getenv Getenv, systemFile string) (Config, error) {
+func load(path string, ov Overrides, getenv paths.Getenv, systemFile string) (Config, error) {
 	file, err := findFile(path, getenv, systemFile)
 	if err != nil {
 		return Config{}, err
@@ -112,7 +114,7 @@ func load(path string, ov Overrides, getenv Getenv, systemFile string) (Config, 
 }
 
 // findFile picks the config file as Load describes; "" means none.
-func findFile(path string, getenv Getenv, systemFile string) (string, error) {
+func findFile(path string, getenv paths.Getenv, systemFile string) (string, error) {
 	explicit, source := path, "--config"
 	if explicit == "" {
 		explicit, source = getenv("CHATD_CONFIG"), "$CHATD_CONFIG"
