@@ -66,13 +66,8 @@ const (
 	cookieGenerated                    // <state dir>/cookie
 )
 
-// CookiePath returns the file LoadCookie reads (or creates, when
-// generated is true) for c.
-func CookiePath(c Config, getenv paths.Getenv, uid int) (path string, generated bool) {
-	path, kind, _ := cookieSource(c, getenv, uid)
-	return path, kind == cookieGenerated
-}
-
+// cookieSource returns the file LoadCookie reads (or creates, for
+// cookieGenerated) for c, and which of its sources that is.
 func cookieSource(c Config, getenv paths.Getenv, uid int) (string, cookieKind, error) {
 	if dir := getenv("CREDENTIALS_DIRECTORY"); dir != "" {
 		p := filepath.Join(dir, "cookie")

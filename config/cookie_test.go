@@ -228,8 +228,8 @@ func TestGeneratedCookie(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("state directory holds %d entries, want only the cookie", len(entries))
 	}
-	if path, generated := CookiePath(Default(), getenv, os.Getuid()); path != filepath.Join(dir, "cookie") || !generated {
-		t.Errorf("CookiePath = %s, %v", path, generated)
+	if path, kind, err := cookieSource(Default(), getenv, os.Getuid()); err != nil || path != filepath.Join(dir, "cookie") || kind != cookieGenerated {
+		t.Errorf("cookieSource = %s, %v, %v; want %s, %v", path, kind, err, filepath.Join(dir, "cookie"), cookieGenerated)
 	}
 }
 
