@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"chatd/paths"
 )
 
 // Cookie length limits, in bytes, after trimming surrounding whitespace.
@@ -64,14 +66,9 @@ const (
 	cookieGenerated                    // <state dir>/cookie
 )
 
-// CookiePath returns the file LoadCookie reads (or creates, when
-// generated is true) for c.
-func CookiePath(c Config, getenv Getenv, uid int) (path string, generated bool) {
-	path, kind, _ := cookieSource(c, getenv, uid)
-	return path, kind == cookieGenerated
-}
-
-func cookieSource(c Config, getenv Getenv, uid int) (string, cookieKind, error) {
+// cookieSource returns the file LoadCookie reads (or creates, for
+// cookieGenerated) for c, and which of its sources that is.
+func cookieSource(c Config, getenv paths.Getenv, uid int) (string, cookieKind, error) {
 	if dir := getenv("CREDENTIALS_DIRECTORY"); dir != "" {
 		p := filepath.Join(dir, "cookie")
 		fi, err := os.Lstat(p)
@@ -89,19 +86,19 @@ func cookieSource(c Config, getenv Getenv, uid int) (string, cookieKind, error) 
 	if c.CookieFile != "" {
 		return c.CookieFile, cookieFile, nil
 	}
-	return filepath.Join(StateDir(getenv, uid), "cookie"), cookieGenerated, nil
+	return filepath.Join(paths.StateDir(getenv, uid), "cookie"), cookieGenerated, nil
 }
 
 // LoadCookie reads the cookie. If $CREDENTIALS_DIRECTORY/cookie exists and
 // is not empty (systemd's LoadCredential=cookie:...) it is used; else c.CookieFile if
-// set; else the generated cookie StateDir(getenv, uid)/cookie, created on
+// set; else the generated cookie paths.StateDir(getenv, uid)/cookie, created on
 // first start with 32 random bytes written as 64 hex characters.
 //
 // The file must be a regular file (not a symbolic link), readable and
 // writable by its owner only, and, except for the systemd credential, owned
 // by uid or root. It must hold MinCookieLen..MaxCookieLen bytes after
 // trimming surrounding whitespace. No error ever contains the cookie.
-func LoadCookie(c Config, getenv Getenv, uid int) (Cookie, error) {
+func LoadCookie(c Config, getenv paths.Getenv, uid int) (Cookie, error) {
 	path, kind, err := cookieSource(c, getenv, uid)
 	if err != nil {
 		return Cookie{}, err

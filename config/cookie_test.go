@@ -13,6 +13,8 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+
+	"chatd/paths"
 )
 
 // secret is cookie content long enough to be accepted; no error or
@@ -194,9 +196,9 @@ func TestLoadCookieMissingFile(t *testing.T) {
 	}
 }
 
-// stateEnv returns a Getenv whose state directory is a fresh, not yet
+// stateEnv returns a paths.Getenv whose state directory is a fresh, not yet
 // existing directory.
-func stateEnv(t *testing.T) (Getenv, string) {
+func stateEnv(t *testing.T) (paths.Getenv, string) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "state", "chatd")
 	return mapEnv(map[string]string{"STATE_DIRECTORY": dir}), dir
@@ -226,8 +228,8 @@ func TestGeneratedCookie(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("state directory holds %d entries, want only the cookie", len(entries))
 	}
-	if path, generated := CookiePath(Default(), getenv, os.Getuid()); path != filepath.Join(dir, "cookie") || !generated {
-		t.Errorf("CookiePath = %s, %v", path, generated)
+	if path, kind, err := cookieSource(Default(), getenv, os.Getuid()); err != nil || path != filepath.Join(dir, "cookie") || kind != cookieGenerated {
+		t.Errorf("cookieSource = %s, %v, %v; want %s, %v", path, kind, err, filepath.Join(dir, "cookie"), cookieGenerated)
 	}
 }
 

@@ -34,13 +34,13 @@ func TestEmptyCredential(t *testing.T) {
 				c.CookieFile = writeCookie(t, fileDir, "file-"+secret, 0o600)
 			}
 
-			path, generated := CookiePath(c, getenv, os.Getuid())
-			wantPath := c.CookieFile
+			path, kind, err := cookieSource(c, getenv, os.Getuid())
+			wantPath, wantKind := c.CookieFile, cookieFile
 			if tc.wantGenerated {
-				wantPath = filepath.Join(stateDir, "cookie")
+				wantPath, wantKind = filepath.Join(stateDir, "cookie"), cookieGenerated
 			}
-			if path != wantPath || generated != tc.wantGenerated {
-				t.Errorf("CookiePath = %s, %v; want %s, %v", path, generated, wantPath, tc.wantGenerated)
+			if err != nil || path != wantPath || kind != wantKind {
+				t.Errorf("cookieSource = %s, %v, %v; want %s, %v", path, kind, err, wantPath, wantKind)
 			}
 
 			got, err := LoadCookie(c, getenv, os.Getuid())
@@ -92,8 +92,8 @@ func TestNonEmptyCredentialWins(t *testing.T) {
 			c := Default()
 			c.CookieFile = writeCookie(t, t.TempDir(), "file-"+secret, 0o600)
 			getenv := mapEnv(map[string]string{"CREDENTIALS_DIRECTORY": credDir})
-			if path, generated := CookiePath(c, getenv, os.Getuid()); path != cred || generated {
-				t.Errorf("CookiePath = %s, %v; want %s, false", path, generated, cred)
+			if path, kind, err := cookieSource(c, getenv, os.Getuid()); err != nil || path != cred || kind != cookieCredential {
+				t.Errorf("cookieSource = %s, %v, %v; want %s, %v", path, kind, err, cred, cookieCredential)
 			}
 			got, err := LoadCookie(c, getenv, os.Getuid())
 			if tc.wantErr != "" {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+
+	"chatd/paths"
 )
 
 // Effective renders the effective settings as TOML for `chatd check`,
@@ -11,7 +13,7 @@ import (
 // from. It never contains the cookie itself. getenv and uid locate the
 // cookie as LoadCookie would. Apart from its comments, the text decodes
 // back to c (Name and File aside).
-func (c Config) Effective(getenv Getenv, uid int) string {
+func (c Config) Effective(getenv paths.Getenv, uid int) string {
 	var b strings.Builder
 	node := c.NodeName().String()
 	if c.Name == "" {
@@ -32,7 +34,7 @@ func (c Config) Effective(getenv Getenv, uid int) string {
 }
 
 // cookieComment says where LoadCookie would take the cookie from.
-func (c Config) cookieComment(getenv Getenv, uid int) string {
+func (c Config) cookieComment(getenv paths.Getenv, uid int) string {
 	path, kind, err := cookieSource(c, getenv, uid)
 	switch {
 	case err != nil:

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"chatd/paths"
 )
 
 // envSetting is one environment variable Load reads.
@@ -41,7 +43,7 @@ func envSettings() []envSetting {
 
 // applyEnv applies the CHATD_* environment variables (except CHATD_NAME)
 // to c. A malformed value is an error naming the variable.
-func applyEnv(c *Config, getenv Getenv, org origins) error {
+func applyEnv(c *Config, getenv paths.Getenv, org origins) error {
 	for _, s := range envSettings() {
 		v := getenv(s.name)
 		if v == "" {
@@ -73,7 +75,7 @@ func applyOverrides(c *Config, ov Overrides, org origins) {
 
 // selectedName returns the node name as given by --name, else by
 // CHATD_NAME ("name" or "name@host"), and where it came from.
-func selectedName(ov Overrides, getenv Getenv) (full, origin string) {
+func selectedName(ov Overrides, getenv paths.Getenv) (full, origin string) {
 	if ov.Name != "" {
 		return ov.Name, "--name"
 	}

@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"chatd/paths"
 )
 
 // SystemConfigFile is the config file Load falls back to when neither
@@ -52,13 +54,13 @@ type Overrides struct {
 // node does not select. Errors name the file, the line and the key, or the
 // flag or environment variable a bad value came from. When only Validate
 // fails, the Config is returned along with the error, for `chatd check`.
-func Load(path string, ov Overrides, getenv Getenv) (Config, error) {
+func Load(path string, ov Overrides, getenv paths.Getenv) (Config, error) {
 	return load(path, ov, getenv, SystemConfigFile)
 }
 
 // load is Load with the system-wide fallback file as a parameter, so tests
 // do not depend on the machine they run on.
-func load(path string, ov Overrides, getenv Getenv, systemFile string) (Config, error) {
+func load(path string, ov Overrides, getenv paths.Getenv, systemFile string) (Config, error) {
 	file, err := findFile(path, getenv, systemFile)
 	if err != nil {
 		return Config{}, err
@@ -112,7 +114,7 @@ func load(path string, ov Overrides, getenv Getenv, systemFile string) (Config, 
 }
 
 // findFile picks the config file as Load describes; "" means none.
-func findFile(path string, getenv Getenv, systemFile string) (string, error) {
+func findFile(path string, getenv paths.Getenv, systemFile string) (string, error) {
 	explicit, source := path, "--config"
 	if explicit == "" {
 		explicit, source = getenv("CHATD_CONFIG"), "$CHATD_CONFIG"
@@ -184,35 +186,41 @@ func readFile(file string) (*fileLoader, error) {
 
 // decodeTop decodes the top level onto cfg and checks every key and every
 // section of the file, selected or not.
+//
+// The text is parsed twice. Parsed into plain values first, which fails
+// only on syntax, it is checked before anything is decoded: its version,
+// then the type of every value and then every key, each in file order.
+// Only then is it decoded into the schema, which can fail only on a value
+// its type rejects (a bad duration).
 func (l *fileLoader) decodeTop(cfg *Config, org origins) error {
-	l.doc = document{Config: *cfg}
-	md, err := toml.Decode(l.text, &l.doc)
-	l.md = md
+	var raw map[string]any
+	md, err := toml.Decode(l.text, &raw)
 	if err != nil {
-		return l.decodeErr(err)
+		return l.syntaxErr(err)
 	}
-	if v := l.doc.Version; v > SchemaVersion || v < 0 {
-		return l.errAt([]string{"version"}, nil, "version: %s", versionMsg(v))
+	l.md = md
+	if v, ok := raw["version"].(int64); ok && (v > SchemaVersion || v < 0) {
+		return l.errAt([]string{"version"}, nil, "version: %s", versionMsg(int(v)))
 	}
-	for _, root := range []string{sectionEnvironments, sectionNodes} {
-		// toml silently skips a non-table value decoded into a map.
-		if t := md.Type(root); t != "" && t != "Hash" {
-			return l.errAt([]string{root}, nil, "%s: want a table of sections like [%s.%s]", root, root, map[string]string{
-				sectionEnvironments: EnvTest, sectionNodes: "alex"}[root])
-		}
+	if err := l.checkTypes(); err != nil {
+		return err
 	}
 	for _, key := range md.Keys() {
 		if ke := checkKey(l.schema, key); ke != nil {
 			return l.errAt(ke.key, nil, "%s", ke.msg)
 		}
 	}
+	l.doc = document{Config: *cfg}
+	if l.md, err = toml.Decode(l.text, &l.doc); err != nil {
+		return l.valueErr(err)
+	}
 	for _, key := range l.sectionKeys() {
 		var scratch Config
-		if err := md.PrimitiveDecode(l.sections(key[0])[key[1]], &scratch); err != nil {
-			return l.decodeErr(err)
+		if err := l.md.PrimitiveDecode(l.sections(key[0])[key[1]], &scratch); err != nil {
+			return l.valueErr(err)
 		}
 	}
-	if un := md.Undecoded(); len(un) > 0 {
+	if un := l.md.Undecoded(); len(un) > 0 {
 		return l.errAt(un[0], nil, "unknown key %q", un[0].String())
 	}
 	*cfg = l.doc.Config
@@ -227,7 +235,7 @@ func (l *fileLoader) decodeSection(cfg *Config, org origins, root, name string) 
 		return nil
 	}
 	if err := l.md.PrimitiveDecode(p, cfg); err != nil {
-		return l.decodeErr(err)
+		return l.valueErr(err)
 	}
 	l.record(org, []string{root, name})
 	return nil

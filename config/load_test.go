@@ -8,10 +8,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"chatd/paths"
 )
 
-// mapEnv returns a Getenv reading from m.
-func mapEnv(m map[string]string) Getenv {
+// mapEnv returns a paths.Getenv reading from m.
+func mapEnv(m map[string]string) paths.Getenv {
 	return func(k string) string { return m[k] }
 }
 

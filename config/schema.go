@@ -1,7 +1,6 @@
 package config
 
 import (
-	"encoding"
 	"fmt"
 	"reflect"
 	"strings"
@@ -18,14 +17,14 @@ const (
 // field is one key of the file's schema.
 type field struct {
 	name  string
-	table []field // the keys of a table; nil for a value
+	kind  valueKind // what the key holds; kindTable when table is set
+	table []field   // the keys of a table; nil for a value
 }
 
 // schemaOf lists the TOML keys of the struct type t in field order,
 // following the toml tags; a nested struct is a table unless it decodes
 // itself from text.
 func schemaOf(t reflect.Type) []field {
-	textUnmarshaler := reflect.TypeFor[encoding.TextUnmarshaler]()
 	var fields []field
 	for i := range t.NumField() {
 		sf := t.Field(i)
@@ -36,8 +35,8 @@ func schemaOf(t reflect.Type) []field {
 		if name == "" {
 			name = sf.Name
 		}
-		f := field{name: name}
-		if sf.Type.Kind() == reflect.Struct && !reflect.PointerTo(sf.Type).Implements(textUnmarshaler) {
+		f := field{name: name, kind: kindOf(sf.Type)}
+		if f.kind == kindTable {
 			f.table = schemaOf(sf.Type)
 		}
 		fields = append(fields, f)

@@ -25,6 +25,7 @@ import (
 	"chatd/daemon/proc"
 	"chatd/daemon/sink"
 	"chatd/daemon/task"
+	"chatd/paths"
 	"chatd/wire"
 )
 
@@ -39,7 +40,7 @@ type Options struct {
 	// Logger receives operational logs.
 	Logger *slog.Logger
 	// Getenv reads the environment (os.Getenv in production).
-	Getenv config.Getenv
+	Getenv paths.Getenv
 	// UID and GID are the daemon's user and group (for paths and the
 	// control socket's policy).
 	UID, GID int
@@ -192,7 +193,7 @@ func start(ctx context.Context, cfg config.Config, cookie config.Cookie, opts Op
 		}
 		return nil, fmt.Errorf("register %s with the port mapper at %s: %w", self, mapper, err)
 	}
-	sock := filepath.Join(config.NodeRuntimeDir(opts.Getenv, opts.UID, cfg.Name), "control.sock")
+	sock := filepath.Join(paths.NodeRuntimeDir(opts.Getenv, opts.UID, cfg.Name), "control.sock")
 	policy := control.Policy{UID: opts.UID, GID: opts.GID}
 	if opts.ControlListener != nil {
 		n.ctl = control.FromListener(opts.ControlListener, sock, policy, n.log)

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"chatd/config"
+	"chatd/paths"
 	"chatd/wire"
 )
 
@@ -351,10 +351,10 @@ func TestUnreachable(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"socket missing", []string{"--socket", config.SocketPath(root, "alex"), "status"},
-			[]string{"cannot reach chatd at " + config.SocketPath(root, "alex"), "is chatd running?"}},
+		{"socket missing", []string{"--socket", paths.SocketPath(root, "alex"), "status"},
+			[]string{"cannot reach chatd at " + paths.SocketPath(root, "alex"), "is chatd running?"}},
 		{"node missing", []string{"--node", "alex", "nodes"},
-			[]string{"cannot reach chatd at " + config.SocketPath(root, "alex")}},
+			[]string{"cannot reach chatd at " + paths.SocketPath(root, "alex")}},
 		{"nothing running", []string{"ping", "kate"},
 			[]string{"no running chatd node found under " + root, "chatd --name NAME"}},
 	}
@@ -375,7 +375,7 @@ func TestUnreachable(t *testing.T) {
 
 func TestTimeout(t *testing.T) {
 	root := isolate(t)
-	sock := config.SocketPath(root, "alex")
+	sock := paths.SocketPath(root, "alex")
 	serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done() // a hung daemon
 	}))

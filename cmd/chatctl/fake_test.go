@@ -14,7 +14,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"chatd/config"
+	"chatd/paths"
 	"chatd/wire"
 )
 
@@ -40,7 +40,7 @@ func startFake(t *testing.T, root, name string) *fakeDaemon {
 	t.Helper()
 	f := &fakeDaemon{
 		node:      name + "@localhost",
-		socket:    config.SocketPath(root, name),
+		socket:    paths.SocketPath(root, name),
 		started:   time.Now().Add(-time.Hour),
 		since:     time.Now().Add(-192 * time.Second),
 		fakeChat:  newFakeChat(),

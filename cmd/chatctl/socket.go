@@ -14,7 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"chatd/client"
-	"chatd/config"
+	"chatd/paths"
 	"chatd/wire"
 )
 
@@ -35,12 +35,12 @@ type selection struct {
 }
 
 // newSelection reads the global flags of c and the environment.
-func newSelection(c *cli.Context, getenv config.Getenv, uid int, target string) selection {
+func newSelection(c *cli.Context, getenv paths.Getenv, uid int, target string) selection {
 	s := selection{
 		socket: c.String("socket"),
 		node:   c.String("node"),
 		source: "--node",
-		root:   config.ClientRuntimeRoot(getenv, uid),
+		root:   paths.ClientRuntimeRoot(getenv, uid),
 		target: target,
 	}
 	if s.node == "" {
@@ -64,7 +64,7 @@ func (s selection) resolve(ctx context.Context) (string, error) {
 				usage: "usage: " + globalUsage + " COMMAND [ARGS...]\n" + strings.Replace(nodeFormat, "NODE", "N", 1) + ".",
 			}
 		}
-		return config.SocketPath(s.root, n.Name), nil
+		return paths.SocketPath(s.root, n.Name), nil
 	}
 	return discover(ctx, s.root, s.target)
 }
@@ -120,7 +120,7 @@ func probeRoot(ctx context.Context, root string) ([]probe, error) {
 		if wire.ValidateName(e.Name()) != nil {
 			continue
 		}
-		sock := config.SocketPath(root, e.Name())
+		sock := paths.SocketPath(root, e.Name())
 		fi, err := os.Stat(sock)
 		if err != nil || fi.Mode().Type() != os.ModeSocket {
 			continue // not a node's runtime directory, or one without a socket
@@ -160,7 +160,7 @@ func (e *noNodeError) Error() string {
 	case e.rootErr != nil:
 		fmt.Fprintf(&b, " (%v)", errnoOr(e.rootErr))
 	case len(e.probes) == 0:
-		fmt.Fprintf(&b, " (no %s exists)", config.SocketPath(e.root, "*"))
+		fmt.Fprintf(&b, " (no %s exists)", paths.SocketPath(e.root, "*"))
 	default:
 		var tried []string
 		for _, p := range e.probes {

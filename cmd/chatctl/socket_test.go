@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"chatd/config"
+	"chatd/paths"
 )
 
 func TestDiscover(t *testing.T) {
@@ -76,7 +76,7 @@ func TestDiscover(t *testing.T) {
 				startFake(t, root, n)
 			}
 			for _, n := range tt.stale {
-				staleSocket(t, config.SocketPath(root, n))
+				staleSocket(t, paths.SocketPath(root, n))
 			}
 			for _, n := range tt.noSocket {
 				if err := os.Mkdir(filepath.Join(root, n), 0o700); err != nil {
@@ -89,7 +89,7 @@ func TestDiscover(t *testing.T) {
 				if err != nil {
 					t.Fatalf("discover: %v", err)
 				}
-				if want := config.SocketPath(root, tt.want); got != want {
+				if want := paths.SocketPath(root, tt.want); got != want {
 					t.Errorf("discover = %s, want %s", got, want)
 				}
 				return
@@ -122,12 +122,12 @@ func TestSelectionResolve(t *testing.T) {
 		wantCode int
 	}{
 		{"socket wins", selection{socket: "/elsewhere.sock", node: "kate", root: root}, "/elsewhere.sock", 0},
-		{"node", selection{node: "kate", root: root}, config.SocketPath(root, "kate"), 0},
-		{"node with host", selection{node: "kate@example.org", root: root}, config.SocketPath(root, "kate"), 0},
-		{"node not running is still its socket", selection{node: "bob", root: root}, config.SocketPath(root, "bob"), 0},
-		{"node may be the target", selection{node: "kate", root: root, target: "kate"}, config.SocketPath(root, "kate"), 0},
+		{"node", selection{node: "kate", root: root}, paths.SocketPath(root, "kate"), 0},
+		{"node with host", selection{node: "kate@example.org", root: root}, paths.SocketPath(root, "kate"), 0},
+		{"node not running is still its socket", selection{node: "bob", root: root}, paths.SocketPath(root, "bob"), 0},
+		{"node may be the target", selection{node: "kate", root: root, target: "kate"}, paths.SocketPath(root, "kate"), 0},
 		{"bad node", selection{node: "../kate", source: "--node", root: root}, "", exitUsage},
-		{"discovery", selection{root: root, target: "kate"}, config.SocketPath(root, "alex"), 0},
+		{"discovery", selection{root: root, target: "kate"}, paths.SocketPath(root, "alex"), 0},
 		{"discovery ambiguous", selection{root: root}, "", exitUsage},
 	}
 	for _, tt := range tests {

@@ -1,10 +1,15 @@
-package config
+package paths
 
 import (
 	"os"
 	"path/filepath"
 	"testing"
 )
+
+// mapEnv returns a Getenv reading from m.
+func mapEnv(m map[string]string) Getenv {
+	return func(k string) string { return m[k] }
+}
 
 // nonRoot is a uid other than root's, for the branches that depend on it.
 const nonRoot = 1000
@@ -134,6 +139,28 @@ func TestClientRuntimeRoot(t *testing.T) {
 			want := tc.want(t, xdg)
 			if got := ClientRuntimeRoot(mapEnv(tc.env(xdg)), tc.uid); got != want {
 				t.Errorf("ClientRuntimeRoot = %s, want %s (/run/chatd exists: %v)", got, want, systemRootExists(t))
+			}
+		})
+	}
+}
+
+func TestStateDir(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		uid  int
+		want string
+	}{
+		{"STATE_DIRECTORY wins", map[string]string{"STATE_DIRECTORY": "/var/lib/chatd/kate", "XDG_STATE_HOME": "/x/state"}, nonRoot, "/var/lib/chatd/kate"},
+		{"first of several STATE_DIRECTORY entries", map[string]string{"STATE_DIRECTORY": "/var/lib/chatd:/var/lib/other"}, 0, "/var/lib/chatd"},
+		{"root", map[string]string{"XDG_STATE_HOME": "/x/state", "HOME": "/root"}, 0, "/var/lib/chatd"},
+		{"user with XDG_STATE_HOME", map[string]string{"XDG_STATE_HOME": "/x/state", "HOME": "/home/kate"}, nonRoot, "/x/state/chatd"},
+		{"user without XDG_STATE_HOME", map[string]string{"HOME": "/home/kate"}, nonRoot, "/home/kate/.local/state/chatd"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := StateDir(mapEnv(tc.env), tc.uid); got != tc.want {
+				t.Errorf("StateDir = %s, want %s", got, tc.want)
 			}
 		})
 	}

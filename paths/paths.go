@@ -1,4 +1,14 @@
-package config
+// Package paths says where chatd's files live at run time: the runtime
+// root, which holds one directory per running node with its control
+// socket, and the state directory, which holds the generated cookie. It
+// follows systemd's RuntimeDirectory= and StateDirectory= and the XDG base
+// directories.
+//
+// chatd (through config and daemon) and chatctl must agree on these
+// paths, so they share this package. It needs only the standard library,
+// so chatctl links it without the config file's TOML decoder (chatctl's
+// TestDeps checks that).
+package paths
 
 import (
 	"os"
