@@ -126,7 +126,7 @@ var (
 func TestChat(t *testing.T) {
 	c := newCluster(t, "")
 	a, k := c.start("alex"), c.start("kate")
-	resp, err := a.Core().Send(testkit.Ctx(t, testkit.Wait), kate, "hi")
+	resp, err := a.Core().SendMessage(testkit.Ctx(t, testkit.Wait), kate, "hi")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func TestChat(t *testing.T) {
 func TestResponder(t *testing.T) {
 	c := newCluster(t, "[nodes.moebi]\nresponder.reply = \"chicken?\"\n")
 	a, m := c.start("alex"), c.start("moebi")
-	if _, err := a.Core().Send(testkit.Ctx(t, testkit.Wait), moebi, "hi"); err != nil {
+	if _, err := a.Core().SendMessage(testkit.Ctx(t, testkit.Wait), moebi, "hi"); err != nil {
 		t.Fatal(err)
 	}
 	if got := a.out.String(); got != "chicken?\n" {
@@ -224,7 +224,7 @@ func TestSpawnAndReply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Core().SendTo(ctx, sp.Pid, "hi"); err != nil {
+	if _, err := a.Core().SendFromShell(ctx, sp.Pid, "hi"); err != nil {
 		t.Fatal(err)
 	}
 	var flushed wire.FlushResponse
@@ -243,7 +243,7 @@ func TestLocalPlacement(t *testing.T) {
 	c := newCluster(t, "[environments.test]\ntasks.placement = \"local\"\n")
 	c.env["CHATD_ENV"] = "test"
 	a := c.start("alex")
-	if _, err := a.Core().Send(testkit.Ctx(t, testkit.Wait), moebi, "hi"); err != nil {
+	if _, err := a.Core().SendMessage(testkit.Ctx(t, testkit.Wait), moebi, "hi"); err != nil {
 		t.Fatalf("send to moebi (not running) with local placement: %v", err)
 	}
 	if got := a.out.String(); got != "hi\n" {

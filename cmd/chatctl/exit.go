@@ -23,9 +23,6 @@ const (
 // globalUsage is the synopsis printed after a usage error.
 const globalUsage = "chatctl [--node N | --socket PATH] [--json] [--timeout D]"
 
-// nodeFormat says what a NODE argument may be.
-const nodeFormat = "NODE is NAME or NAME@HOST; NAME is 1 to 64 letters, digits, '_' or '-'"
-
 // usageError is a command line chatctl cannot act on. It maps to exitUsage.
 type usageError struct {
 	msg string
@@ -92,72 +89,4 @@ func commandUsage(c *cli.Context, notes ...string) string {
 // does not know, or a bad flag value.
 func commandUsageError(c *cli.Context, err error, _ bool) error {
 	return &usageError{msg: fmt.Sprintf("%s: %v", c.Command.Name, err), usage: commandUsage(c)}
-}
-
-// checkArgs fails with a usage error unless c has exactly n positional
-// arguments; names says what they are, for the message.
-func checkArgs(c *cli.Context, n int, names ...string) error {
-	got := c.Args().Len()
-	switch {
-	case got < n:
-		return minArgs(c, names...)
-	case got > n:
-		extra := c.Args().Get(n)
-		msg := fmt.Sprintf("%s: unexpected argument %q", c.Command.Name, extra)
-		if strings.HasPrefix(extra, "-") {
-			msg += " (global flags such as --json go before the command)"
-		}
-		return &usageError{msg: msg, usage: commandUsage(c)}
-	}
-	return nil
-}
-
-// minArgs fails with a usage error unless c has at least len(names)
-// positional arguments; names says what they are, for the message.
-func minArgs(c *cli.Context, names ...string) error {
-	if got := c.Args().Len(); got < len(names) {
-		return &usageError{
-			msg:   fmt.Sprintf("%s: missing %s", c.Command.Name, strings.Join(names[got:], " ")),
-			usage: commandUsage(c),
-		}
-	}
-	return nil
-}
-
-// nodeArg returns the command's one NODE argument as typed (a bare name is
-// completed by the daemon with its own host) and parsed, for picking the
-// local node to speak as.
-func nodeArg(c *cli.Context) (string, wire.NodeName, error) {
-	if err := checkArgs(c, 1, "NODE"); err != nil {
-		return "", wire.NodeName{}, err
-	}
-	arg := c.Args().First()
-	name, err := parseNodeArg(c, arg)
-	return arg, name, err
-}
-
-// parseNodeArg parses arg, a NODE argument of c's command; a bad one is a
-// usage error saying what a NODE may be.
-// functionArgs reads `NODE FUNCTION [ARGS...]` (call and spawn): the node
-// as typed, the parsed node, the function and its arguments.
-func functionArgs(c *cli.Context) (typed string, node wire.NodeName, function string, args []string, err error) {
-	if err := minArgs(c, "NODE", "FUNCTION"); err != nil {
-		return "", wire.NodeName{}, "", nil, err
-	}
-	typed = c.Args().First()
-	if node, err = parseNodeArg(c, typed); err != nil {
-		return "", wire.NodeName{}, "", nil, err
-	}
-	return typed, node, c.Args().Get(1), c.Args().Slice()[2:], nil
-}
-
-func parseNodeArg(c *cli.Context, arg string) (wire.NodeName, error) {
-	name, err := wire.ParseNodeName(arg, "")
-	if err != nil {
-		return wire.NodeName{}, &usageError{
-			msg:   fmt.Sprintf("%s: %v", c.Command.Name, err),
-			usage: commandUsage(c, nodeFormat+"."),
-		}
-	}
-	return name, nil
 }

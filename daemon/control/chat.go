@@ -13,8 +13,9 @@ import (
 
 // ChatBackend is the part of the node behind the task and chat endpoints.
 type ChatBackend interface {
-	// Send delivers text to the node to; success means its sink accepted it.
-	Send(ctx context.Context, to wire.NodeName, text string) (wire.SendResponse, error)
+	// SendMessage delivers text to the node to; success means its sink
+	// accepted it.
+	SendMessage(ctx context.Context, to wire.NodeName, text string) (wire.SendResponse, error)
 	// CallFunction runs function on node and awaits the result (timeout 0: default).
 	CallFunction(ctx context.Context, node wire.NodeName, function string, args []string, timeout time.Duration) (wire.CallResponse, error)
 	// Tasks lists the running tasks, and with all the finished ones too.
@@ -63,7 +64,7 @@ func (h *handler) send(w http.ResponseWriter, r *http.Request) {
 		writeError(w, wire.CodeBadRequest, err.Error())
 		return
 	}
-	resp, err := h.b.Chat.Send(r.Context(), to, req.Text)
+	resp, err := h.b.Chat.SendMessage(r.Context(), to, req.Text)
 	if err != nil {
 		writeErr(w, err)
 		return

@@ -252,7 +252,7 @@ func (b *fakeBackend) Connect(_ context.Context, node wire.NodeName) (bool, erro
 
 func (b *fakeBackend) Disconnect(node wire.NodeName) bool { return node.Name == "kate" }
 
-func (b *fakeBackend) Send(_ context.Context, to wire.NodeName, text string) (wire.SendResponse, error) {
+func (b *fakeBackend) SendMessage(_ context.Context, to wire.NodeName, text string) (wire.SendResponse, error) {
 	if err := b.getErr(); err != nil {
 		return wire.SendResponse{}, err
 	}
@@ -311,7 +311,7 @@ func (b *fakeBackend) Functions() []wire.FunctionInfo { return testFunctions }
 
 var errInternal = errors.New("something broke")
 
-func (b *fakeBackend) SendTo(_ context.Context, to wire.Pid, _ string) (wire.SendResponse, error) {
+func (b *fakeBackend) SendFromShell(_ context.Context, to wire.Pid, _ string) (wire.SendResponse, error) {
 	if err := b.getErr(); err != nil {
 		return wire.SendResponse{}, err
 	}

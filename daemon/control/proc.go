@@ -18,8 +18,9 @@ type Spawned struct {
 
 // ProcBackend is the part of the node behind the process endpoints.
 type ProcBackend interface {
-	// SendTo puts text in the mailbox of the process to, from the shell.
-	SendTo(ctx context.Context, to wire.Pid, text string) (wire.SendResponse, error)
+	// SendFromShell puts text in the mailbox of the process to, from the
+	// shell.
+	SendFromShell(ctx context.Context, to wire.Pid, text string) (wire.SendResponse, error)
 	// Spawn starts a process on node linked to the shell.
 	Spawn(ctx context.Context, node wire.NodeName, function string, args []string, detach bool) (Spawned, error)
 	// Flush empties the shell's mailbox.
@@ -41,7 +42,7 @@ func (h *handler) sendToPid(w http.ResponseWriter, r *http.Request, req wire.Sen
 		writeError(w, wire.CodeBadRequest, err.Error())
 		return
 	}
-	resp, err := h.b.Procs.SendTo(r.Context(), to, req.Text)
+	resp, err := h.b.Procs.SendFromShell(r.Context(), to, req.Text)
 	if err != nil {
 		writeErr(w, err)
 		return

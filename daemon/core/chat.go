@@ -8,10 +8,10 @@ import (
 	"chatd/wire"
 )
 
-// Send delivers text to the node to: receive_message on its supervisor.
+// SendMessage delivers text to the node to: receive_message on its supervisor.
 // Success means to's sink took the message (and, when to is a responder,
 // that its reply landed here).
-func (c *Core) Send(ctx context.Context, to wire.NodeName, text string) (wire.SendResponse, error) {
+func (c *Core) SendMessage(ctx context.Context, to wire.NodeName, text string) (wire.SendResponse, error) {
 	id := function.NewMessageID()
 	if _, err := c.Call(ctx, to, wire.Call{Function: "receive_message", Args: []string{text}, MsgID: id}); err != nil {
 		return wire.SendResponse{}, err

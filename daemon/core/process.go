@@ -9,9 +9,9 @@ import (
 	"chatd/wire"
 )
 
-// SendPid puts text in the mailbox of the process to, from the process
+// sendPid puts text in the mailbox of the process to, from the process
 // from: locally, or over the connection to the process's node.
-func (c *Core) SendPid(ctx context.Context, from, to wire.Pid, text string) error {
+func (c *Core) sendPid(ctx context.Context, from, to wire.Pid, text string) error {
 	if to.Node == c.cfg.Self {
 		return c.cfg.Procs.Send(to, proc.Message{From: from, Text: text})
 	}
@@ -60,13 +60,14 @@ func (c *Core) withMailbox(env *function.Env, p *proc.Process) {
 		m, err := p.Receive(ctx)
 		return m.From, m.Text, err
 	}
-	env.SendPid = func(ctx context.Context, to wire.Pid, text string) error { return c.SendPid(ctx, p.Pid(), to, text) }
+	env.SendPid = func(ctx context.Context, to wire.Pid, text string) error { return c.sendPid(ctx, p.Pid(), to, text) }
 }
 
-// SendTo puts text in the mailbox of the process to, from the shell.
-func (c *Core) SendTo(ctx context.Context, to wire.Pid, text string) (wire.SendResponse, error) {
+// SendFromShell puts text in the mailbox of the process to, from the
+// shell.
+func (c *Core) SendFromShell(ctx context.Context, to wire.Pid, text string) (wire.SendResponse, error) {
 	from := c.cfg.Procs.Shell().Pid()
-	if err := c.SendPid(ctx, from, to, text); err != nil {
+	if err := c.sendPid(ctx, from, to, text); err != nil {
 		return wire.SendResponse{}, err
 	}
 	return wire.SendResponse{From: from.String(), To: to.String()}, nil

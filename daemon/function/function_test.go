@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -43,19 +44,19 @@ func lookup(t *testing.T, name string) function.Func {
 // responder reply, and a Call that fails the test if used.
 type testEnv struct {
 	env     *function.Env
-	mem     *sink.Memory
-	printed []string // what the function printed
+	sink    *sink.Sink // received messages: Recent lists them
+	printed []string   // what the function printed
 }
 
 func newEnv(t *testing.T) *testEnv {
 	t.Helper()
-	mem := &sink.Memory{}
+	received := sink.New(sink.Config{Writer: sink.NewStdout(io.Discard)})
 	te := &testEnv{
-		mem: mem,
+		sink: received,
 		env: &function.Env{
 			Node:           mustName(t, "kate@localhost"),
 			Caller:         mustName(t, "alex@localhost"),
-			Sink:           sink.New(sink.Config{Writer: mem}),
+			Sink:           received,
 			ResponderReply: func() string { return "" },
 			Call: func(context.Context, wire.NodeName, wire.Call) (string, error) {
 				t.Error("the function made a call it should not have")
@@ -220,7 +221,7 @@ func TestReceiveMessageDelivers(t *testing.T) {
 			if err != nil || got != "delivered" {
 				t.Fatalf("receive_message = %q, %v; want delivered", got, err)
 			}
-			msgs := te.mem.Messages()
+			msgs := te.sink.Recent(0)
 			if len(msgs) != 1 {
 				t.Fatalf("sink has %d messages, want 1", len(msgs))
 			}
@@ -271,7 +272,7 @@ func TestReceiveMessageResponder(t *testing.T) {
 	release := make(chan struct{})
 	var callReturned atomic.Bool
 	te.env.Call = func(ctx context.Context, node wire.NodeName, c wire.Call) (string, error) {
-		if n := len(te.mem.Messages()); n != 1 {
+		if n := len(te.sink.Recent(0)); n != 1 {
 			t.Errorf("replying with %d messages in the sink, want the original delivered first", n)
 		}
 		entered <- recordedCall{node, c}
@@ -354,7 +355,7 @@ func TestReceiveMessageNoReply(t *testing.T) {
 			if err != nil || got != "delivered" {
 				t.Fatalf("receive_message = %q, %v; want delivered", got, err)
 			}
-			if n := len(te.mem.Messages()); n != 1 {
+			if n := len(te.sink.Recent(0)); n != 1 {
 				t.Fatalf("sink has %d messages, want 1", n)
 			}
 		})
@@ -373,7 +374,7 @@ func TestReceiveMessageReplyFails(t *testing.T) {
 	if want := "delivered, but the reply to alex@localhost failed"; !strings.Contains(err.Error(), want) {
 		t.Fatalf("error %q does not say %q", err, want)
 	}
-	if n := len(te.mem.Messages()); n != 1 {
+	if n := len(te.sink.Recent(0)); n != 1 {
 		t.Fatalf("sink has %d messages, want the original delivered", n)
 	}
 }

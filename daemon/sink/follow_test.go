@@ -19,7 +19,7 @@ func collect(ch <-chan wire.Message) []string {
 }
 
 func TestFollowInOrderUntilCtxEnds(t *testing.T) {
-	s := New(Config{Writer: &Memory{}})
+	s := New(Config{Writer: &memory{}})
 	deliver(t, s, 0, 2) // before Follow: not streamed
 
 	ctx, cancel := context.WithCancel(testCtx(t))
@@ -39,7 +39,7 @@ func TestFollowInOrderUntilCtxEnds(t *testing.T) {
 }
 
 func TestFollowCtxAlreadyDone(t *testing.T) {
-	s := New(Config{Writer: &Memory{}})
+	s := New(Config{Writer: &memory{}})
 	ctx, cancel := context.WithCancel(testCtx(t))
 	cancel()
 	ch, followErr := s.Follow(ctx)
@@ -52,7 +52,7 @@ func TestFollowCtxAlreadyDone(t *testing.T) {
 }
 
 func TestFollowSlowFollowerCutOff(t *testing.T) {
-	s := New(Config{Writer: &Memory{}})
+	s := New(Config{Writer: &memory{}})
 
 	// The fast follower reads each message as it is delivered and must see
 	// every one; the slow one reads nothing while FollowBuffer+10 arrive.

@@ -67,16 +67,16 @@ func idRange(from, to int) []string {
 var errDiskFull = errors.New("disk full")
 
 // failingWriter fails every message whose text is "fail" and records the
-// others in Memory.
+// others in memory.
 type failingWriter struct {
-	Memory
+	memory
 }
 
 func (w *failingWriter) Write(m wire.Message) error {
 	if m.Text == "fail" {
 		return fmt.Errorf("write message %s: %w", m.ID, errDiskFull)
 	}
-	return w.Memory.Write(m)
+	return w.memory.Write(m)
 }
 
 // blockingWriter blocks every Write until release is closed, after
@@ -95,4 +95,28 @@ func (w *blockingWriter) Write(wire.Message) error {
 	w.once.Do(func() { close(w.entered) })
 	<-w.release
 	return nil
+}
+
+// memory is a Writer that collects messages, for tests. It never fails. The zero value is ready to use and it is safe
+// for concurrent use.
+type memory struct {
+	mu   sync.Mutex // guards msgs
+	msgs []wire.Message
+}
+
+// Write appends m to the collected messages.
+func (w *memory) Write(m wire.Message) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.msgs = append(w.msgs, m)
+	return nil
+}
+
+// Messages returns a copy of the messages written so far, oldest first.
+func (w *memory) Messages() []wire.Message {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]wire.Message, len(w.msgs))
+	copy(out, w.msgs)
+	return out
 }

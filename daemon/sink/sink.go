@@ -1,10 +1,10 @@
 // Package sink is where a node writes the chat messages it receives: one
 // record per message in journald under systemd, else one line on stdout
-// (DESIGN.md, "Received messages"). A Sink keeps the most recent messages
+// (README, "The chat"). A Sink keeps the most recent messages
 // for GET /v1/messages and streams new ones to followers
 // (GET /v1/messages?follow=1).
 //
-// Delivery (DESIGN.md, "Delivery"): Sink.Deliver returns nil only after the
+// Delivery: Sink.Deliver returns nil only after the
 // Writer wrote the message; only then may the sender be told "delivered".
 // A message whose write failed is not kept and not streamed.
 package sink

@@ -9,7 +9,7 @@ import (
 )
 
 func TestDeliverWritesThenKeeps(t *testing.T) {
-	var w Memory
+	var w memory
 	s := New(Config{Writer: &w})
 	deliver(t, s, 0, 3)
 	if got, want := ids(w.Messages()), idRange(0, 3); !slices.Equal(got, want) {
@@ -21,7 +21,7 @@ func TestDeliverWritesThenKeeps(t *testing.T) {
 }
 
 func TestDeliverTime(t *testing.T) {
-	var w Memory
+	var w memory
 	s := New(Config{Writer: &w})
 	before := time.Now()
 	deliver(t, s, 0, 1)
@@ -95,7 +95,7 @@ func TestRecent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := New(Config{Writer: &Memory{}, Keep: tt.keep})
+			s := New(Config{Writer: &memory{}, Keep: tt.keep})
 			deliver(t, s, 0, tt.delivered)
 			if got := ids(s.Recent(tt.n)); !slices.Equal(got, tt.want) {
 				t.Errorf("Recent(%d) = %v, want %v", tt.n, got, tt.want)
@@ -105,7 +105,7 @@ func TestRecent(t *testing.T) {
 }
 
 func TestRecentReturnsACopy(t *testing.T) {
-	s := New(Config{Writer: &Memory{}})
+	s := New(Config{Writer: &memory{}})
 	deliver(t, s, 0, 1)
 	s.Recent(0)[0].Text = "changed"
 	if s.Recent(0)[0].Text == "changed" {
@@ -154,4 +154,4 @@ func TestNewNilWriterPanics(t *testing.T) {
 	New(Config{})
 }
 
-var _ Writer = (*Memory)(nil)
+var _ Writer = (*memory)(nil)

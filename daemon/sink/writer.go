@@ -52,28 +52,3 @@ func (s *stdoutWriter) Write(m wire.Message) error {
 	}
 	return nil
 }
-
-// Memory is a Writer that collects messages; for tests and the test
-// environment. It never fails. The zero value is ready to use and it is safe
-// for concurrent use.
-type Memory struct {
-	mu   sync.Mutex // guards msgs
-	msgs []wire.Message
-}
-
-// Write appends m to the collected messages.
-func (w *Memory) Write(m wire.Message) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.msgs = append(w.msgs, m)
-	return nil
-}
-
-// Messages returns a copy of the messages written so far, oldest first.
-func (w *Memory) Messages() []wire.Message {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	out := make([]wire.Message, len(w.msgs))
-	copy(out, w.msgs)
-	return out
-}

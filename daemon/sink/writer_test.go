@@ -95,25 +95,3 @@ func TestStdoutWriteError(t *testing.T) {
 		})
 	}
 }
-
-func TestMemory(t *testing.T) {
-	var w Memory
-	var wg sync.WaitGroup
-	for i := range 10 {
-		wg.Go(func() {
-			if err := w.Write(msg(i)); err != nil {
-				t.Errorf("Write: %v", err)
-			}
-			_ = w.Messages()
-		})
-	}
-	wg.Wait()
-	got := w.Messages()
-	if len(got) != 10 {
-		t.Fatalf("got %d messages, want 10", len(got))
-	}
-	got[0].Text = "changed"
-	if w.Messages()[0].Text == "changed" {
-		t.Error("Messages returned the internal slice")
-	}
-}
