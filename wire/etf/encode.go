@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -62,7 +63,13 @@ func AppendBare(b []byte, t Term) ([]byte, error) {
 // inside prefixes err's path with seg when err is an *EncodeError.
 func inside(err error, seg string) error {
 	var e *EncodeError
-	if errors.As(err, &e) {
+	switch {
+	case !errors.As(err, &e):
+	case len(e.Path) > 120: // deep (or cyclic): keep the innermost part
+		if !strings.HasPrefix(e.Path, "...") {
+			e.Path = "..." + e.Path
+		}
+	default:
 		e.Path = seg + e.Path
 	}
 	return err
