@@ -44,7 +44,7 @@ func (m *Manager) Accept(ctx context.Context, conn net.Conn) {
 		var text string
 		st, reason, text = m.admit(p)
 		return reason, text
-	}, func() bool { return m.guesses.wait(ctx, remoteIP(conn), time.Until(deadline)) })
+	}, func() bool { return m.guesses.Wait(ctx, peer.RemoteIP(conn), time.Until(deadline)) })
 	stop()
 	if err != nil {
 		m.finishAccept(hello.name, st)

@@ -34,7 +34,10 @@ type Config struct {
 	MaxStreams       int           // incoming streams open at once per link
 	TLS              *TLS          // mutual TLS on every link; nil for plaintext
 	Local            peer.Local    // the node's core, serving the peers' streams
-	Logger           *slog.Logger
+	// Guesses slows down cookie guessing; shared with the node's other
+	// link protocols. nil: the manager's own.
+	Guesses *peer.GuessLimiter
+	Logger  *slog.Logger
 }
 
 // peerState is what the manager knows about one peer. Guarded by Manager.mu.
@@ -61,7 +64,7 @@ type Manager struct {
 	ctx     context.Context // ends when Close starts
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
-	guesses guessLimiter // slows down cookie guessing
+	guesses *peer.GuessLimiter // slows down cookie guessing
 }
 
 // NewManager returns a Manager; Accept takes links and Dial makes them.
@@ -76,6 +79,10 @@ func NewManager(cfg Config) *Manager {
 	yc.StreamCloseTimeout = cfg.Tick
 	yc.AcceptBacklog = 256
 	yc.LogOutput = nil
+	guesses := cfg.Guesses
+	if guesses == nil {
+		guesses = &peer.GuessLimiter{}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Manager{
 		cfg:         cfg,
@@ -83,6 +90,7 @@ func NewManager(cfg Config) *Manager {
 		yamuxConfig: yc,
 		log:         cfg.Logger,
 		calls:       &calls.Server{Local: cfg.Local, Log: cfg.Logger},
+		guesses:     guesses,
 		peers:       make(map[wire.NodeName]*peerState),
 		ctx:         ctx,
 		cancel:      cancel,
