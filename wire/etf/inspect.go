@@ -74,12 +74,14 @@ func inspect(sb *strings.Builder, t Term) {
 	}
 }
 
-// functionName is a function atom in a remote call: upcase, "with space".
+// functionName is a function atom in a remote call as Elixir writes it:
+// upcase, +, "Foo", "kate@localhost".
 func functionName(a Atom) string {
-	if bareOperators[string(a)] || isIdentifier(string(a)) {
-		return string(a)
+	s := string(a)
+	if callableOperators[s] || isIdentifier(s) && !strings.ContainsRune(s, '@') && !startsUpper(s) {
+		return s
 	}
-	return `"` + escape(string(a), '"') + `"`
+	return `"` + escape(s, '"') + `"`
 }
 
 func inspectSeq(sb *strings.Builder, elems []Term) {

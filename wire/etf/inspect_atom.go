@@ -22,6 +22,24 @@ var bareOperators = map[string]bool{
 	"&": true, "%": true, "%{}": true, "{}": true, "<<>>": true, "..//": true,
 }
 
+// callableOperators are the operators Elixir writes bare as a remote call's
+// function (&Kernel.+/2); others are quoted (&Kernel."//"/2).
+var callableOperators = map[string]bool{
+	"===": true, "!==": true, "==": true, "!=": true, "<=": true, ">=": true, "&&": true, "||": true,
+	"<>": true, "++": true, "--": true, "+++": true, "---": true, "**": true, "::": true, "<-": true,
+	"|>": true, "=~": true, "|": true, "~>>": true, "<<~": true, "~>": true, "<~": true, "<~>": true,
+	"<|>": true, ">>>": true, "<<<": true, "|||": true, "&&&": true, "^^^": true, "~~~": true, "in": true,
+	"when": true, "and": true, "or": true, "*": true, "/": true, "+": true, "-": true, "=": true, "<": true,
+	">": true, "!": true, "^": true, "not": true, "@": true, "&": true, `\\`: true,
+}
+
+// startsUpper reports whether s starts with an upper- or titlecase letter,
+// as Elixir aliases do.
+func startsUpper(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	return unicode.IsUpper(r) || unicode.IsTitle(r)
+}
+
 // atomLiteral returns a as Elixir source: nil, true, String, :ok, :"a b".
 func atomLiteral(a Atom) string {
 	s := string(a)
@@ -39,7 +57,7 @@ func atomLiteral(a Atom) string {
 // atomKey returns a as a keyword key: a:, "a b":.
 func atomKey(a Atom) string {
 	s := string(a)
-	if bareOperators[s] || isIdentifier(s) {
+	if (bareOperators[s] || isIdentifier(s)) && !isModule(s) {
 		return s + ":"
 	}
 	return `"` + escape(s, '"') + `":`

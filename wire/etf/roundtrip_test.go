@@ -118,7 +118,7 @@ func (g gen) term(depth int) etf.Term {
 	var uniq [16]byte
 	copy(uniq[:], g.bytes(16))
 	return etf.Fun{Arity: uint8(g.r.UintN(256)), Uniq: uniq, Index: g.r.Uint32(), Module: g.atom(),
-		OldIndex: int64(g.r.Uint32()), OldUniq: int64(g.r.IntN(1 << 27)), Pid: g.pid(), Free: g.terms(n, depth)}
+		OldIndex: int64(g.r.IntN(1 << 31)), OldUniq: int64(g.r.IntN(1 << 27)), Pid: g.pid(), Free: g.terms(n, depth)}
 }
 
 func (g gen) scalarNotList() etf.Term {
