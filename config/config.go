@@ -8,6 +8,7 @@ package config
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -53,6 +54,8 @@ type Config struct {
 	Processes Processes `toml:"processes"`
 	// Responder, when Reply is set, makes the node answer every message.
 	Responder Responder `toml:"responder"`
+	// Erlang configures links to Erlang and Elixir nodes.
+	Erlang Erlang `toml:"erlang"`
 	// Log configures operational logging.
 	Log Log `toml:"log"`
 	// File is the config file Load read, "" when none was found (defaults,
@@ -129,6 +132,40 @@ type Responder struct {
 	Reply string `toml:"reply"`
 }
 
+// Erlang configures the Erlang distribution protocol chatd speaks to
+// Erlang and Elixir nodes (the lesson's iex nodes), and the names of the
+// lesson's Chat application on them.
+type Erlang struct {
+	// TickTime is net_ticktime: an Erlang peer silent for it is down, and
+	// chatd ticks every quarter of it. It must match the cluster's (OTP's
+	// default is 60s).
+	TickTime Duration `toml:"net_ticktime"`
+	// Hidden connects hidden: BEAM nodes list chatd in Node.list(:hidden),
+	// not Node.list(), and never involve it in global's name registry.
+	// chatd does not speak global's protocol, and a published node that
+	// ignores it stalls :global.sync() on every BEAM node of the cluster.
+	Hidden bool `toml:"hidden"`
+	// ChatModule is the lesson's module on BEAM nodes (Chat).
+	ChatModule string `toml:"chat_module"`
+	// ChatSupervisor is the lesson's task supervisor (Chat.TaskSupervisor).
+	ChatSupervisor string `toml:"chat_supervisor"`
+	// Moebi lists, separated by commas, the node names (name part) whose
+	// messages are sent as the lesson's send_message does for moebi:
+	// receive_message_for_moebi(text, sender), which answers chicken?.
+	Moebi string `toml:"moebi"`
+}
+
+// MoebiNames returns the names in Moebi.
+func (e Erlang) MoebiNames() []string {
+	var out []string
+	for _, n := range strings.Split(e.Moebi, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // Log configures operational logging.
 type Log struct {
 	// Level is debug, info, warn or error.
@@ -155,7 +192,11 @@ func Default() Config {
 			Placement:    PlacementRemote,
 		},
 		Processes: Processes{Mailbox: 1024, Max: 10000},
-		Log:       Log{Level: "info"},
+		Erlang: Erlang{
+			TickTime: Duration(60 * time.Second), Hidden: true,
+			ChatModule: "Chat", ChatSupervisor: "Chat.TaskSupervisor", Moebi: "moebi",
+		},
+		Log: Log{Level: "info"},
 	}
 }
 

@@ -11,15 +11,18 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"chatd/paths"
 )
 
-// Cookie length limits, in bytes, after trimming surrounding whitespace.
+// Cookie length limits, in bytes, after trimming surrounding whitespace:
+// a cookie may be as short as Erlang allows (the lesson's secret_token is
+// 12 bytes), but one under WeakCookieLen is reported as weak.
 const (
-	MinCookieLen = 16
-	MaxCookieLen = 4096
+	WeakCookieLen = 16
+	MaxCookieLen  = 4096
 )
 
 // redacted is how a Cookie prints, whatever the verb or encoder.
@@ -38,6 +41,16 @@ func (c Cookie) Bytes() []byte { return bytes.Clone(c.b) }
 
 // IsZero reports whether c holds no secret.
 func (c Cookie) IsZero() bool { return len(c.b) == 0 }
+
+// Weakness says why the cookie is weak ("" when it is not): shorter than
+// WeakCookieLen bytes, it can be guessed. Nodes still accept it, as Erlang
+// does, and warn.
+func (c Cookie) Weakness() string {
+	if len(c.b) >= WeakCookieLen {
+		return ""
+	}
+	return fmt.Sprintf("the cookie is only %d bytes: anyone who guesses it may run functions on this node; use at least %d random bytes (openssl rand -hex 32)", len(c.b), WeakCookieLen)
+}
 
 // String returns "[redacted]".
 func (c Cookie) String() string { return redacted }
@@ -84,9 +97,20 @@ func cookieSource(c Config, getenv paths.Getenv, uid int) (string, cookieKind, e
 		}
 	}
 	if c.CookieFile != "" {
-		return c.CookieFile, cookieFile, nil
+		return expandHome(c.CookieFile, getenv), cookieFile, nil
 	}
 	return filepath.Join(paths.StateDir(getenv, uid), "cookie"), cookieGenerated, nil
+}
+
+// expandHome turns a leading ~/ into $HOME/, so that cookie_file =
+// "~/.erlang.cookie" names Erlang's own cookie file.
+func expandHome(path string, getenv paths.Getenv) string {
+	if rest, ok := strings.CutPrefix(path, "~/"); ok {
+		if home := getenv("HOME"); home != "" {
+			return filepath.Join(home, rest)
+		}
+	}
+	return path
 }
 
 // LoadCookie reads the cookie. If $CREDENTIALS_DIRECTORY/cookie exists and
@@ -96,8 +120,9 @@ func cookieSource(c Config, getenv paths.Getenv, uid int) (string, cookieKind, e
 //
 // The file must be a regular file (not a symbolic link), readable and
 // writable by its owner only, and, except for the systemd credential, owned
-// by uid or root. It must hold MinCookieLen..MaxCookieLen bytes after
-// trimming surrounding whitespace. No error ever contains the cookie.
+// by uid or root. It must hold 1..MaxCookieLen bytes after trimming
+// surrounding whitespace (see Cookie.Weakness for short ones). No error ever
+// contains the cookie.
 func LoadCookie(c Config, getenv paths.Getenv, uid int) (Cookie, error) {
 	path, kind, err := cookieSource(c, getenv, uid)
 	if err != nil {
@@ -206,14 +231,11 @@ func readCookie(path string, uid int) (Cookie, error) {
 		return Cookie{}, fmt.Errorf("cookie file %s: read failed: %w", path, err)
 	}
 	if len(b) > MaxCookieLen {
-		return Cookie{}, fmt.Errorf("cookie file %s is larger than %d bytes; a cookie is %d..%d bytes", path, MaxCookieLen, MinCookieLen, MaxCookieLen)
+		return Cookie{}, fmt.Errorf("cookie file %s is larger than %d bytes; a cookie is 1..%d bytes", path, MaxCookieLen, MaxCookieLen)
 	}
 	b = bytes.TrimSpace(b)
-	switch {
-	case len(b) == 0:
-		return Cookie{}, fmt.Errorf("cookie file %s is empty: it must hold at least %d bytes; fix: openssl rand -hex 32 > %s", path, MinCookieLen, path)
-	case len(b) < MinCookieLen:
-		return Cookie{}, fmt.Errorf("cookie file %s is too short: a cookie must be at least %d bytes, not counting surrounding whitespace; fix: openssl rand -hex 32 > %s", path, MinCookieLen, path)
+	if len(b) == 0 {
+		return Cookie{}, fmt.Errorf("cookie file %s is empty: it must hold the shared cookie (at least %d random bytes are best); fix: openssl rand -hex 32 > %s", path, WeakCookieLen, path)
 	}
 	return Cookie{b: bytes.Clone(b)}, nil
 }

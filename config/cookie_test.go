@@ -59,8 +59,8 @@ func TestLoadCookieFile(t *testing.T) {
 			return writeCookie(t, dir, secret, 0o400), os.Getuid()
 		}, secret, ""},
 		{"exactly the minimum length", func(t *testing.T, dir string) (string, int) {
-			return writeCookie(t, dir, secret[:MinCookieLen]+"\n", 0o600), os.Getuid()
-		}, secret[:MinCookieLen], ""},
+			return writeCookie(t, dir, secret[:WeakCookieLen]+"\n", 0o600), os.Getuid()
+		}, secret[:WeakCookieLen], ""},
 		{"readable by all", func(t *testing.T, dir string) (string, int) {
 			return writeCookie(t, dir, secret, 0o644), os.Getuid()
 		}, "", "cookie file P is readable by group or others (mode 0644); fix: chmod 600 P"},
@@ -94,13 +94,16 @@ func TestLoadCookieFile(t *testing.T) {
 		}, "", "cookie file P is not a regular file (mode prw-------)"},
 		{"empty", func(t *testing.T, dir string) (string, int) {
 			return writeCookie(t, dir, " \n\t\n", 0o600), os.Getuid()
-		}, "", "cookie file P is empty: it must hold at least 16 bytes; fix: openssl rand -hex 32 > P"},
-		{"too short", func(t *testing.T, dir string) (string, int) {
-			return writeCookie(t, dir, "  "+secret[:MinCookieLen-1]+"  \n", 0o600), os.Getuid()
-		}, "", "cookie file P is too short: a cookie must be at least 16 bytes, not counting surrounding whitespace; fix: openssl rand -hex 32 > P"},
+		}, "", "cookie file P is empty: it must hold the shared cookie (at least 16 random bytes are best); fix: openssl rand -hex 32 > P"},
+		{"short, as the lesson's secret_token: accepted (weak)", func(t *testing.T, dir string) (string, int) {
+			return writeCookie(t, dir, "  secret_token  \n", 0o600), os.Getuid()
+		}, "secret_token", ""},
+		{"Erlang's own mode 0400", func(t *testing.T, dir string) (string, int) {
+			return writeCookie(t, dir, secret, 0o400), os.Getuid()
+		}, secret, ""},
 		{"too long", func(t *testing.T, dir string) (string, int) {
 			return writeCookie(t, dir, strings.Repeat(secret, MaxCookieLen/len(secret)+1), 0o600), os.Getuid()
-		}, "", "cookie file P is larger than 4096 bytes; a cookie is 16..4096 bytes"},
+		}, "", "cookie file P is larger than 4096 bytes; a cookie is 1..4096 bytes"},
 		{"owned by someone else", func(t *testing.T, dir string) (string, int) {
 			p := writeCookie(t, dir, secret, 0o600)
 			uid, _ := foreignOwner(t, p)
@@ -138,7 +141,7 @@ func TestLoadCookieFile(t *testing.T) {
 
 func assertNoSecret(t *testing.T, s string) {
 	t.Helper()
-	if strings.Contains(s, secret[:MinCookieLen-1]) {
+	if strings.Contains(s, secret[:WeakCookieLen-1]) {
 		t.Errorf("%q contains the cookie", s)
 	}
 }
@@ -298,5 +301,39 @@ func TestCookieNeverPrints(t *testing.T) {
 	}
 	if c.IsZero() || !(Cookie{}).IsZero() {
 		t.Error("IsZero is wrong")
+	}
+}
+
+func TestCookieWeakness(t *testing.T) {
+	for _, tc := range []struct {
+		cookie string
+		weak   bool
+	}{
+		{"secret_token", true},
+		{secret[:WeakCookieLen-1], true},
+		{secret[:WeakCookieLen], false},
+	} {
+		w := Cookie{b: []byte(tc.cookie)}.Weakness()
+		if (w != "") != tc.weak {
+			t.Errorf("%d-byte cookie: weakness %q, want weak %v", len(tc.cookie), w, tc.weak)
+		}
+		if tc.weak && (!strings.Contains(w, fmt.Sprintf("only %d bytes", len(tc.cookie))) || strings.Contains(w, tc.cookie)) {
+			t.Errorf("weakness %q does not say the length, or shows the cookie", w)
+		}
+	}
+}
+
+// TestCookieFileInHome reads cookie_file = "~/.erlang.cookie" from $HOME.
+func TestCookieFileInHome(t *testing.T) {
+	home := t.TempDir()
+	writeCookie(t, home, secret, 0o400)
+	if err := os.Rename(filepath.Join(home, "cookie"), filepath.Join(home, ".erlang.cookie")); err != nil {
+		t.Fatal(err)
+	}
+	c := Default()
+	c.CookieFile = "~/.erlang.cookie"
+	got, err := LoadCookie(c, mapEnv(map[string]string{"HOME": home}), os.Getuid())
+	if err != nil || string(got.Bytes()) != secret {
+		t.Fatalf("LoadCookie(~/.erlang.cookie) = %q, %v", got.Bytes(), err)
 	}
 }

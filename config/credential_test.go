@@ -83,7 +83,7 @@ func TestNonEmptyCredentialWins(t *testing.T) {
 		wantErr string // "" when the credential is the cookie
 	}{
 		{"a cookie", "credential-" + secret + "\n", ""},
-		{"too short", "short\n", "is too short"},
+		{"only whitespace", " \t\n", "is empty"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

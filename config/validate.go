@@ -17,6 +17,8 @@ const (
 	MinTick             = 100 * time.Millisecond // link.tick
 	MinHandshakeTimeout = 100 * time.Millisecond // link.handshake_timeout
 	MaxHandshakeTimeout = 5 * time.Minute        // link.handshake_timeout
+	MinTickTime         = time.Second            // erlang.net_ticktime
+	MaxTickTime         = time.Hour              // erlang.net_ticktime
 	MinFrame            = 1 << 10                // link.max_frame: 1 KiB
 	MaxFrame            = 64 << 20               // link.max_frame: 64 MiB
 	MaxMaxStreams       = 1_000_000              // link.max_streams
@@ -94,6 +96,7 @@ func (c Config) validate() []*fieldError {
 	c.validateLink(bad)
 	c.validateTasks(bad)
 	c.validateProcesses(bad)
+	c.validateErlang(bad)
 	if !slices.Contains(LogLevels(), c.Log.Level) {
 		bad("log.level", nil, "%q is not a log level: want debug, info, warn or error", c.Log.Level)
 	}
@@ -148,6 +151,40 @@ func (c Config) validateProcesses(bad func(string, error, string, ...any)) {
 	if p.Max < 1 || p.Max > MaxMaxStreams {
 		bad("processes.max", nil, "%d is out of range: want 1..%d processes", p.Max, MaxMaxStreams)
 	}
+}
+
+func (c Config) validateErlang(bad func(string, error, string, ...any)) {
+	e := c.Erlang
+	if d := e.TickTime.D(); d < MinTickTime || d > MaxTickTime {
+		bad("erlang.net_ticktime", nil, "%s is out of range: want %s..%s (it must match the Erlang cluster's; OTP's default is 60s)", d, MinTickTime, MaxTickTime)
+	}
+	for _, k := range []struct{ key, v string }{{"erlang.chat_module", e.ChatModule}, {"erlang.chat_supervisor", e.ChatSupervisor}} {
+		if msg := checkModule(k.v); msg != "" {
+			bad(k.key, nil, "%s", msg)
+		}
+	}
+	for _, n := range e.MoebiNames() {
+		if err := wire.ValidateName(n); err != nil {
+			bad("erlang.moebi", err, "%q: %v (want node names separated by commas)", n, err)
+		}
+	}
+}
+
+// checkModule checks an Elixir module name (Chat, Chat.TaskSupervisor) or
+// an Erlang one (:chat) and returns what is wrong, or "".
+func checkModule(name string) string {
+	if name == "" {
+		return "empty: want an Elixir module name like Chat.TaskSupervisor"
+	}
+	if len(name) > 255 {
+		return fmt.Sprintf("%d bytes long: an atom holds at most 255", len(name))
+	}
+	for _, r := range strings.TrimPrefix(name, ":") {
+		if !(r == '.' || r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return fmt.Sprintf("%q holds %q: want an Elixir module name like Chat.TaskSupervisor", name, r)
+		}
+	}
+	return ""
 }
 
 // checkListen checks a listen address and returns what is wrong, or "".

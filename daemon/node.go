@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"chatd/config"
+	"chatd/daemon/beam"
 	"chatd/daemon/control"
 	"chatd/daemon/core"
 	"chatd/daemon/epmd"
@@ -77,6 +78,7 @@ type Node struct {
 	listen  net.Listener
 	reg     *epmd.Registrar
 	links   *link.Manager
+	beam    *beam.Manager
 	router  *peer.Router
 	peers   *peer.Listener
 	ctl     *control.Server
@@ -222,15 +224,31 @@ func (n *Node) wire(cfg config.Config, cookie config.Cookie, linkTLS *link.TLS) 
 		Sup: n.sup, Procs: n.procs, Sink: n.sink, Funcs: function.Builtins(), Logger: n.log,
 	})
 	n.core.SetResponderReply(cfg.Responder.Reply)
+	guesses := &peer.GuessLimiter{}
 	n.links = link.NewManager(link.Config{
 		Self: n.self, Cookie: cookie.Bytes(), Tick: cfg.Link.Tick.D(), HandshakeTimeout: cfg.Link.HandshakeTimeout.D(),
-		MaxFrame: cfg.Link.MaxFrame, MaxStreams: cfg.Link.MaxStreams, TLS: linkTLS, Local: n.core, Logger: n.log,
+		MaxFrame: cfg.Link.MaxFrame, MaxStreams: cfg.Link.MaxStreams, TLS: linkTLS, Local: n.core, Guesses: guesses, Logger: n.log,
+	})
+	n.beam = beam.NewManager(beam.Config{
+		Self: n.self, Cookie: string(cookie.Bytes()), Creation: n.reg.Creation(),
+		TickTime: cfg.Erlang.TickTime.D(), HandshakeTimeout: cfg.Link.HandshakeTimeout.D(), Hidden: cfg.Erlang.Hidden,
+		Refuse: refuseErlang(linkTLS), Local: n.core, Guesses: guesses, Logger: n.log,
+		Chat: beam.ChatNames{Module: cfg.Erlang.ChatModule, Supervisor: cfg.Erlang.ChatSupervisor, Moebi: cfg.Erlang.MoebiNames()},
 	})
 	n.router = peer.NewRouter(peer.RouterConfig{
-		Self: n.self, Chatd: n.links, Resolver: mapperResolver{port: cfg.Mapper.Port}, LookupTimeout: lookupTimeout,
+		Self: n.self, Chatd: n.links, Erlang: n.beam, Resolver: mapperResolver{port: cfg.Mapper.Port}, LookupTimeout: lookupTimeout,
 	})
 	n.core.SetPeers(n.router)
 	n.peers = peer.NewListener(n.router, cfg.Link.HandshakeTimeout.D(), n.log)
+}
+
+// refuseErlang says why Erlang nodes are refused: with link TLS on, every
+// link must be TLS, and chatd does not speak TLS distribution.
+func refuseErlang(linkTLS *link.TLS) string {
+	if linkTLS == nil {
+		return ""
+	}
+	return "[link.tls] is set: every link must be TLS, and chatd does not speak Erlang distribution over TLS (inet_tls)"
 }
 
 // backend is what the control API serves.

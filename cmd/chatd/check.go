@@ -26,8 +26,12 @@ func checkCommand() *cli.Command {
 			if err != nil {
 				return cli.Exit(err.Error(), 1)
 			}
-			if _, err := config.LoadCookie(cfg, os.Getenv, os.Getuid()); err != nil {
+			cookie, err := config.LoadCookie(cfg, os.Getenv, os.Getuid())
+			if err != nil {
 				return cli.Exit(err.Error(), 1)
+			}
+			if w := cookie.Weakness(); w != "" {
+				fmt.Fprintf(c.App.ErrWriter, "chatd: warning: %s\n", w)
 			}
 			if _, err := daemon.LoadLinkTLS(cfg.Link.TLS); err != nil {
 				return cli.Exit(err.Error(), 1)

@@ -113,6 +113,9 @@ func runNode(c *cli.Context) error {
 	level := new(slog.LevelVar)
 	_ = level.UnmarshalText([]byte(cfg.Log.Level)) // validated by config
 	logger := logging.New(c.App.ErrWriter, level, sink.UseJournal(os.Getenv))
+	if w := cookie.Weakness(); w != "" {
+		logger.Warn("weak cookie", "cookie_file", cfg.CookieFile, "why", w)
+	}
 	ctl, err := activatedControl()
 	if err != nil {
 		return cli.Exit(err.Error(), 1)

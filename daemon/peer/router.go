@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"chatd/wire"
+	"chatd/wire/dist"
 )
 
 // Endpoint is where a node listens, as its host's port mapper says.
@@ -150,7 +151,7 @@ func (r *Router) Close() error {
 // starts [Len:2][1] (Hello), or with a TLS record when links run over TLS.
 // Anything else goes to chatd's protocol, which refuses it.
 func (r *Router) protocolOf(head []byte) Protocol {
-	if r.erlang != nil && len(head) >= 3 && head[2] == 'N' {
+	if r.erlang != nil && dist.LooksLikeErlang(head) {
 		return r.erlang
 	}
 	return r.chatd

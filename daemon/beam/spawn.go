@@ -1,0 +1,270 @@
+package beam
+
+import (
+	"context"
+	"fmt"
+
+	"chatd/daemon/peer"
+	"chatd/wire"
+	"chatd/wire/dist"
+	"chatd/wire/etf"
+)
+
+// relayQueue bounds the lines of a remote process waiting for its reader.
+const relayQueue = 256
+
+// Spawn implements peer.Conn: Node.spawn_link of Module.function on the
+// BEAM node (BEAM.md §5.3), with chatd as the group leader, so that what
+// the process prints comes back to out. The process is linked to a chatd
+// process that stands for sp.LinkedTo: its exit, and a lost connection
+// (noconnection), end out.
+func (c *Conn) Spawn(ctx context.Context, sp wire.Spawn, out peer.Output) (wire.Pid, error) {
+	mod, fun, ok := splitFunction(sp.Function)
+	if !ok {
+		return wire.Pid{}, &peer.CallError{Node: c.peer, Function: sp.Function, Kind: wire.CodeBadRequest,
+			Message: fmt.Sprintf("%s is an Erlang node: spawn Module.function (IO.puts, Code.eval_string)", c.peer)}
+	}
+	m := c.m
+	r := m.newRelay(out)
+	var gl *proc
+	link := m.procs.spawnTrapping(func(etf.Pid, etf.Term) {}, func(reason etf.Term) {
+		r.exit(reasonText(reason))
+	})
+	gl = m.procs.spawn("", func(_ etf.Pid, msg etf.Term) { m.groupLeader(gl.pid, msg, r) }, nil)
+	stop := func() {
+		m.exit(link, reasonNormal)
+		m.exit(gl, reasonNormal)
+	}
+	go func() { // the stand-in and the group leader live as long as the relay
+		<-r.done
+		stop()
+	}()
+	args := make(etf.List, len(sp.Args))
+	for i, a := range sp.Args {
+		args[i] = etf.Binary(a)
+	}
+	reply, err := m.requestSpawn(ctx, c, dist.SpawnRequest{
+		ReqID: m.procs.newRef(), From: link.pid, GroupLeader: gl.pid, Module: mod, Function: fun,
+		Arity: uint8(len(args)), Opts: []etf.Term{etf.Atom("link")},
+	}, args)
+	if err != nil {
+		r.exit(wire.ExitNoConnection)
+		return wire.Pid{}, err
+	}
+	if reply.Err != "" {
+		r.exit(string(reply.Err))
+		return wire.Pid{}, &peer.CallError{Node: c.peer, Function: sp.Function, Kind: wire.CodeTaskFailed,
+			Message: fmt.Sprintf("%s refused to spawn %s/%d: %s", c.peer, sp.Function, len(args), reply.Err)}
+	}
+	pid, ok := toWire(reply.Pid)
+	if !ok {
+		return wire.Pid{}, fmt.Errorf("%w: spawned pid %s", peer.ErrProtocol, etf.Inspect(reply.Pid))
+	}
+	return pid, nil
+}
+
+// requestSpawn sends a SPAWN_REQUEST and waits for its SPAWN_REPLY.
+func (m *Manager) requestSpawn(ctx context.Context, c *Conn, req dist.SpawnRequest, args etf.List) (dist.SpawnReply, error) {
+	ch := make(chan dist.SpawnReply, 1)
+	m.spawnMu.Lock()
+	m.spawning[req.ReqID] = ch
+	m.spawnMu.Unlock()
+	defer func() {
+		m.spawnMu.Lock()
+		delete(m.spawning, req.ReqID)
+		m.spawnMu.Unlock()
+	}()
+	c.write(req, args)
+	select {
+	case r := <-ch:
+		return r, nil
+	case <-c.down:
+		return dist.SpawnReply{}, &peer.ConnectError{Node: c.peer, Err: peer.ErrLinkDown}
+	case <-ctx.Done():
+		return dist.SpawnReply{}, &peer.CallError{Node: c.peer, Function: string(req.Module) + "." + string(req.Function),
+			Kind: wire.CodeTimeout, Message: "spawn timed out"}
+	}
+}
+
+// spawnReply hands a SPAWN_REPLY to the request waiting for it; a reply
+// nobody waits for (the request timed out) is ignored.
+func (m *Manager) spawnReply(r dist.SpawnReply) {
+	m.spawnMu.Lock()
+	ch := m.spawning[r.ReqID]
+	m.spawnMu.Unlock()
+	if ch != nil {
+		select {
+		case ch <- r:
+		default:
+		}
+	}
+}
+
+// groupLeader is a chatd group leader: it serves io_requests, relaying the
+// text printed (BEAM.md §5.4).
+func (m *Manager) groupLeader(self etf.Pid, msg etf.Term, r *relay) {
+	from, replyAs, req, ok := ioRequest(msg)
+	if !ok {
+		return
+	}
+	text, reply := ioText(req)
+	for _, l := range lines(text) {
+		r.line(l)
+	}
+	m.sendTo(self, from, etf.Tuple{etf.Atom("io_reply"), replyAs, reply})
+}
+
+// reasonText is an exit reason as chatd's text: an atom as it is (normal,
+// noconnection), anything else as iex prints it.
+func reasonText(reason etf.Term) string {
+	if a, ok := reason.(etf.Atom); ok {
+		return string(a)
+	}
+	return etf.Inspect(reason)
+}
+
+// relay hands a remote process's output to its peer.Output from a
+// goroutine of its own, so that a slow reader never stalls the connection:
+// lines beyond relayQueue are dropped (and counted in the log).
+type relay struct {
+	out    peer.Output
+	q      chan string
+	closed chan string   // receives the exit reason, once
+	done   chan struct{} // closed once out.Exit has returned
+	once   chan struct{} // holds a token until exit was called
+}
+
+func (m *Manager) newRelay(out peer.Output) *relay {
+	r := &relay{out: out, q: make(chan string, relayQueue), closed: make(chan string, 1), done: make(chan struct{}), once: make(chan struct{}, 1)}
+	r.once <- struct{}{}
+	run := func(context.Context) {
+		defer close(r.done)
+		for {
+			select {
+			case l := <-r.q:
+				out.Line(l)
+			case reason := <-r.closed:
+				for {
+					select {
+					case l := <-r.q:
+						out.Line(l)
+						continue
+					default:
+					}
+					break
+				}
+				out.Exit(reason)
+				return
+			}
+		}
+	}
+	if !m.goOwned(run) {
+		go run(context.Background()) // the node is stopping: still report the exit
+	}
+	return r
+}
+
+// line queues one printed line.
+func (r *relay) line(l string) {
+	select {
+	case r.q <- l:
+	default:
+	}
+}
+
+// exit reports the process's end; only the first call counts.
+func (r *relay) exit(reason string) {
+	select {
+	case <-r.once:
+		r.closed <- reason
+	default:
+	}
+}
+
+// spawnRequest serves a BEAM node's SPAWN_REQUEST (BEAM.md §5.2): the
+// functions runMFA allows, erpc:execute_call/4 of them (rpc:call and
+// erpc:call), and the lesson's shell funs when the evaluator can run
+// them; anything else is refused with notsup and logged.
+func (c *Conn) spawnRequest(req dist.SpawnRequest, argsTerm etf.Term) {
+	m := c.m
+	args, ok := etf.Elems(argsTerm)
+	body := m.spawnable(c, req, args)
+	if !ok || body == nil {
+		m.log.Warn("refused a spawn request from an Erlang node", "node", c.peer.String(),
+			"function", fmt.Sprintf("%s:%s/%d", req.Module, req.Function, req.Arity))
+		c.write(dist.SpawnReply{ReqID: req.ReqID, To: req.From, Err: "notsup"}, nil)
+		return
+	}
+	var cancel context.CancelCauseFunc
+	ctx, cancel := context.WithCancelCause(m.ctx)
+	p := m.procs.spawn("", func(etf.Pid, etf.Term) {}, func(reason etf.Term) { cancel(exitCause{reason}) })
+	var flags dist.SpawnFlags
+	for _, o := range req.Opts {
+		switch {
+		case etf.IsAtom(o, "link"):
+			flags |= dist.SpawnLinked
+			m.link(p.pid, req.From)
+		case etf.IsAtom(o, "monitor"):
+			flags |= dist.SpawnMonitored
+			m.monitored(req.From, dist.ProcPid(p.pid), req.ReqID)
+		}
+	}
+	c.write(dist.SpawnReply{ReqID: req.ReqID, To: req.From, Flags: flags, Pid: p.pid}, nil)
+	if !m.goOwned(func(context.Context) {
+		defer cancel(nil)
+		m.exit(p, body(ctx, p))
+	}) {
+		cancel(nil)
+		m.exit(p, reasonKilled)
+	}
+}
+
+// spawnBody runs a spawned process and returns its exit reason.
+type spawnBody func(ctx context.Context, p *proc) etf.Term
+
+// spawnable returns the body of a spawn request chatd serves, or nil.
+func (m *Manager) spawnable(c *Conn, req dist.SpawnRequest, args []etf.Term) spawnBody {
+	switch {
+	case req.Module == "erpc" && req.Function == "execute_call" && len(args) == 4:
+		return func(ctx context.Context, p *proc) etf.Term {
+			mod, ok1 := args[1].(etf.Atom)
+			fun, ok2 := args[2].(etf.Atom)
+			a, ok3 := etf.Elems(args[3])
+			if !ok1 || !ok2 || !ok3 {
+				return etf.Tuple{args[0], etf.Atom("error"), etf.Atom("badarg"), etf.List{}}
+			}
+			v, reason := m.runMFA(ctx, c.peer, req.GroupLeader, mod, fun, a)
+			if reason != nil {
+				return etf.Tuple{args[0], etf.Atom("error"), reason, etf.List{}}
+			}
+			return etf.Tuple{args[0], etf.Atom("return"), v}
+		}
+	case req.Module == "erlang" && req.Function == "apply" && len(args) == 2:
+		return m.shellFun(c, req, args)
+	case m.allowed(req.Module, req.Function, len(args)):
+		return func(ctx context.Context, p *proc) etf.Term {
+			if _, reason := m.runMFA(ctx, c.peer, req.GroupLeader, req.Module, req.Function, args); reason != nil {
+				return reason
+			}
+			return reasonNormal
+		}
+	}
+	return nil
+}
+
+// allowed reports whether runMFA runs Module:Function/Arity.
+func (m *Manager) allowed(mod, fun etf.Atom, arity int) bool {
+	chat := elixirAtom(m.cfg.Chat.Module)
+	switch {
+	case mod == chat && fun == "receive_message" && arity == 1,
+		mod == chat && fun == "receive_message_for_moebi" && arity == 2,
+		mod == "Elixir.IO" && fun == "puts" && arity == 1,
+		mod == "chatd":
+		return true
+	}
+	return false
+}
+
+// shellFun is a shell fun (erlang:apply(Fun, [])) when chatd can run it;
+// for now none can: they are refused with notsup.
+func (m *Manager) shellFun(*Conn, dist.SpawnRequest, []etf.Term) spawnBody { return nil }

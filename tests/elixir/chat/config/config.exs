@@ -1,0 +1,2 @@
+use Mix.Config
+import_config "#{Mix.env()}.exs"
