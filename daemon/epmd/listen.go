@@ -35,7 +35,7 @@ func (c ServerConfig) ListenPort(ctx context.Context, port int) (*Server, error)
 		}
 	}
 	for _, a := range addrs {
-		ln, err := listenTCP(ctx, a, port)
+		ln, err := c.listenTCP(ctx, a, port)
 		if err != nil && a == netip.IPv6Loopback() && noIPv6(err) {
 			c.Logger.Warn("port mapper serves IPv4 only: this host has no IPv6 loopback", "addr", net.JoinHostPort(a.String(), strconv.Itoa(port)), "err", err)
 			continue
@@ -87,14 +87,13 @@ func listenAddrs(ctx context.Context, extra []string) ([]netip.Addr, error) {
 
 // listenTCP listens on a:port, IPv6 addresses on IPv6 alone (so that ::
 // and 0.0.0.0 can both be bound, as by epmd).
-func listenTCP(ctx context.Context, a netip.Addr, port int) (net.Listener, error) {
+func (c ServerConfig) listenTCP(ctx context.Context, a netip.Addr, port int) (net.Listener, error) {
 	network := "tcp4"
 	if a.Is6() {
 		network = "tcp6"
 	}
 	addr := net.JoinHostPort(a.String(), strconv.Itoa(port))
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, network, addr)
+	ln, err := c.listen(ctx, network, addr)
 	if err != nil {
 		return nil, fmt.Errorf("start port mapper on %s: %w", addr, err)
 	}

@@ -54,6 +54,10 @@ type ServerConfig struct {
 	// Addresses are the IP addresses or host names ListenPort listens on
 	// besides 127.0.0.1 and ::1, as epmd's ERL_EPMD_ADDRESS.
 	Addresses []string
+
+	// listen binds for ListenPort; nil means net.ListenConfig's (tests
+	// replace it to play a host without IPv6).
+	listen func(ctx context.Context, network, address string) (net.Listener, error)
 }
 
 // Server is an embedded EPMD-compatible mapper. Loopback clients may
@@ -137,6 +141,10 @@ func (c ServerConfig) withDefaults() ServerConfig {
 	}
 	if c.MaxConns <= 0 {
 		c.MaxConns = DefaultMaxConns
+	}
+	if c.listen == nil {
+		var lc net.ListenConfig
+		c.listen = lc.Listen
 	}
 	return c
 }
