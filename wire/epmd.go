@@ -87,9 +87,9 @@ const (
 	// EPMDKillRefused is the reply to KILL_REQ of a mapper that does not
 	// stop: epmd's answer while nodes are registered.
 	EPMDKillRefused = "NO"
-	// MaxEPMDRequestLen is the longest request body (64 KiB - 1, what the
-	// 2-byte length can frame).
-	MaxEPMDRequestLen = 1<<16 - 1
+	// MaxEPMDRequestLen is the longest request body, epmd's: what its
+	// 3060-byte buffer holds besides the length and a terminating NUL.
+	MaxEPMDRequestLen = 3*MaxEPMDNameBytes - 3
 	// MaxEPMDNamesReply is the longest NAMES reply a decoder accepts.
 	MaxEPMDNamesReply = 1 << 20
 )
@@ -279,9 +279,12 @@ func ReadEPMDRequest(r io.Reader) (EPMDRequest, error) {
 		}
 		return nil, readErr(err, "EPMD request length")
 	}
-	n := binary.BigEndian.Uint16(hdr[:]) // at most MaxEPMDRequestLen by construction
+	n := binary.BigEndian.Uint16(hdr[:])
 	if n == 0 {
 		return nil, fmt.Errorf("%w: empty EPMD request", ErrEPMDMalformed)
+	}
+	if n > MaxEPMDRequestLen { // before the body is allocated
+		return nil, fmt.Errorf("%w: EPMD request of %d bytes, limit %d", ErrEPMDTooLarge, n, MaxEPMDRequestLen)
 	}
 	body := make([]byte, n)
 	if _, err := io.ReadFull(r, body); err != nil {

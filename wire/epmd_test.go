@@ -121,6 +121,7 @@ func TestEPMDRequestErrors(t *testing.T) {
 	}{
 		{"unknown tag", epmdHex(0, 1, 77), wire.ErrEPMDMalformed, "unknown EPMD request tag 77"},
 		{"empty frame", epmdHex(0, 0), wire.ErrEPMDMalformed, "empty"},
+		{"longer than epmd's buffer", append(epmdHex(0x0b, 0xf2, 110), make([]byte, 3057)...), wire.ErrEPMDTooLarge, "3058 bytes, limit 3057"},
 		{"short frame", epmdHex(0), wire.ErrEPMDMalformed, "length truncated"},
 		{"length beyond frame", epmdHex(0, 5, 110), wire.ErrEPMDMalformed, "body truncated"},
 		{"bytes after frame", epmdHex(0, 1, 110, 110), wire.ErrEPMDMalformed, "frame has 1 trailing bytes"},

@@ -60,6 +60,7 @@ func mapperCases() []mapperCase {
 		{"NUL in the name: hang up", alive2Frame(5, "foo\x00bar", nil), nil, false},
 		{"extra beyond the packet: hang up", []byte{0, 18, 120, 0x12, 0x8b, 77, 0, 0, 5, 0, 5, 0, 5, 'g', 'u', 'r', 'k', 'a', 0, 9}, nil, false},
 		{"STOP_REQ: hang up", []byte{0, 4, 's', 'f', 'o', 'o'}, nil, false},
+		{"request of 3058 bytes: hang up", append([]byte{0x0b, 0xf2, 'n'}, make([]byte, 3057)...), nil, false},
 		{"long unicode lookup", append([]byte{3, 0x25, 122}, emoji(201)...), []byte{119, 1}, false},
 		{"256-character lookup: hang up", append([]byte{1, 1, 122}, strings.Repeat("a", 256)...), nil, false},
 	}
