@@ -22,7 +22,7 @@ import (
 //	PORT2_RESP    [119][Result>0] | [119][0][Port:2][NodeType:1][Protocol:1][High:2][Low:2][Nlen:2][Name][Elen:2][Extra]
 //	NAMES_REQ     [110]
 //	NAMES reply   [MapperPort:4] then "name <name> at port <port>\n" per node
-//	KILL_REQ      [107]                                 answered "NO": chatd's mapper never stops on request
+//	KILL_REQ      [107]                                 answered "NO" or "OK" as by epmd; chatd's mapper never stops
 
 // EPMDTag is the first byte of an EPMD request body or reply.
 type EPMDTag uint8
@@ -84,9 +84,12 @@ const (
 	MaxEPMDNameBytes = 4 * MaxEPMDNameLen
 	// MaxEPMDExtraLen is the longest Extra in bytes (epmd's MAXSYMLEN).
 	MaxEPMDExtraLen = 1020
-	// EPMDKillRefused is the reply to KILL_REQ of a mapper that does not
-	// stop: epmd's answer while nodes are registered.
+	// EPMDKillRefused is epmd's reply to KILL_REQ while nodes are
+	// registered.
 	EPMDKillRefused = "NO"
+	// EPMDKillOK is epmd's reply to KILL_REQ when no node is registered
+	// (epmd then exits; chatd's mapper does not).
+	EPMDKillOK = "OK"
 	// MaxEPMDRequestLen is the longest request body, epmd's: what its
 	// 3060-byte buffer holds besides the length and a terminating NUL.
 	MaxEPMDRequestLen = 3*MaxEPMDNameBytes - 3

@@ -144,10 +144,9 @@ func TestCompatAnswersAsRealEPMD(t *testing.T) {
 	}
 }
 
-// TestCompatRealEPMDKillReq shows what the embedded mapper departs from on
-// purpose: epmd answers KILL_REQ with NO while a node is registered, but
-// with OK, then exits, when none is; the embedded mapper always answers NO
-// (TestServerKillReqAnsweredNo).
+// TestCompatRealEPMDKillReq: epmd answers KILL_REQ with NO while a node is
+// registered, and with OK, then exits, when none is. The embedded mapper
+// sends the same bytes but does not exit (TestServerKillReqNeverStops).
 func TestCompatRealEPMDKillReq(t *testing.T) {
 	addr, exited := startRealEPMDProcess(t)
 	kill := mapperCase{frame: []byte{0, 1, 'k'}}

@@ -3,6 +3,7 @@ package epmd
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -126,22 +127,33 @@ func TestServerLongUnicodeNameRoundTrip(t *testing.T) {
 	}
 }
 
-// TestServerKillReqAnsweredNo: epmd answers NO while nodes are registered
-// (and OK, then exits, when none are); the embedded mapper, which lives as
-// long as its node, always answers NO and goes on serving.
-func TestServerKillReqAnsweredNo(t *testing.T) {
+// TestServerKillReqNeverStops: epmd answers KILL_REQ with NO while nodes
+// are registered and with OK, then exits, when none is
+// (TestCompatRealEPMDKillReq); the embedded mapper, which lives as long as
+// its node, sends the same bytes and goes on serving.
+func TestServerKillReqNeverStops(t *testing.T) {
 	s := startServer(t, ServerConfig{})
 	addr := s.Addr().String()
 	kill := mapperCase{frame: []byte{0, 1, 'k'}}
-	if got := ask(t, addr, kill); string(got) != "NO" {
-		t.Fatalf("KILL_REQ with no node registered: reply %q; want NO", got)
+	if got := ask(t, addr, kill); string(got) != "OK" {
+		t.Fatalf("KILL_REQ with no node registered: reply %q; want OK", got)
 	}
-	register(t, addr, "alex", 5555)
+	alex := register(t, addr, "alex", 5555)
 	if got := ask(t, addr, kill); string(got) != "NO" {
 		t.Fatalf("KILL_REQ with alex registered: reply %q; want NO", got)
 	}
 	if _, err := Lookup(testCtx(t), addr, "alex"); err != nil {
 		t.Fatalf("the mapper stopped serving after KILL_REQ: %v", err)
+	}
+	alex.Close()
+	waitFor(t, 2*time.Second, "alex unregistered", func() error {
+		if got := ask(t, addr, kill); string(got) != "OK" {
+			return fmt.Errorf("KILL_REQ reply %q", got)
+		}
+		return nil
+	})
+	if names, err := Names(testCtx(t), addr); err != nil || len(names) != 0 {
+		t.Fatalf("the mapper stopped serving after answering OK: %v, %v", names, err)
 	}
 }
 

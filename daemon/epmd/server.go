@@ -301,10 +301,23 @@ func (s *Server) handle(conn net.Conn) {
 		s.portPlease2(conn, r)
 	case wire.NamesReq:
 		s.names(conn)
-	case wire.KillReq: // epmd's answer while nodes are registered; this mapper never stops
-		s.log.Debug("port mapper refused KILL_REQ: the embedded mapper stops only with its node", "remote", remote)
-		_ = s.write(conn, []byte(wire.EPMDKillRefused))
+	case wire.KillReq:
+		s.kill(conn)
 	}
+}
+
+// kill answers KILL_REQ with epmd's bytes, NO while a node is registered
+// and OK when none is, but never stops: the embedded mapper lives as long
+// as its node.
+func (s *Server) kill(conn net.Conn) {
+	reply := wire.EPMDKillRefused
+	s.mu.Lock()
+	if len(s.nodes) == 0 {
+		reply = wire.EPMDKillOK
+	}
+	s.mu.Unlock()
+	s.log.Debug("port mapper got KILL_REQ; it stops only with its node", "remote", conn.RemoteAddr().String(), "reply", reply)
+	_ = s.write(conn, []byte(reply))
 }
 
 // packetReader reads from conn, giving each read the packet timeout, so
