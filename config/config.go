@@ -67,8 +67,20 @@ type Config struct {
 type Mapper struct {
 	// Port is the mapper's TCP port (ERL_EPMD_PORT, 4369 by default).
 	Port int `toml:"port"`
-	// Address is where an embedded mapper listens; loopback by default.
+	// Address lists where an embedded mapper listens besides 127.0.0.1
+	// and ::1, which it always listens on: IP addresses or host names
+	// separated by commas or spaces, as epmd's ERL_EPMD_ADDRESS (which
+	// sets it). Empty, or loopback addresses, mean loopback only.
 	Address string `toml:"address"`
+	// PacketTimeout closes a connection to an embedded mapper that has not
+	// registered once it has sent nothing for this long (epmd's
+	// -packet_timeout; every byte restarts it).
+	PacketTimeout Duration `toml:"packet_timeout"`
+}
+
+// Addresses returns Address split at its commas and spaces.
+func (m Mapper) Addresses() []string {
+	return strings.FieldsFunc(m.Address, func(r rune) bool { return r == ',' || r == ' ' })
 }
 
 // Listen configures the peer listener.
@@ -178,7 +190,7 @@ func Default() Config {
 		Version:     SchemaVersion,
 		Environment: EnvDev,
 		Host:        "localhost",
-		Mapper:      Mapper{Port: 4369, Address: "127.0.0.1"},
+		Mapper:      Mapper{Port: 4369, Address: "127.0.0.1", PacketTimeout: Duration(60 * time.Second)},
 		Listen:      Listen{Address: "127.0.0.1:0"},
 		Link: Link{
 			Tick:             Duration(15 * time.Second),

@@ -33,6 +33,7 @@ func envSettings() []envSetting {
 		{"CHATD_COOKIE_FILE", "cookie_file", func(c *Config, v string) error { c.CookieFile = v; return nil }},
 		{"CHATD_LISTEN", "listen.address", func(c *Config, v string) error { c.Listen.Address = v; return nil }},
 		{"ERL_EPMD_PORT", "mapper.port", port},
+		{"ERL_EPMD_ADDRESS", "mapper.address", func(c *Config, v string) error { c.Mapper.Address = v; return nil }},
 		{"CHATD_MAPPER_PORT", "mapper.port", port}, // wins over ERL_EPMD_PORT
 		{"CHATD_TICK", "link.tick", func(c *Config, v string) error {
 			return c.Link.Tick.UnmarshalText([]byte(strings.TrimSpace(v)))

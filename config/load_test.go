@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -192,6 +193,36 @@ func TestLoadFindsFile(t *testing.T) {
 			}
 			if cfg.File != tc.wantFile {
 				t.Errorf("File = %q, want %q", cfg.File, tc.wantFile)
+			}
+		})
+	}
+}
+
+func TestLoadMapper(t *testing.T) {
+	tests := []struct {
+		name    string
+		file    string
+		env     map[string]string
+		address string
+		extra   []string
+		timeout time.Duration
+	}{
+		{"defaults", "", nil, "127.0.0.1", []string{"127.0.0.1"}, 60 * time.Second},
+		{"file", "[mapper]\naddress = \"10.0.0.5 ::1\"\npacket_timeout = \"1s\"\n", nil,
+			"10.0.0.5 ::1", []string{"10.0.0.5", "::1"}, time.Second},
+		{"ERL_EPMD_ADDRESS beats the file", "[mapper]\naddress = \"10.0.0.5\"\n",
+			map[string]string{"ERL_EPMD_ADDRESS": "192.0.2.1, ,2001:db8::1"},
+			"192.0.2.1, ,2001:db8::1", []string{"192.0.2.1", "2001:db8::1"}, 60 * time.Second},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, _, err := loadText(t, tc.file, tc.env, Overrides{Name: "alex"})
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			m := cfg.Mapper
+			if m.Address != tc.address || !slices.Equal(m.Addresses(), tc.extra) || m.PacketTimeout.D() != tc.timeout {
+				t.Fatalf("mapper = %+v (addresses %q); want address %q (%q), packet_timeout %s", m, m.Addresses(), tc.address, tc.extra, tc.timeout)
 			}
 		})
 	}

@@ -14,6 +14,8 @@ import (
 
 // Limits Validate enforces.
 const (
+	MinPacketTimeout    = 100 * time.Millisecond // mapper.packet_timeout
+	MaxPacketTimeout    = time.Hour              // mapper.packet_timeout
 	MinTick             = 100 * time.Millisecond // link.tick
 	MinHandshakeTimeout = 100 * time.Millisecond // link.handshake_timeout
 	MaxHandshakeTimeout = 5 * time.Minute        // link.handshake_timeout
@@ -84,12 +86,7 @@ func (c Config) validate() []*fieldError {
 	if err := wire.ValidateHost(c.Host); err != nil {
 		bad("host", err, "%v", err)
 	}
-	if p := c.Mapper.Port; p < 1 || p > 65535 {
-		bad("mapper.port", nil, "%d is out of range: want a port 1..65535", p)
-	}
-	if a := c.Mapper.Address; net.ParseIP(a) == nil && wire.ValidateHost(a) != nil {
-		bad("mapper.address", nil, "%q is not an IP address or host name (want e.g. 127.0.0.1)", a)
-	}
+	c.validateMapper(bad)
 	if msg := checkListen(c.Listen.Address); msg != "" {
 		bad("listen.address", nil, "%s", msg)
 	}
@@ -101,6 +98,21 @@ func (c Config) validate() []*fieldError {
 		bad("log.level", nil, "%q is not a log level: want debug, info, warn or error", c.Log.Level)
 	}
 	return errs
+}
+
+func (c Config) validateMapper(bad func(string, error, string, ...any)) {
+	m := c.Mapper
+	if p := m.Port; p < 1 || p > 65535 {
+		bad("mapper.port", nil, "%d is out of range: want a port 1..65535", p)
+	}
+	for _, a := range m.Addresses() {
+		if net.ParseIP(a) == nil && wire.ValidateHost(a) != nil {
+			bad("mapper.address", nil, "%q is not an IP address or host name (want e.g. 127.0.0.1, or a list like \"127.0.0.1, 10.0.0.5\")", a)
+		}
+	}
+	if d := m.PacketTimeout.D(); d < MinPacketTimeout || d > MaxPacketTimeout {
+		bad("mapper.packet_timeout", nil, "%s is out of range: want %s..%s", d, MinPacketTimeout, MaxPacketTimeout)
+	}
 }
 
 func (c Config) validateLink(bad func(string, error, string, ...any)) {

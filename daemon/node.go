@@ -185,8 +185,8 @@ func start(ctx context.Context, cfg config.Config, cookie config.Cookie, opts Op
 	mapper := net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.Mapper.Port))
 	n.reg, err = epmd.StartRegistrar(ctx, epmd.RegistrarConfig{
 		MapperAddr: mapper,
-		ListenAddr: net.JoinHostPort(cfg.Mapper.Address, strconv.Itoa(cfg.Mapper.Port)),
 		Name:       cfg.Name, Port: uint16(port), Logger: n.log,
+		Server: epmd.ServerConfig{Addresses: cfg.Mapper.Addresses(), PacketTimeout: cfg.Mapper.PacketTimeout.D()},
 	})
 	if err != nil {
 		_ = ln.Close()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"unicode/utf8"
 )
 
 // EPMD packets (layouts in /work/shared/EPMD.md, checked against a real epmd).
@@ -21,12 +22,14 @@ import (
 //	PORT2_RESP    [119][Result>0] | [119][0][Port:2][NodeType:1][Protocol:1][High:2][Low:2][Nlen:2][Name][Elen:2][Extra]
 //	NAMES_REQ     [110]
 //	NAMES reply   [MapperPort:4] then "name <name> at port <port>\n" per node
+//	KILL_REQ      [107]                                 answered "NO" or "OK" as by epmd; chatd's mapper never stops
 
 // EPMDTag is the first byte of an EPMD request body or reply.
 type EPMDTag uint8
 
 // The EPMD tags chatd speaks.
 const (
+	EPMDKillReq        EPMDTag = 107 // KILL_REQ
 	EPMDNamesReq       EPMDTag = 110 // NAMES_REQ
 	EPMDAlive2XResp    EPMDTag = 118 // ALIVE2_X_RESP
 	EPMDPort2Resp      EPMDTag = 119 // PORT2_RESP
@@ -38,6 +41,8 @@ const (
 // String returns the tag's name in the OTP documentation, or EPMDTag(N).
 func (t EPMDTag) String() string {
 	switch t {
+	case EPMDKillReq:
+		return "KILL_REQ"
 	case EPMDNamesReq:
 		return "NAMES_REQ"
 	case EPMDAlive2XResp:
@@ -71,13 +76,23 @@ const (
 	// EPMDDuplicateCreation is the creation a mapper sends with Result 1 when
 	// the name is already registered.
 	EPMDDuplicateCreation = 99
-	// MaxEPMDNameLen is the longest node name (the part before @) in bytes.
+	// MaxEPMDNameLen is the longest node name (the part before @) in
+	// characters, as epmd counts: a name is UTF-8.
 	MaxEPMDNameLen = 255
-	// MaxEPMDExtraLen is the longest Extra in bytes.
-	MaxEPMDExtraLen = 1024
-	// MaxEPMDRequestLen is the longest request body (64 KiB - 1, what the
-	// 2-byte length can frame).
-	MaxEPMDRequestLen = 1<<16 - 1
+	// MaxEPMDNameBytes is the most bytes a name of MaxEPMDNameLen
+	// characters takes (epmd's MAXSYMLEN).
+	MaxEPMDNameBytes = 4 * MaxEPMDNameLen
+	// MaxEPMDExtraLen is the longest Extra in bytes (epmd's MAXSYMLEN).
+	MaxEPMDExtraLen = 1020
+	// EPMDKillRefused is epmd's reply to KILL_REQ while nodes are
+	// registered.
+	EPMDKillRefused = "NO"
+	// EPMDKillOK is epmd's reply to KILL_REQ when no node is registered
+	// (epmd then exits; chatd's mapper does not).
+	EPMDKillOK = "OK"
+	// MaxEPMDRequestLen is the longest request body, epmd's: what its
+	// 3060-byte buffer holds besides the length and a terminating NUL.
+	MaxEPMDRequestLen = 3*MaxEPMDNameBytes - 3
 	// MaxEPMDNamesReply is the longest NAMES reply a decoder accepts.
 	MaxEPMDNamesReply = 1 << 20
 )
@@ -108,14 +123,21 @@ func (e *UnknownEPMDTagError) Error() string {
 func (e *UnknownEPMDTagError) Unwrap() error { return ErrEPMDMalformed }
 
 // ValidateEPMDName checks a name as registered with or looked up in a
-// mapper: 1 to MaxEPMDNameLen bytes, no control characters (they would
-// break the NAMES reply's lines and PORT_PLEASE2's trailing NUL).
+// mapper: 1 to MaxEPMDNameLen characters of UTF-8 (so at most
+// MaxEPMDNameBytes bytes), no control characters (they would break the
+// NAMES reply's lines and PORT_PLEASE2's trailing NUL).
 func ValidateEPMDName(name string) error {
 	if name == "" {
 		return fmt.Errorf("%w: empty node name", ErrEPMDMalformed)
 	}
-	if len(name) > MaxEPMDNameLen {
-		return fmt.Errorf("%w: node name is %d bytes, limit %d", ErrEPMDTooLarge, len(name), MaxEPMDNameLen)
+	if len(name) > MaxEPMDNameBytes {
+		return fmt.Errorf("%w: node name is %d bytes, more than %d characters can take", ErrEPMDTooLarge, len(name), MaxEPMDNameLen)
+	}
+	if !utf8.ValidString(name) {
+		return fmt.Errorf("%w: node name %q is not UTF-8", ErrEPMDMalformed, name)
+	}
+	if n := utf8.RuneCountInString(name); n > MaxEPMDNameLen {
+		return fmt.Errorf("%w: node name is %d characters, limit %d", ErrEPMDTooLarge, n, MaxEPMDNameLen)
 	}
 	for i := 0; i < len(name); i++ {
 		if c := name[i]; c < 0x20 || c == 0x7f {
@@ -201,6 +223,39 @@ func (NamesReq) Tag() EPMDTag { return EPMDNamesReq }
 
 func (NamesReq) appendBody(b []byte) ([]byte, error) { return append(b, byte(EPMDNamesReq)), nil }
 
+// KillReq (KILL_REQ) asks the mapper to stop. epmd stops only when no node
+// is registered; chatd's mapper never does.
+type KillReq struct{}
+
+// Tag returns EPMDKillReq.
+func (KillReq) Tag() EPMDTag { return EPMDKillReq }
+
+func (KillReq) appendBody(b []byte) ([]byte, error) { return append(b, byte(EPMDKillReq)), nil }
+
+// Alive2RefusedError reports an ALIVE2_REQ whose layout is sound but which
+// a mapper refuses with Result 1, as epmd does, rather than hanging up: a
+// name that is too long, not UTF-8 or has control characters, an Extra
+// that is too long. It wraps the reason (ErrEPMDTooLarge or
+// ErrEPMDMalformed).
+type Alive2RefusedError struct {
+	// HighestVersion is the request's; it picks the form of the reply.
+	HighestVersion uint16
+	// Err says what is wrong.
+	Err error
+}
+
+// Error returns e.g. "ALIVE2_REQ refused: EPMD packet too large: ...".
+func (e *Alive2RefusedError) Error() string { return "ALIVE2_REQ refused: " + e.Err.Error() }
+
+// Unwrap returns the reason.
+func (e *Alive2RefusedError) Unwrap() error { return e.Err }
+
+// Reply returns the refusal a mapper sends: Result 1, creation
+// EPMDDuplicateCreation.
+func (e *Alive2RefusedError) Reply() []byte {
+	return AppendAlive2Reply(nil, e.HighestVersion, 1, EPMDDuplicateCreation)
+}
+
 // AppendEPMDRequest appends req framed as [Length:2][body] to b.
 func AppendEPMDRequest(b []byte, req EPMDRequest) ([]byte, error) {
 	start := len(b)
@@ -227,9 +282,12 @@ func ReadEPMDRequest(r io.Reader) (EPMDRequest, error) {
 		}
 		return nil, readErr(err, "EPMD request length")
 	}
-	n := binary.BigEndian.Uint16(hdr[:]) // at most MaxEPMDRequestLen by construction
+	n := binary.BigEndian.Uint16(hdr[:])
 	if n == 0 {
 		return nil, fmt.Errorf("%w: empty EPMD request", ErrEPMDMalformed)
+	}
+	if n > MaxEPMDRequestLen { // before the body is allocated
+		return nil, fmt.Errorf("%w: EPMD request of %d bytes, limit %d", ErrEPMDTooLarge, n, MaxEPMDRequestLen)
 	}
 	body := make([]byte, n)
 	if _, err := io.ReadFull(r, body); err != nil {
@@ -249,22 +307,14 @@ func DecodeEPMDRequest(frame []byte) (EPMDRequest, error) {
 func decodeEPMDRequestBody(body []byte) (EPMDRequest, error) {
 	switch tag := EPMDTag(body[0]); tag {
 	case EPMDAlive2Req:
-		rd := bytes.NewReader(body[1:])
-		e, err := readNodeFields(rd, "ALIVE2_REQ")
-		if err != nil {
-			return nil, err
-		}
-		if rd.Len() != 0 {
-			return nil, fmt.Errorf("%w: ALIVE2_REQ has %d trailing bytes", ErrEPMDMalformed, rd.Len())
-		}
-		return Alive2Req(e), nil
+		return decodeAlive2Req(body[1:])
 	case EPMDPortPlease2Req:
 		name := body[1:]
 		if len(name) > 0 && name[len(name)-1] == 0 {
 			name = name[:len(name)-1]
 		}
-		if len(name) > MaxEPMDNameLen { // before the string conversion allocates
-			return nil, fmt.Errorf("%w: PORT_PLEASE2_REQ name is %d bytes, limit %d", ErrEPMDTooLarge, len(name), MaxEPMDNameLen)
+		if len(name) > MaxEPMDNameBytes { // before the string conversion allocates
+			return nil, fmt.Errorf("%w: PORT_PLEASE2_REQ name is %d bytes, more than %d characters can take", ErrEPMDTooLarge, len(name), MaxEPMDNameLen)
 		}
 		if err := ValidateEPMDName(string(name)); err != nil {
 			return nil, fmt.Errorf("PORT_PLEASE2_REQ: %w", err)
@@ -275,7 +325,52 @@ func decodeEPMDRequestBody(body []byte) (EPMDRequest, error) {
 			return nil, fmt.Errorf("%w: NAMES_REQ has %d trailing bytes", ErrEPMDMalformed, len(body)-1)
 		}
 		return NamesReq{}, nil
+	case EPMDKillReq:
+		if len(body) != 1 {
+			return nil, fmt.Errorf("%w: KILL_REQ has %d trailing bytes", ErrEPMDMalformed, len(body)-1)
+		}
+		return KillReq{}, nil
 	default:
 		return nil, &UnknownEPMDTagError{Kind: "request", Tag: tag}
 	}
+}
+
+// decodeAlive2Req decodes an ALIVE2_REQ body in epmd's order: lengths that
+// do not add up, or a NUL in the name, are malformed (epmd hangs up);
+// then a name or Extra that breaks a limit is an *Alive2RefusedError
+// (epmd answers Result 1).
+func decodeAlive2Req(b []byte) (EPMDRequest, error) {
+	const what = "ALIVE2_REQ"
+	if len(b) <= nodeFixedLen+2 { // epmd hangs up on an empty name with an empty Extra too
+		return nil, fmt.Errorf("%w: %s of %d bytes truncated: %w", ErrEPMDMalformed, what, len(b)+1, io.ErrUnexpectedEOF)
+	}
+	e, nlen := parseNodeFixed(b)
+	b = b[nodeFixedLen:]
+	if len(b) < nlen+2 {
+		return nil, fmt.Errorf("%w: %s name of %d bytes truncated: %w", ErrEPMDMalformed, what, nlen, io.ErrUnexpectedEOF)
+	}
+	name := b[:nlen]
+	elen := int(binary.BigEndian.Uint16(b[nlen:]))
+	b = b[nlen+2:]
+	if len(b) < elen {
+		return nil, fmt.Errorf("%w: %s extra of %d bytes truncated: %w", ErrEPMDMalformed, what, elen, io.ErrUnexpectedEOF)
+	}
+	if len(b) > elen {
+		return nil, fmt.Errorf("%w: %s has %d trailing bytes", ErrEPMDMalformed, what, len(b)-elen)
+	}
+	if bytes.IndexByte(name, 0) >= 0 {
+		return nil, fmt.Errorf("%w: %s name %q has a NUL", ErrEPMDMalformed, what, name)
+	}
+	refuse := func(err error) error { return &Alive2RefusedError{HighestVersion: e.HighestVersion, Err: err} }
+	e.Name = string(name)
+	if err := ValidateEPMDName(e.Name); err != nil {
+		return nil, refuse(err)
+	}
+	if elen > MaxEPMDExtraLen {
+		return nil, refuse(fmt.Errorf("%w: extra is %d bytes, limit %d", ErrEPMDTooLarge, elen, MaxEPMDExtraLen))
+	}
+	if elen > 0 {
+		e.Extra = bytes.Clone(b) // b is the caller's buffer
+	}
+	return Alive2Req(e), nil
 }

@@ -34,6 +34,17 @@ func (m Alive2Resp) Append(b []byte) []byte {
 	return binary.BigEndian.AppendUint16(append(b, byte(EPMDAlive2Resp), m.Result), m.Creation)
 }
 
+// AppendAlive2Reply appends the reply to an ALIVE2_REQ whose
+// HighestVersion is highest: ALIVE2_X_RESP from version 6, else
+// ALIVE2_RESP with the creation's low 16 bits (epmd hands older nodes a
+// creation of 1 to 3, or 99 with a refusal).
+func AppendAlive2Reply(b []byte, highest uint16, result uint8, creation uint32) []byte {
+	if highest >= 6 {
+		return Alive2XResp{Result: result, Creation: creation}.Append(b)
+	}
+	return Alive2Resp{Result: result, Creation: uint16(creation)}.Append(b)
+}
+
 // ReadAlive2Reply reads an ALIVE2_X_RESP or an ALIVE2_RESP; the latter is
 // returned widened to an Alive2XResp.
 func ReadAlive2Reply(r io.Reader) (Alive2XResp, error) {
@@ -208,23 +219,32 @@ func appendNodeFields(b []byte, e NodeEntry) ([]byte, error) {
 	return append(b, e.Extra...), nil
 }
 
+// nodeFixedLen is the size of [Port:2][NodeType][Protocol][High:2][Low:2]
+// [Nlen:2], the fixed part of the node fields.
+const nodeFixedLen = 10
+
+// parseNodeFixed decodes the fixed part of the node fields from b (at
+// least nodeFixedLen bytes) and returns it with the name's length.
+func parseNodeFixed(b []byte) (NodeEntry, int) {
+	return NodeEntry{
+		Port:           binary.BigEndian.Uint16(b[0:]),
+		NodeType:       b[2],
+		Protocol:       b[3],
+		HighestVersion: binary.BigEndian.Uint16(b[4:]),
+		LowestVersion:  binary.BigEndian.Uint16(b[6:]),
+	}, int(binary.BigEndian.Uint16(b[8:]))
+}
+
 // readNodeFields reads what appendNodeFields writes, checking each length
 // against its limit before allocating.
 func readNodeFields(r io.Reader, what string) (NodeEntry, error) {
-	var fixed [10]byte
+	var fixed [nodeFixedLen]byte
 	if _, err := io.ReadFull(r, fixed[:]); err != nil {
 		return NodeEntry{}, readErr(err, what)
 	}
-	e := NodeEntry{
-		Port:           binary.BigEndian.Uint16(fixed[0:]),
-		NodeType:       fixed[2],
-		Protocol:       fixed[3],
-		HighestVersion: binary.BigEndian.Uint16(fixed[4:]),
-		LowestVersion:  binary.BigEndian.Uint16(fixed[6:]),
-	}
-	nlen := int(binary.BigEndian.Uint16(fixed[8:]))
-	if nlen > MaxEPMDNameLen {
-		return NodeEntry{}, fmt.Errorf("%w: %s name is %d bytes, limit %d", ErrEPMDTooLarge, what, nlen, MaxEPMDNameLen)
+	e, nlen := parseNodeFixed(fixed[:])
+	if nlen > MaxEPMDNameBytes {
+		return NodeEntry{}, fmt.Errorf("%w: %s name is %d bytes, more than %d characters can take", ErrEPMDTooLarge, what, nlen, MaxEPMDNameLen)
 	}
 	buf := make([]byte, nlen+2)
 	if _, err := io.ReadFull(r, buf); err != nil {

@@ -41,6 +41,9 @@ var epmdRequestGolden = []struct {
 		epmdHex(0, 17, 120, 0x9c, 0x40, 72, 0, 0, 6, 0, 5, 0, 4, "kate", 0, 0)},
 	{"port please2", wire.PortPlease2Req{Name: "moebi"}, epmdHex(0, 6, 122, "moebi")},
 	{"names", wire.NamesReq{}, epmdHex(0, 1, 110)},
+	{"kill", wire.KillReq{}, epmdHex(0, 1, 107)},
+	{"alive2 unicode name", wire.Alive2Req{Port: 4711, NodeType: 72, HighestVersion: 5, LowestVersion: 5, Name: "\U0001F608"},
+		epmdHex(0, 17, 120, 0x12, 0x67, 72, 0, 0, 5, 0, 5, 0, 4, 0xf0, 0x9f, 0x98, 0x88, 0, 0)},
 }
 
 var epmdAlive2ReplyGolden = []struct {
@@ -51,6 +54,7 @@ var epmdAlive2ReplyGolden = []struct {
 	{"x ok", wire.Alive2XResp{Result: 0, Creation: 0x6b085f9a}, epmdHex(118, 0, 0x6b, 0x08, 0x5f, 0x9a)},
 	{"x duplicate", wire.Alive2XResp{Result: 1, Creation: wire.EPMDDuplicateCreation}, epmdHex(118, 1, 0, 0, 0, 99)},
 	{"old ok", wire.Alive2XResp{Result: 0, Creation: 1}, epmdHex(121, 0, 0, 1)},
+	{"old refused", wire.Alive2XResp{Result: 1, Creation: wire.EPMDDuplicateCreation}, epmdHex(121, 1, 0, 99)},
 }
 
 var epmdPort2Golden = []struct {
@@ -117,20 +121,22 @@ func TestEPMDRequestErrors(t *testing.T) {
 	}{
 		{"unknown tag", epmdHex(0, 1, 77), wire.ErrEPMDMalformed, "unknown EPMD request tag 77"},
 		{"empty frame", epmdHex(0, 0), wire.ErrEPMDMalformed, "empty"},
+		{"longer than epmd's buffer", append(epmdHex(0x0b, 0xf2, 110), make([]byte, 3057)...), wire.ErrEPMDTooLarge, "3058 bytes, limit 3057"},
 		{"short frame", epmdHex(0), wire.ErrEPMDMalformed, "length truncated"},
 		{"length beyond frame", epmdHex(0, 5, 110), wire.ErrEPMDMalformed, "body truncated"},
 		{"bytes after frame", epmdHex(0, 1, 110, 110), wire.ErrEPMDMalformed, "frame has 1 trailing bytes"},
 		{"names trailing", epmdHex(0, 2, 110, 0), wire.ErrEPMDMalformed, "trailing"},
 		{"alive2 truncated", epmdHex(0, 4, 120, 0, 1, 77), wire.ErrEPMDMalformed, "truncated"},
-		{"alive2 name too long", epmdHex(0, 11, 120, 0, 1, 77, 0, 0, 6, 0, 6, 1, 0), wire.ErrEPMDTooLarge, "256 bytes"},
-		{"alive2 extra too long", epmdHex(0, 14, 120, 0, 1, 77, 0, 0, 6, 0, 6, 0, 1, "a", 4, 1),
-			wire.ErrEPMDTooLarge, "1025 bytes"},
+		{"alive2 name beyond body", epmdHex(0, 15, 120, 0, 1, 77, 0, 0, 6, 0, 6, 1, 0, "abcd"), wire.ErrEPMDMalformed, "name of 256 bytes truncated"},
+		{"alive2 extra beyond body", epmdHex(0, 14, 120, 0, 1, 77, 0, 0, 6, 0, 6, 0, 1, "a", 4, 1),
+			wire.ErrEPMDMalformed, "extra of 1025 bytes truncated"},
 		{"alive2 trailing", epmdHex(0, 15, 120, 0, 1, 77, 0, 0, 6, 0, 6, 0, 1, "a", 0, 0, 9), wire.ErrEPMDMalformed, "trailing"},
-		{"alive2 empty name", epmdHex(0, 13, 120, 0, 1, 77, 0, 0, 6, 0, 6, 0, 0, 0, 0), wire.ErrEPMDMalformed, "empty"},
-		{"alive2 newline in name", epmdHex(0, 14, 120, 0, 1, 77, 0, 0, 6, 0, 6, 0, 1, "\n", 0, 0),
-			wire.ErrEPMDMalformed, "control"},
+		{"alive2 empty name and extra", epmdHex(0, 13, 120, 0, 1, 77, 0, 0, 6, 0, 6, 0, 0, 0, 0), wire.ErrEPMDMalformed, "truncated"},
+		{"alive2 NUL in name", epmdHex(0, 16, 120, 0, 1, 77, 0, 0, 6, 0, 6, 0, 3, "a", 0, "b", 0, 0), wire.ErrEPMDMalformed, "NUL"},
 		{"port please2 empty", epmdHex(0, 1, 122), wire.ErrEPMDMalformed, "empty"},
-		{"port please2 too long", append(epmdHex(1, 1, 122), long...), wire.ErrEPMDTooLarge, "256 bytes"},
+		{"port please2 too long", append(epmdHex(1, 1, 122), long...), wire.ErrEPMDTooLarge, "256 characters"},
+		{"port please2 too many bytes", append(epmdHex(3, 254, 122), strings.Repeat("\U0001F600", 255)+"a"...), wire.ErrEPMDTooLarge, "1021 bytes"},
+		{"port please2 not UTF-8", epmdHex(0, 3, 122, 0xc3, 0x28), wire.ErrEPMDMalformed, "not UTF-8"},
 		{"port please2 two NULs", epmdHex(0, 4, 122, "a", 0, 0), wire.ErrEPMDMalformed, "control"},
 	}
 	for _, tc := range tests {
@@ -145,6 +151,10 @@ func TestEPMDRequestErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+	var refused *wire.Alive2RefusedError
+	if _, err := wire.DecodeEPMDRequest(epmdHex(0, 13, 120, 0, 1, 77, 0, 0, 6, 0, 6, 0, 0, 0, 0)); errors.As(err, &refused) {
+		t.Fatalf("truncated ALIVE2_REQ is refused (answered) rather than malformed: %v", err)
 	}
 	var unknown *wire.UnknownEPMDTagError
 	if _, err := wire.DecodeEPMDRequest(epmdHex(0, 1, 77)); !errors.As(err, &unknown) || unknown.Tag != 77 {
@@ -171,7 +181,9 @@ func TestEPMDEncodeErrors(t *testing.T) {
 		{"empty name", wire.ChatdAlive2Req("", 1), wire.ErrEPMDMalformed},
 		{"long name", wire.PortPlease2Req{Name: strings.Repeat("a", 256)}, wire.ErrEPMDTooLarge},
 		{"NUL in name", wire.PortPlease2Req{Name: "a\x00"}, wire.ErrEPMDMalformed},
-		{"long extra", wire.Alive2Req{Name: "a", Extra: make([]byte, 1025)}, wire.ErrEPMDTooLarge},
+		{"long extra", wire.Alive2Req{Name: "a", Extra: make([]byte, 1021)}, wire.ErrEPMDTooLarge},
+		{"256 characters", wire.ChatdAlive2Req(strings.Repeat("\u00e9", 256), 1), wire.ErrEPMDTooLarge},
+		{"not UTF-8", wire.ChatdAlive2Req("a\xff", 1), wire.ErrEPMDMalformed},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -183,6 +195,89 @@ func TestEPMDEncodeErrors(t *testing.T) {
 	}
 	if _, err := (wire.NamesResp{Nodes: []wire.NameEntry{{Name: "a", Port: 70000}}}).Append(nil); !errors.Is(err, wire.ErrEPMDMalformed) {
 		t.Fatalf("NAMES port out of range: err = %v", err)
+	}
+}
+
+// alive2Frame builds an ALIVE2_REQ frame as the OTP suite's alive2_req
+// does: NodeType 77, Protocol 0, the given versions, name and Extra.
+func alive2Frame(version int, name string, extra []byte) []byte {
+	body := epmdHex(120, 0x03, 0xe8, 77, 0, 0, version, 0, version, len(name)>>8, len(name)&0xff, name,
+		len(extra)>>8, len(extra)&0xff)
+	body = append(body, extra...)
+	return append(epmdHex(len(body)>>8, len(body)&0xff), body...)
+}
+
+// The limits as epmd 25.2.3 applies them (epmd_srv.c, node_reg2): a name of
+// up to 255 characters (so up to 1020 bytes), an Extra of up to 1020 bytes.
+func TestEPMDAlive2Limits(t *testing.T) {
+	emoji := func(n int) string { // n distinct 4-byte characters from U+1F600, as the suite's long_unicode_name
+		var b strings.Builder
+		for i := range n {
+			b.WriteRune(rune(0x1f600 + i))
+		}
+		return b.String()
+	}
+	tests := []struct {
+		name    string
+		version int
+		node    string
+		extra   []byte
+		want    error  // nil: the request decodes
+		reply   []byte // the refusal's bytes when want is not nil
+	}{
+		{"255 characters", 6, strings.Repeat("a", 255), nil, nil, nil},
+		{"201 four-byte characters, 804 bytes", 5, emoji(201), nil, nil, nil},
+		{"255 four-byte characters, 1020 bytes", 6, emoji(255), nil, nil, nil},
+		{"256 characters", 6, strings.Repeat("a", 256), nil, wire.ErrEPMDTooLarge, epmdHex(118, 1, 0, 0, 0, 99)},
+		{"600 bytes, old node", 5, strings.Repeat("a", 600), nil, wire.ErrEPMDTooLarge, epmdHex(121, 1, 0, 99)},
+		{"1021 bytes", 6, emoji(255) + "a", nil, wire.ErrEPMDTooLarge, epmdHex(118, 1, 0, 0, 0, 99)},
+		{"extra of 1020 bytes", 5, "gurka", bytes.Repeat([]byte{255}, 1020), nil, nil},
+		{"extra of 1021 bytes", 5, "gurka", bytes.Repeat([]byte{255}, 1021), wire.ErrEPMDTooLarge, epmdHex(121, 1, 0, 99)},
+		{"not UTF-8", 6, "a\xc3\x28", nil, wire.ErrEPMDMalformed, epmdHex(118, 1, 0, 0, 0, 99)},
+		{"newline", 6, "a\nb", nil, wire.ErrEPMDMalformed, epmdHex(118, 1, 0, 0, 0, 99)},
+		{"empty name with an extra", 6, "", []byte("x"), wire.ErrEPMDMalformed, epmdHex(118, 1, 0, 0, 0, 99)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			frame := alive2Frame(tc.version, tc.node, tc.extra)
+			req, err := wire.DecodeEPMDRequest(frame)
+			if tc.want == nil {
+				r, ok := req.(wire.Alive2Req)
+				if err != nil || !ok || r.Name != tc.node || !bytes.Equal(r.Extra, tc.extra) {
+					t.Fatalf("DecodeEPMDRequest = %#v, %v; want the registration of %q", req, err, tc.node)
+				}
+				return
+			}
+			var refused *wire.Alive2RefusedError
+			if !errors.Is(err, tc.want) || !errors.As(err, &refused) {
+				t.Fatalf("err = %v; want an *Alive2RefusedError wrapping %v", err, tc.want)
+			}
+			if got := refused.Reply(); !bytes.Equal(got, tc.reply) {
+				t.Fatalf("Reply() = % x; want % x", got, tc.reply)
+			}
+		})
+	}
+}
+
+func TestAppendAlive2Reply(t *testing.T) {
+	tests := []struct {
+		name     string
+		highest  uint16
+		result   uint8
+		creation uint32
+		want     []byte
+	}{
+		{"version 6", 6, 0, 0x6b085f9a, epmdHex(118, 0, 0x6b, 0x08, 0x5f, 0x9a)},
+		{"version 7", 7, 1, 99, epmdHex(118, 1, 0, 0, 0, 99)},
+		{"version 5", 5, 0, 3, epmdHex(121, 0, 0, 3)},
+		{"version 5 refused", 5, 1, 99, epmdHex(121, 1, 0, 99)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := wire.AppendAlive2Reply([]byte("p"), tc.highest, tc.result, tc.creation); !bytes.Equal(got, append([]byte("p"), tc.want...)) {
+				t.Fatalf("AppendAlive2Reply = % x; want p + % x", got, tc.want)
+			}
+		})
 	}
 }
 
@@ -235,7 +330,7 @@ func TestEPMDPort2RespGolden(t *testing.T) {
 		{"error form with extra byte", epmdHex(119, 1, 0), wire.ErrEPMDMalformed},
 		{"wrong tag", epmdHex(118, 1), wire.ErrEPMDMalformed},
 		{"truncated", epmdHex(119, 0, 0, 1), wire.ErrEPMDMalformed},
-		{"name too long", epmdHex(119, 0, 0, 1, 77, 0, 0, 6, 0, 6, 3, 0xe8), wire.ErrEPMDTooLarge},
+		{"name too long", epmdHex(119, 0, 0, 1, 77, 0, 0, 6, 0, 6, 3, 0xfd), wire.ErrEPMDTooLarge},
 		{"extra too long", epmdHex(119, 0, 0, 1, 77, 0, 0, 6, 0, 6, 0, 1, "a", 0xff, 0xff), wire.ErrEPMDTooLarge},
 	}
 	for _, tc := range tests {

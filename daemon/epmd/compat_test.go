@@ -1,7 +1,9 @@
 package epmd
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -26,25 +28,39 @@ func epmdBinary(t *testing.T) string {
 	return ""
 }
 
-// startRealEPMD runs epmd in the foreground on a free port until the test
-// ends and returns its loopback address once it answers.
-func startRealEPMD(t *testing.T) string {
+// startRealEPMD runs epmd in the foreground on a free port, with args
+// added, until the test ends and returns its loopback address once it
+// answers.
+func startRealEPMD(t *testing.T, args ...string) string {
+	t.Helper()
+	addr, _ := startRealEPMDProcess(t, args...)
+	return addr
+}
+
+// startRealEPMDProcess is startRealEPMD that also returns a channel closed
+// when epmd has exited.
+func startRealEPMDProcess(t *testing.T, args ...string) (string, <-chan struct{}) {
 	t.Helper()
 	addr := freeAddr(t)
 	_, port, _ := net.SplitHostPort(addr)
-	cmd := exec.Command(epmdBinary(t), "-port", port)
+	cmd := exec.Command(epmdBinary(t), append([]string{"-port", port}, args...)...)
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start epmd: %v", err)
 	}
+	exited := make(chan struct{})
+	go func() {
+		cmd.Wait()
+		close(exited)
+	}()
 	t.Cleanup(func() {
 		cmd.Process.Kill()
-		cmd.Wait()
+		<-exited
 	})
 	waitFor(t, 5*time.Second, "epmd answers on "+addr, func() error {
 		_, err := Names(testCtx(t), addr)
 		return err
 	})
-	return addr
+	return addr, exited
 }
 
 // epmdNames runs `epmd -port P -names` against the mapper at addr.
@@ -111,5 +127,85 @@ func TestCompatRealEPMDNamesAgainstServer(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("epmd -names output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestCompatAnswersAsRealEPMD runs the table the embedded mapper is held to
+// (limits_test.go) against the real epmd, so that the table says what epmd
+// does.
+func TestCompatAnswersAsRealEPMD(t *testing.T) {
+	addr := startRealEPMD(t)
+	for _, tc := range mapperCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := ask(t, addr, tc); !bytes.Equal(got, tc.want) {
+				t.Fatalf("epmd replied % x; the table says % x", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestCompatRealEPMDKillReq: epmd answers KILL_REQ with NO while a node is
+// registered, and with OK, then exits, when none is. The embedded mapper
+// sends the same bytes but does not exit (TestServerKillReqNeverStops).
+func TestCompatRealEPMDKillReq(t *testing.T) {
+	addr, exited := startRealEPMDProcess(t)
+	kill := mapperCase{frame: []byte{0, 1, 'k'}}
+	reg := register(t, addr, "alex", 5555)
+	if got := ask(t, addr, kill); string(got) != "NO" {
+		t.Fatalf("epmd answered KILL_REQ with alex registered: %q; want NO", got)
+	}
+	reg.Close()
+	waitFor(t, 2*time.Second, "epmd forgets alex", func() error {
+		if names, err := Names(testCtx(t), addr); err != nil || len(names) != 0 {
+			return fmt.Errorf("names %v, %v", names, err)
+		}
+		return nil
+	})
+	if got := ask(t, addr, kill); string(got) != "OK" {
+		t.Fatalf("epmd answered KILL_REQ with no node: %q; want OK", got)
+	}
+	select {
+	case <-exited:
+	case <-time.After(5 * time.Second):
+		t.Fatal("epmd did not exit after answering OK")
+	}
+}
+
+// TestCompatPacketTimeoutPerRead: epmd -packet_timeout 1 answers a request
+// sent a byte every 400 ms (2 s in all) and closes a silent client; so does
+// the embedded mapper with PacketTimeout 1 s.
+func TestCompatPacketTimeoutPerRead(t *testing.T) {
+	epmdBinary(t)
+	mappers := []struct {
+		name  string
+		start func(t *testing.T) string
+	}{
+		{"epmd", func(t *testing.T) string { return startRealEPMD(t, "-packet_timeout", "1") }},
+		{"embedded", func(t *testing.T) string {
+			return startServer(t, ServerConfig{PacketTimeout: time.Second}).Addr().String()
+		}},
+	}
+	for _, m := range mappers {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			addr := m.start(t)
+			register(t, addr, "foo", 1042)
+			conn := rawConn(t, addr)
+			for _, b := range []byte{0, 4, 'z', 'f', 'o', 'o'} {
+				if _, err := conn.Write([]byte{b}); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(400 * time.Millisecond) // the slow client under test
+			}
+			if reply, err := wire.ReadPort2Resp(conn); err != nil || reply.Node.Port != 1042 {
+				t.Fatalf("slow lookup: %+v, %v", reply, err)
+			}
+			silent := rawConn(t, addr)
+			start := time.Now()
+			if got := readUntilClosed(t, silent); len(got) != 0 {
+				t.Fatalf("silent client got %v", got)
+			}
+			t.Logf("silent client closed after %v", time.Since(start))
+		})
 	}
 }

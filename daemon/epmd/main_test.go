@@ -28,8 +28,15 @@ func testCtx(t *testing.T) context.Context {
 func startServer(t *testing.T, cfg ServerConfig) *Server {
 	t.Helper()
 	s, err := cfg.Listen(testCtx(t), "127.0.0.1:0")
+	return closeAtEnd(t, s, err)
+}
+
+// closeAtEnd fails the test if a server did not start, and closes it when
+// the test ends.
+func closeAtEnd(t *testing.T, s *Server, err error) *Server {
+	t.Helper()
 	if err != nil {
-		t.Fatalf("Listen: %v", err)
+		t.Fatalf("start the port mapper: %v", err)
 	}
 	t.Cleanup(func() {
 		if err := s.Close(); err != nil {

@@ -28,11 +28,10 @@ const (
 // RegistrarConfig says where and as what a node registers.
 type RegistrarConfig struct {
 	// MapperAddr is the mapper to register with, host:port on loopback
-	// (e.g. 127.0.0.1:4369).
+	// (e.g. 127.0.0.1:4369). When none answers there, the registrar starts
+	// an embedded mapper on its port with Server.ListenPort: on 127.0.0.1,
+	// ::1 and Server.Addresses.
 	MapperAddr string
-	// ListenAddr is where an embedded mapper binds when none answers at
-	// MapperAddr; empty means MapperAddr. It must be reachable as MapperAddr.
-	ListenAddr string
 	// Name is the node name before the @.
 	Name string
 	// Port is the node's distribution listen port.
@@ -50,6 +49,7 @@ type RegistrarConfig struct {
 type Registrar struct {
 	cfg    RegistrarConfig
 	log    *slog.Logger
+	port   int                // of MapperAddr, where an embedded mapper listens
 	cancel context.CancelFunc // stops keep
 	wg     sync.WaitGroup     // keep
 
@@ -63,7 +63,7 @@ type Registrar struct {
 }
 
 // StartRegistrar registers cfg.Name, starting an embedded mapper on
-// cfg.ListenAddr if no mapper answers at cfg.MapperAddr, and keeps it
+// cfg.MapperAddr's port if no mapper answers there, and keeps it
 // registered until Close. ctx bounds the start-up only. A name that is
 // already registered yields ErrNameInUse.
 func StartRegistrar(ctx context.Context, cfg RegistrarConfig) (*Registrar, error) {
@@ -73,8 +73,9 @@ func StartRegistrar(ctx context.Context, cfg RegistrarConfig) (*Registrar, error
 	if cfg.MapperAddr == "" {
 		return nil, fmt.Errorf("port mapper registrar for %s: no mapper address", cfg.Name)
 	}
-	if cfg.ListenAddr == "" {
-		cfg.ListenAddr = cfg.MapperAddr
+	port, err := mapperPort(ctx, cfg.MapperAddr)
+	if err != nil {
+		return nil, fmt.Errorf("port mapper registrar for %s: %w", cfg.Name, err)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -82,7 +83,7 @@ func StartRegistrar(ctx context.Context, cfg RegistrarConfig) (*Registrar, error
 	if cfg.Server.Logger == nil {
 		cfg.Server.Logger = cfg.Logger
 	}
-	r := &Registrar{cfg: cfg, log: cfg.Logger}
+	r := &Registrar{cfg: cfg, log: cfg.Logger, port: port}
 	startCtx, cancel := context.WithTimeout(ctx, StartTimeout)
 	defer cancel()
 	reg, err := r.start(startCtx)
@@ -229,9 +230,9 @@ func (r *Registrar) acquire(ctx context.Context) (*Registration, error) {
 	if !errors.Is(err, ErrNoMapper) || r.Embedded() {
 		return reg, err
 	}
-	srv, err := r.cfg.Server.Listen(ctx, r.cfg.ListenAddr)
+	srv, err := r.cfg.Server.ListenPort(ctx, r.port)
 	if errors.Is(err, syscall.EADDRINUSE) {
-		r.log.Debug("another node became the port mapper first", "addr", r.cfg.ListenAddr)
+		r.log.Debug("another node became the port mapper first", "port", r.port, "err", err)
 		return Register(ctx, r.cfg.MapperAddr, r.cfg.Name, r.cfg.Port)
 	}
 	if err != nil {
@@ -240,7 +241,7 @@ func (r *Registrar) acquire(ctx context.Context) (*Registration, error) {
 	r.mu.Lock()
 	r.server = srv
 	r.mu.Unlock()
-	r.log.Info("started embedded port mapper", "addr", srv.Addr().String(), "name", r.cfg.Name)
+	r.log.Info("started embedded port mapper", "addrs", fmt.Sprint(srv.Addrs()), "name", r.cfg.Name)
 	return Register(ctx, r.cfg.MapperAddr, r.cfg.Name, r.cfg.Port)
 }
 

@@ -28,9 +28,9 @@ import (
 
 // Defaults for the zero fields of ServerConfig.
 const (
-	// DefaultIdleTimeout is how long a connection may stay open without a
-	// complete request (epmd's default).
-	DefaultIdleTimeout = 60 * time.Second
+	// DefaultPacketTimeout is how long a connection that has not registered
+	// may stay silent (epmd's default -packet_timeout).
+	DefaultPacketTimeout = 60 * time.Second
 	// DefaultWriteTimeout bounds each reply write.
 	DefaultWriteTimeout = 10 * time.Second
 	// DefaultMaxConns bounds concurrent connections, registered ones included.
@@ -42,14 +42,22 @@ type ServerConfig struct {
 	// Logger receives debug records about refused and malformed
 	// connections; nil discards them.
 	Logger *slog.Logger
-	// IdleTimeout closes a connection that has not sent a complete request
-	// in time; 0 means DefaultIdleTimeout.
-	IdleTimeout time.Duration
+	// PacketTimeout closes a connection that has not registered once it
+	// has sent nothing for this long; every read restarts it, as with
+	// epmd's -packet_timeout. 0 means DefaultPacketTimeout.
+	PacketTimeout time.Duration
 	// WriteTimeout bounds each reply write; 0 means DefaultWriteTimeout.
 	WriteTimeout time.Duration
 	// MaxConns bounds concurrent connections; the excess is closed at once.
 	// 0 means DefaultMaxConns.
 	MaxConns int
+	// Addresses are the IP addresses or host names ListenPort listens on
+	// besides 127.0.0.1 and ::1, as epmd's ERL_EPMD_ADDRESS.
+	Addresses []string
+
+	// listen binds for ListenPort; nil means net.ListenConfig's (tests
+	// replace it to play a host without IPv6).
+	listen func(ctx context.Context, network, address string) (net.Listener, error)
 }
 
 // Server is an embedded EPMD-compatible mapper. Loopback clients may
@@ -57,9 +65,9 @@ type ServerConfig struct {
 type Server struct {
 	cfg  ServerConfig
 	log  *slog.Logger
-	ln   net.Listener
-	port uint32        // the listening port, reported in NAMES replies
-	done chan struct{} // closed when Close starts
+	lns  []net.Listener // at least one, all on port
+	port uint32         // the listening port, reported in NAMES replies
+	done chan struct{}  // closed when Close starts
 	wg   sync.WaitGroup
 
 	closeOnce sync.Once
@@ -85,8 +93,9 @@ func Listen(ctx context.Context, addr string, logger *slog.Logger) (*Server, err
 	return ServerConfig{Logger: logger}.Listen(ctx, addr)
 }
 
-// Listen starts an embedded mapper on addr configured by c. ctx bounds the
-// bind only; the server runs until Close.
+// Listen starts an embedded mapper on addr alone, configured by c (whose
+// Addresses it ignores; ListenPort listens where epmd does). ctx bounds
+// the bind only; the server runs until Close.
 func (c ServerConfig) Listen(ctx context.Context, addr string) (*Server, error) {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
@@ -96,13 +105,36 @@ func (c ServerConfig) Listen(ctx context.Context, addr string) (*Server, error) 
 	return c.serve(ln), nil
 }
 
-// serve starts a Server accepting on ln, which it then owns.
-func (c ServerConfig) serve(ln net.Listener) *Server {
+// serve starts a Server accepting on lns (at least one, all on one port),
+// which it then owns.
+func (c ServerConfig) serve(lns ...net.Listener) *Server {
+	c = c.withDefaults()
+	s := &Server{
+		cfg:      c,
+		log:      c.Logger,
+		lns:      lns,
+		done:     make(chan struct{}),
+		conns:    make(map[net.Conn]struct{}),
+		nodes:    make(map[string]*registered),
+		creation: 4 + rand.Uint32N(1<<30),
+	}
+	if ta, ok := lns[0].Addr().(*net.TCPAddr); ok {
+		s.port = uint32(ta.Port)
+	}
+	for _, ln := range lns {
+		s.wg.Add(1)
+		go s.acceptLoop(ln)
+	}
+	return s
+}
+
+// withDefaults fills in the zero fields.
+func (c ServerConfig) withDefaults() ServerConfig {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	if c.IdleTimeout <= 0 {
-		c.IdleTimeout = DefaultIdleTimeout
+	if c.PacketTimeout <= 0 {
+		c.PacketTimeout = DefaultPacketTimeout
 	}
 	if c.WriteTimeout <= 0 {
 		c.WriteTimeout = DefaultWriteTimeout
@@ -110,25 +142,25 @@ func (c ServerConfig) serve(ln net.Listener) *Server {
 	if c.MaxConns <= 0 {
 		c.MaxConns = DefaultMaxConns
 	}
-	s := &Server{
-		cfg:      c,
-		log:      c.Logger,
-		ln:       ln,
-		done:     make(chan struct{}),
-		conns:    make(map[net.Conn]struct{}),
-		nodes:    make(map[string]*registered),
-		creation: 4 + rand.Uint32N(1<<30),
+	if c.listen == nil {
+		var lc net.ListenConfig
+		c.listen = lc.Listen
 	}
-	if ta, ok := ln.Addr().(*net.TCPAddr); ok {
-		s.port = uint32(ta.Port)
-	}
-	s.wg.Add(1)
-	go s.acceptLoop()
-	return s
+	return c
 }
 
-// Addr returns the address the server listens on.
-func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+// Addr returns the first address the server listens on (127.0.0.1 when
+// started by ListenPort).
+func (s *Server) Addr() net.Addr { return s.lns[0].Addr() }
+
+// Addrs returns every address the server listens on.
+func (s *Server) Addrs() []net.Addr {
+	addrs := make([]net.Addr, len(s.lns))
+	for i, ln := range s.lns {
+		addrs[i] = ln.Addr()
+	}
+	return addrs
+}
 
 // Close stops accepting, closes every connection (ending every
 // registration) and waits for the server's goroutines. It is idempotent.
@@ -141,21 +173,25 @@ func (s *Server) Close() error {
 		}
 		s.mu.Unlock()
 		close(s.done)
-		if err := s.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
-			s.closeErr = fmt.Errorf("close port mapper %s: %w", s.ln.Addr(), err)
+		var errs []error
+		for _, ln := range s.lns {
+			if err := ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+				errs = append(errs, fmt.Errorf("close port mapper %s: %w", ln.Addr(), err))
+			}
 		}
+		s.closeErr = errors.Join(errs...)
 		s.wg.Wait()
 	})
 	return s.closeErr
 }
 
-// acceptLoop accepts until Close, backing off on temporary errors such as
-// EMFILE like net/http does (5 ms doubling up to 1 s).
-func (s *Server) acceptLoop() {
+// acceptLoop accepts on ln until Close, backing off on temporary errors
+// such as EMFILE like net/http does (5 ms doubling up to 1 s).
+func (s *Server) acceptLoop(ln net.Listener) {
 	defer s.wg.Done()
 	var backoff time.Duration
 	for {
-		conn, err := s.ln.Accept()
+		conn, err := ln.Accept()
 		if err != nil {
 			select {
 			case <-s.done:
@@ -163,11 +199,11 @@ func (s *Server) acceptLoop() {
 			default:
 			}
 			if !temporary(err) {
-				s.log.Error("port mapper stopped accepting", "addr", s.ln.Addr().String(), "err", err)
+				s.log.Error("port mapper stopped accepting", "addr", ln.Addr().String(), "err", err)
 				return
 			}
 			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-			s.log.Warn("port mapper accept failed; retrying", "addr", s.ln.Addr().String(), "err", err, "backoff", backoff)
+			s.log.Warn("port mapper accept failed; retrying", "addr", ln.Addr().String(), "err", err, "backoff", backoff)
 			t := time.NewTimer(backoff)
 			select {
 			case <-s.done:
@@ -242,10 +278,12 @@ func (s *Server) handle(conn net.Conn) {
 	defer s.wg.Done()
 	defer s.untrack(conn)
 	remote := conn.RemoteAddr().String()
-	if err := conn.SetReadDeadline(time.Now().Add(s.cfg.IdleTimeout)); err != nil {
+	req, err := wire.ReadEPMDRequest(packetReader{conn: conn, timeout: s.cfg.PacketTimeout})
+	if refused := (*wire.Alive2RefusedError)(nil); errors.As(err, &refused) && isLoopback(conn.RemoteAddr()) {
+		s.log.Debug("port mapper refused registration", "remote", remote, "err", err)
+		_ = s.write(conn, refused.Reply())
 		return
 	}
-	req, err := wire.ReadEPMDRequest(conn)
 	if err != nil {
 		if !errors.Is(err, io.EOF) && !s.isClosed() {
 			s.log.Debug("port mapper closed connection: bad request", "remote", remote, "err", err)
@@ -263,7 +301,38 @@ func (s *Server) handle(conn net.Conn) {
 		s.portPlease2(conn, r)
 	case wire.NamesReq:
 		s.names(conn)
+	case wire.KillReq:
+		s.kill(conn)
 	}
+}
+
+// kill answers KILL_REQ with epmd's bytes, NO while a node is registered
+// and OK when none is, but never stops: the embedded mapper lives as long
+// as its node.
+func (s *Server) kill(conn net.Conn) {
+	reply := wire.EPMDKillRefused
+	s.mu.Lock()
+	if len(s.nodes) == 0 {
+		reply = wire.EPMDKillOK
+	}
+	s.mu.Unlock()
+	s.log.Debug("port mapper got KILL_REQ; it stops only with its node", "remote", conn.RemoteAddr().String(), "reply", reply)
+	_ = s.write(conn, []byte(reply))
+}
+
+// packetReader reads from conn, giving each read the packet timeout, so
+// that a client that keeps sending stays, as with epmd, and one that falls
+// silent is closed.
+type packetReader struct {
+	conn    net.Conn
+	timeout time.Duration
+}
+
+func (r packetReader) Read(p []byte) (int, error) {
+	if err := r.conn.SetReadDeadline(time.Now().Add(r.timeout)); err != nil {
+		return 0, err
+	}
+	return r.conn.Read(p)
 }
 
 // alive2 registers the node and holds the registration until the client
@@ -271,25 +340,17 @@ func (s *Server) handle(conn net.Conn) {
 func (s *Server) alive2(conn net.Conn, req wire.Alive2Req) {
 	node := &registered{entry: req.Entry(), conn: conn}
 	creation, ok := s.register(node)
-	var reply []byte
-	switch {
-	case req.HighestVersion >= 6 && ok:
-		reply = wire.Alive2XResp{Result: 0, Creation: creation}.Append(nil)
-	case req.HighestVersion >= 6:
-		reply = wire.Alive2XResp{Result: 1, Creation: wire.EPMDDuplicateCreation}.Append(nil)
-	case ok: // pre-version-6 nodes get a 16-bit creation in 1..3
-		reply = wire.Alive2Resp{Result: 0, Creation: uint16(creation%3 + 1)}.Append(nil)
-	default:
-		reply = wire.Alive2Resp{Result: 1, Creation: wire.EPMDDuplicateCreation}.Append(nil)
-	}
 	remote := conn.RemoteAddr().String()
 	if !ok {
 		s.log.Debug("port mapper refused registration: name in use", "name", req.Name, "remote", remote)
-		_ = s.write(conn, reply)
+		_ = s.write(conn, wire.AppendAlive2Reply(nil, req.HighestVersion, 1, wire.EPMDDuplicateCreation))
 		return
 	}
 	defer s.unregister(node)
-	if err := s.write(conn, reply); err != nil {
+	if req.HighestVersion < 6 { // older nodes get a 16-bit creation in 1..3, as from epmd
+		creation = creation%3 + 1
+	}
+	if err := s.write(conn, wire.AppendAlive2Reply(nil, req.HighestVersion, 0, creation)); err != nil {
 		return
 	}
 	s.log.Debug("port mapper registered node", "name", req.Name, "port", req.Port, "creation", creation, "remote", remote)

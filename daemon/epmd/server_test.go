@@ -104,7 +104,7 @@ func TestServerReplyBytes(t *testing.T) {
 }
 
 func TestServerBadClientsCloseOnlyTheirConnection(t *testing.T) {
-	s := startServer(t, ServerConfig{IdleTimeout: 100 * time.Millisecond})
+	s := startServer(t, ServerConfig{PacketTimeout: 100 * time.Millisecond})
 	addr := s.Addr().String()
 	alex := register(t, addr, "alex", 5555)
 	tests := []struct {
