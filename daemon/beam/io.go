@@ -91,9 +91,15 @@ func lines(text string) []string {
 	return strings.Split(strings.TrimSuffix(text, "\n"), "\n")
 }
 
-// puts prints text on the BEAM group leader gl, as IO.puts does: an
-// io_request from a process of chatd's, and the wait for its io_reply.
+// puts prints text and a newline on the BEAM group leader gl, as IO.puts
+// does.
 func (m *Manager) puts(ctx context.Context, gl etf.Pid, text string) error {
+	return m.putChars(ctx, gl, text+"\n")
+}
+
+// putChars prints chars on the BEAM group leader gl: an io_request from a
+// process of chatd's, and the wait for its io_reply.
+func (m *Manager) putChars(ctx context.Context, gl etf.Pid, chars string) error {
 	c := m.liveAtom(gl.Node)
 	if c == nil {
 		return &peer.ConnectError{Node: wireNode(gl.Node), Err: peer.ErrLinkDown}
@@ -103,7 +109,7 @@ func (m *Manager) puts(ctx context.Context, gl etf.Pid, text string) error {
 	ref := cl.watch(dist.ProcPid(gl))
 	replyAs := m.procs.newRef()
 	cl.c.write(dist.SendSender{From: cl.p.pid, To: gl}, etf.Tuple{etf.Atom("io_request"), cl.p.pid, replyAs,
-		etf.Tuple{etf.Atom("put_chars"), etf.Atom("unicode"), etf.Binary(text + "\n")}})
+		etf.Tuple{etf.Atom("put_chars"), etf.Atom("unicode"), etf.Binary(chars)}})
 	_, d, err := cl.await(ctx, ref, func(msg etf.Term) (etf.Term, bool) {
 		t, ok := etf.Tagged(msg, "io_reply", 3)
 		return nil, ok && etf.Equal(t[1], replyAs)

@@ -32,6 +32,8 @@ type proc struct {
 	kill func(reason etf.Term)
 	// trap makes every exit signal go to kill, as trap_exit does.
 	trap bool
+	// mailbox holds what was sent to a process made by spawnWithMailbox.
+	mailbox chan envelope
 
 	// Guarded by table.mu.
 	links    map[etf.Pid]struct{} // the remote processes linked to this one
@@ -93,6 +95,23 @@ func (t *table) spawn(name etf.Atom, recv func(etf.Pid, etf.Term), kill func(etf
 // normal ones included, goes to onSignal.
 func (t *table) spawnTrapping(recv func(etf.Pid, etf.Term), onSignal func(etf.Term)) *proc {
 	return t.start("", recv, onSignal, true)
+}
+
+// mailboxLen bounds a mailbox; beyond it messages are dropped.
+const mailboxLen = 1024
+
+// spawnWithMailbox registers a process whose messages queue in its
+// mailbox (bounded: beyond mailboxLen they are dropped).
+func (t *table) spawnWithMailbox(kill func(etf.Term)) *proc {
+	box := make(chan envelope, mailboxLen)
+	p := t.start("", func(from etf.Pid, msg etf.Term) {
+		select {
+		case box <- envelope{from, msg}:
+		default:
+		}
+	}, kill, false)
+	p.mailbox = box
+	return p
 }
 
 func (t *table) start(name etf.Atom, recv func(etf.Pid, etf.Term), kill func(etf.Term), trap bool) *proc {

@@ -2,8 +2,10 @@ package beam
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
+	"chatd/daemon/beam/shellfun"
 	"chatd/daemon/peer"
 	"chatd/wire"
 	"chatd/wire/dist"
@@ -195,9 +197,8 @@ func (c *Conn) spawnRequest(req dist.SpawnRequest, argsTerm etf.Term) {
 		c.write(dist.SpawnReply{ReqID: req.ReqID, To: req.From, Err: "notsup"}, nil)
 		return
 	}
-	var cancel context.CancelCauseFunc
 	ctx, cancel := context.WithCancelCause(m.ctx)
-	p := m.procs.spawn("", func(etf.Pid, etf.Term) {}, func(reason etf.Term) { cancel(exitCause{reason}) })
+	p := m.procs.spawnWithMailbox(func(reason etf.Term) { cancel(exitCause{reason}) })
 	var flags dist.SpawnFlags
 	for _, o := range req.Opts {
 		switch {
@@ -265,6 +266,90 @@ func (m *Manager) allowed(mod, fun etf.Atom, arity int) bool {
 	return false
 }
 
-// shellFun is a shell fun (erlang:apply(Fun, [])) when chatd can run it;
-// for now none can: they are refused with notsup.
-func (m *Manager) shellFun(*Conn, dist.SpawnRequest, []etf.Term) spawnBody { return nil }
+// shellFun is the body of erlang:apply(Fun, []) for a shell fun the
+// evaluator can run safely (package shellfun), or nil: then the spawn is
+// refused with notsup and the log says what was refused.
+func (m *Manager) shellFun(c *Conn, req dist.SpawnRequest, args []etf.Term) spawnBody {
+	fun, ok := args[0].(etf.Fun)
+	if a, _ := etf.Elems(args[1]); !ok || len(a) != 0 {
+		return nil
+	}
+	prog, err := shellfun.Parse(fun, shellfun.DefaultLimits())
+	if err != nil {
+		m.log.Warn("refused a shell fun from an Erlang node", "node", c.peer.String(), "err", err)
+		return nil
+	}
+	return func(ctx context.Context, p *proc) etf.Term {
+		env := &funEnv{m: m, p: p, gl: req.GroupLeader}
+		if _, err := prog.Run(ctx, env); err != nil {
+			if ex, ok := errors.AsType[*shellfun.Exit](err); ok {
+				return ex.Signal()
+			}
+			return reasonKilled
+		}
+		return reasonNormal
+	}
+}
+
+// funEnv is what a shell fun running on chatd sees: its pid, its
+// mailbox, IO.puts toward its caller's group leader, and send.
+type funEnv struct {
+	m  *Manager
+	p  *proc
+	gl etf.Pid
+}
+
+// Self implements shellfun.Env.
+func (e *funEnv) Self() etf.Pid { return e.p.pid }
+
+// Node implements shellfun.Env.
+func (e *funEnv) Node() etf.Atom { return e.m.procs.self }
+
+// Puts implements shellfun.Env: IO.puts prints on the caller's terminal.
+func (e *funEnv) Puts(ctx context.Context, line string) error {
+	return e.m.putChars(ctx, e.gl, line)
+}
+
+// Send implements shellfun.Env: to a pid (here or remote), or to a
+// registered name, as {Name, Node} or a bare name here.
+func (e *funEnv) Send(_ context.Context, to etf.Term, msg etf.Term) error {
+	switch t := to.(type) {
+	case etf.Pid:
+		if e.m.procs.ours(t) {
+			e.m.deliver(e.p.pid, t, msg)
+		} else {
+			e.m.sendTo(e.p.pid, t, msg)
+		}
+		return nil
+	case etf.Atom:
+		e.m.deliverNamed(e.p.pid, t, msg)
+		return nil
+	case etf.Tuple:
+		name, ok1 := t[0].(etf.Atom)
+		node, ok2 := t[1].(etf.Atom)
+		if len(t) == 2 && ok1 && ok2 {
+			if node == e.m.procs.self {
+				e.m.deliverNamed(e.p.pid, name, msg)
+			} else {
+				e.m.send(node, dist.RegSend{From: e.p.pid, To: name}, msg)
+			}
+			return nil
+		}
+	}
+	return &shellfun.Exit{Class: shellfun.ClassError, Reason: etf.Atom("badarg")}
+}
+
+// Receive implements shellfun.Env: the next message in the mailbox.
+func (e *funEnv) Receive(ctx context.Context) (etf.Term, error) {
+	select {
+	case m := <-e.p.mailbox:
+		return m.msg, nil
+	default:
+	}
+	select {
+	case m := <-e.p.mailbox:
+		return m.msg, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
