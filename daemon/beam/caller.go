@@ -257,8 +257,11 @@ func (c *Conn) downError(what string, reason etf.Term) error {
 	case etf.IsAtom(reason, reasonNoconnection):
 		return &peer.ConnectError{Node: c.peer, Err: fmt.Errorf("%w (noconnection)", peer.ErrLinkDown)}
 	case etf.IsAtom(reason, reasonNoproc):
-		return &peer.CallError{Node: c.peer, Function: what, Kind: wire.CodeNoProcess,
-			Message: fmt.Sprintf("no process %s on %s (noproc): is the lesson's Chat app running there?", what, c.peer)}
+		msg := fmt.Sprintf("no process %s (noproc)", what)
+		if what == c.m.cfg.Chat.Supervisor {
+			msg += ": is the lesson's Chat app running there?"
+		}
+		return &peer.CallError{Node: c.peer, Function: what, Kind: wire.CodeNoProcess, Message: msg}
 	}
 	return &peer.CallError{Node: c.peer, Function: what, Kind: wire.CodeTaskFailed, Message: "exited with " + etf.Inspect(reason)}
 }
