@@ -61,7 +61,7 @@ func TestCommands(t *testing.T) {
 			`node      alex@localhost\nversion   1\.0\.0\nprotocol  1\npid       4242\nenv       dev\n` +
 				`uptime    1h0m\d+s\nlisten    127\.0\.0\.1:41235\nmapper    127\.0\.0\.1:4369 \(embedded\)\nlinks     1\n`, ""},
 		{"nodes", []string{"nodes"}, exitOK,
-			`NODE +ADDRESS +DIRECTION +TLS +SINCE\nkate@localhost +127\.0\.0\.1:5555 +out +no +3m1\ds\n`, ""},
+			`NODE +PROTOCOL +ADDRESS +DIRECTION +TLS +SINCE\nkate@localhost +chatd +127\.0\.0\.1:5555 +out +no +3m1\ds\n`, ""},
 		{"ping pong", []string{"ping", "kate@localhost"}, exitOK, "pong\n", ""},
 		{"ping bare name", []string{"ping", "kate"}, exitOK, "pong\n", ""},
 		{"ping pang", []string{"ping", "moebi@localhost"}, exitFailure,

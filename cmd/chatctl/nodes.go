@@ -15,11 +15,12 @@ func nodesCommand() *cli.Command {
 		Name:      "nodes",
 		Usage:     "list the nodes this node is linked to",
 		ArgsUsage: " ",
-		Description: "Prints a table NODE ADDRESS DIRECTION TLS SINCE (the header alone when there are\n" +
-			"no links); DIRECTION is \"out\" when this node dialled, TLS \"yes\" when the link runs\n" +
+		Description: "Prints a table NODE PROTOCOL ADDRESS DIRECTION TLS SINCE (the header alone when\n" +
+			"there are no links); PROTOCOL is \"chatd\" for a chatd node and \"erlang\" for an Erlang\n" +
+			"or Elixir node, DIRECTION \"out\" when this node dialled, TLS \"yes\" when the link runs\n" +
 			"over TLS ([link.tls]). --json prints GET /v1/nodes as is.\n\n" +
-			"Example:\n   $ chatctl --node alex nodes\n   NODE            ADDRESS          DIRECTION  TLS  SINCE\n" +
-			"   kate@localhost  127.0.0.1:41235  out        no   3m12s",
+			"Example:\n   $ chatctl --node alex nodes\n   NODE            PROTOCOL  ADDRESS          DIRECTION  TLS  SINCE\n" +
+			"   kate@localhost  chatd     127.0.0.1:41235  out        no   3m12s",
 		OnUsageError: commandUsageError,
 		Action: func(c *cli.Context) error {
 			if err := checkArgs(c, 0); err != nil {

@@ -135,17 +135,21 @@ func printStatus(w io.Writer, st wire.StatusResponse, now time.Time) error {
 	return nil
 }
 
-// printNodes writes the links as a table, NODE ADDRESS DIRECTION SINCE; with
-// no links, the header alone.
+// printNodes writes the links as a table, NODE PROTOCOL ADDRESS DIRECTION
+// TLS SINCE; with no links, the header alone.
 func printNodes(w io.Writer, nodes wire.NodesResponse, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "NODE\tADDRESS\tDIRECTION\tTLS\tSINCE")
+	fmt.Fprintln(tw, "NODE\tPROTOCOL\tADDRESS\tDIRECTION\tTLS\tSINCE")
 	for _, l := range nodes.Links {
 		tls := "no"
 		if l.TLS {
 			tls = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", l.Node, l.Address, l.Direction, tls, age(now, l.Since))
+		proto := l.Protocol
+		if proto == "" {
+			proto = "chatd" // a daemon older than the field
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", l.Node, proto, l.Address, l.Direction, tls, age(now, l.Since))
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write output: %w", err)
