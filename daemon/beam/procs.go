@@ -81,6 +81,21 @@ func newTable(self wire.NodeName, creation uint32) *table {
 	}
 }
 
+// Bounds on what BEAM peers can make chatd keep: processes (tasks,
+// spawned processes, callers), and links and monitors per process.
+const (
+	maxProcs   = 10000
+	maxSignals = 10000
+)
+
+// full reports whether the table holds maxProcs processes: a peer's
+// request for another is refused.
+func (t *table) full() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.procs) >= maxProcs
+}
+
 // pidSerialBase marks the pids of this package: their serial is at least
 // 1, while the pids of the core's processes (wire.Pid IDs below 2^32) have
 // serial 0, so the two never collide.

@@ -101,6 +101,11 @@ func (m *Manager) supervisor(self etf.Pid, msg etf.Term) {
 		m.reply(self, caller, tag, etf.Tuple{etf.Atom("error"), etf.Atom("notsup")})
 		return
 	}
+	if m.procs.full() {
+		m.log.Warn("refused a task: too many processes for Erlang nodes", "limit", maxProcs, "caller", etf.Inspect(caller))
+		m.reply(self, caller, tag, etf.Tuple{etf.Atom("error"), etf.Atom("max_children")})
+		return
+	}
 	callerNode, _ := wire.ParseNodeName(string(caller.Node), "")
 	task := m.newTask(callerNode)
 	m.reply(self, caller, tag, etf.Tuple{etf.OK, task.p.pid})

@@ -12,6 +12,7 @@ const (
 	reasonNoconnection etf.Atom = "noconnection"
 	reasonKilled       etf.Atom = "killed"
 	reasonTimeout      etf.Atom = "timeout"
+	reasonSystemLimit  etf.Atom = "system_limit" // a bound of chatd's was reached
 )
 
 // isNormal reports whether reason is normal: such an exit signal kills no
@@ -62,12 +63,16 @@ func (m *Manager) link(pid etf.Pid, remote etf.Pid) {
 	t := m.procs
 	t.mu.Lock()
 	p := t.procs[pid]
+	reason := reasonNoproc
+	if p != nil && len(p.links) >= maxSignals {
+		p, reason = nil, reasonSystemLimit
+	}
 	if p != nil {
 		p.links[remote] = struct{}{}
 	}
 	t.mu.Unlock()
 	if p == nil {
-		m.send(remote.Node, dist.Exit{From: pid, To: remote, Reason: reasonNoproc}, nil)
+		m.send(remote.Node, dist.Exit{From: pid, To: remote, Reason: reason}, nil)
 	}
 }
 
@@ -93,12 +98,16 @@ func (m *Manager) monitored(watcher etf.Pid, to dist.Proc, ref etf.Ref) {
 	} else {
 		p = t.procs[to.Pid]
 	}
+	reason := reasonNoproc
+	if p != nil && len(p.monitors) >= maxSignals {
+		p, reason = nil, reasonSystemLimit
+	}
 	if p != nil {
 		p.monitors[ref] = monitor{watcher: watcher, byName: to.Name}
 	}
 	t.mu.Unlock()
 	if p == nil && (to.IsName() || t.ours(to.Pid)) {
-		m.send(watcher.Node, dist.MonitorPExit{From: to, To: watcher, Ref: ref, Reason: reasonNoproc}, nil)
+		m.send(watcher.Node, dist.MonitorPExit{From: to, To: watcher, Ref: ref, Reason: reason}, nil)
 	}
 }
 

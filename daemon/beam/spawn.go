@@ -27,20 +27,17 @@ func (c *Conn) Spawn(ctx context.Context, sp wire.Spawn, out peer.Output) (wire.
 			Message: fmt.Sprintf("%s is an Erlang node: spawn Module.function (IO.puts, Code.eval_string)", c.peer)}
 	}
 	m := c.m
-	r := m.newRelay(out)
-	var gl *proc
-	link := m.procs.spawnTrapping(func(etf.Pid, etf.Term) {}, func(reason etf.Term) {
+	var link, gl *proc
+	// The stand-in and the group leader live as long as the relay.
+	r := m.newRelay(out, func() {
+		m.exit(link, reasonNormal)
+		m.exit(gl, reasonNormal)
+	})
+	link = m.procs.spawnTrapping(func(etf.Pid, etf.Term) {}, func(reason etf.Term) {
 		r.exit(reasonText(reason))
 	})
 	gl = m.procs.spawn("", func(_ etf.Pid, msg etf.Term) { m.groupLeader(gl.pid, msg, r) }, nil)
-	stop := func() {
-		m.exit(link, reasonNormal)
-		m.exit(gl, reasonNormal)
-	}
-	go func() { // the stand-in and the group leader live as long as the relay
-		<-r.done
-		stop()
-	}()
+	r.start()
 	args := make(etf.List, len(sp.Args))
 	for i, a := range sp.Args {
 		args[i] = etf.Binary(a)
@@ -50,11 +47,11 @@ func (c *Conn) Spawn(ctx context.Context, sp wire.Spawn, out peer.Output) (wire.
 		Arity: uint8(len(args)), Opts: []etf.Term{etf.Atom("link")},
 	}, args)
 	if err != nil {
-		r.exit(wire.ExitNoConnection)
+		r.abandon()
 		return wire.Pid{}, err
 	}
 	if reply.Err != "" {
-		r.exit(string(reply.Err))
+		r.abandon()
 		return wire.Pid{}, &peer.CallError{Node: c.peer, Function: sp.Function, Kind: wire.CodeTaskFailed,
 			Message: fmt.Sprintf("%s refused to spawn %s/%d: %s", c.peer, sp.Function, len(args), reply.Err)}
 	}
@@ -127,43 +124,53 @@ func reasonText(reason etf.Term) string {
 
 // relay hands a remote process's output to its peer.Output from a
 // goroutine of its own, so that a slow reader never stalls the connection:
-// lines beyond relayQueue are dropped (and counted in the log).
+// lines beyond relayQueue are dropped. After out.Exit (or abandon: the
+// spawn failed and out is never used) it calls done.
 type relay struct {
-	out    peer.Output
-	q      chan string
-	closed chan string   // receives the exit reason, once
-	done   chan struct{} // closed once out.Exit has returned
-	once   chan struct{} // holds a token until exit was called
+	m     *Manager
+	out   peer.Output
+	done  func()
+	q     chan string
+	ended chan string   // receives the exit reason ("" to abandon), once
+	once  chan struct{} // holds a token until exit or abandon was called
 }
 
-func (m *Manager) newRelay(out peer.Output) *relay {
-	r := &relay{out: out, q: make(chan string, relayQueue), closed: make(chan string, 1), done: make(chan struct{}), once: make(chan struct{}, 1)}
+func (m *Manager) newRelay(out peer.Output, done func()) *relay {
+	r := &relay{m: m, out: out, done: done, q: make(chan string, relayQueue), ended: make(chan string, 1), once: make(chan struct{}, 1)}
 	r.once <- struct{}{}
-	run := func(context.Context) {
-		defer close(r.done)
-		for {
-			select {
-			case l := <-r.q:
-				out.Line(l)
-			case reason := <-r.closed:
-				for {
-					select {
-					case l := <-r.q:
-						out.Line(l)
-						continue
-					default:
-					}
-					break
-				}
-				out.Exit(reason)
+	return r
+}
+
+// start runs the relay's goroutine.
+func (r *relay) start() {
+	if !r.m.goOwned(r.run) {
+		r.abandon()
+		r.run(context.Background()) // the node is stopping: just clean up
+	}
+}
+
+func (r *relay) run(context.Context) {
+	defer r.done()
+	for {
+		select {
+		case l := <-r.q:
+			r.out.Line(l)
+		case reason := <-r.ended:
+			if reason == "" {
 				return
 			}
+			for drained := false; !drained; {
+				select {
+				case l := <-r.q:
+					r.out.Line(l)
+				default:
+					drained = true
+				}
+			}
+			r.out.Exit(reason)
+			return
 		}
 	}
-	if !m.goOwned(run) {
-		go run(context.Background()) // the node is stopping: still report the exit
-	}
-	return r
 }
 
 // line queues one printed line.
@@ -174,11 +181,21 @@ func (r *relay) line(l string) {
 	}
 }
 
-// exit reports the process's end; only the first call counts.
+// exit reports the process's end; only the first exit or abandon counts.
 func (r *relay) exit(reason string) {
+	if reason == "" {
+		reason = string(reasonNormal)
+	}
+	r.end(reason)
+}
+
+// abandon ends the relay without a word to out.
+func (r *relay) abandon() { r.end("") }
+
+func (r *relay) end(reason string) {
 	select {
 	case <-r.once:
-		r.closed <- reason
+		r.ended <- reason
 	default:
 	}
 }
@@ -189,6 +206,11 @@ func (r *relay) exit(reason string) {
 // them; anything else is refused with notsup and logged.
 func (c *Conn) spawnRequest(req dist.SpawnRequest, argsTerm etf.Term) {
 	m := c.m
+	if m.procs.full() {
+		m.log.Warn("refused a spawn request: too many processes for Erlang nodes", "node", c.peer.String(), "limit", maxProcs)
+		c.write(dist.SpawnReply{ReqID: req.ReqID, To: req.From, Err: reasonSystemLimit}, nil)
+		return
+	}
 	args, ok := etf.Elems(argsTerm)
 	body := m.spawnable(c, req, args)
 	if !ok || body == nil {
