@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"chatd/internal/testkit"
 	"chatd/wire"
 )
 
@@ -56,7 +57,7 @@ func startRealEPMDProcess(t *testing.T, args ...string) (string, <-chan struct{}
 		cmd.Process.Kill()
 		<-exited
 	})
-	waitFor(t, 5*time.Second, "epmd answers on "+addr, func() error {
+	testkit.WaitForNil(t, 5*time.Second, "epmd answers on "+addr, func() error {
 		_, err := Names(testCtx(t), addr)
 		return err
 	})
@@ -106,7 +107,7 @@ func TestCompatRegisterWithRealEPMD(t *testing.T) {
 		t.Fatalf("Lookup kate = %+v, %v", e, err)
 	}
 	alex.Close()
-	waitFor(t, 2*time.Second, "epmd forgets alex", func() error {
+	testkit.WaitForNil(t, 2*time.Second, "epmd forgets alex", func() error {
 		_, err := Lookup(ctx, addr, "alex")
 		if errors.Is(err, ErrNotRegistered) {
 			return nil
@@ -155,7 +156,7 @@ func TestCompatRealEPMDKillReq(t *testing.T) {
 		t.Fatalf("epmd answered KILL_REQ with alex registered: %q; want NO", got)
 	}
 	reg.Close()
-	waitFor(t, 2*time.Second, "epmd forgets alex", func() error {
+	testkit.WaitForNil(t, 2*time.Second, "epmd forgets alex", func() error {
 		if names, err := Names(testCtx(t), addr); err != nil || len(names) != 0 {
 			return fmt.Errorf("names %v, %v", names, err)
 		}

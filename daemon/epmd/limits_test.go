@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"chatd/internal/testkit"
 	"chatd/wire"
 )
 
@@ -146,7 +147,7 @@ func TestServerKillReqNeverStops(t *testing.T) {
 		t.Fatalf("the mapper stopped serving after KILL_REQ: %v", err)
 	}
 	alex.Close()
-	waitFor(t, 2*time.Second, "alex unregistered", func() error {
+	testkit.WaitForNil(t, 2*time.Second, "alex unregistered", func() error {
 		if got := ask(t, addr, kill); string(got) != "OK" {
 			return fmt.Errorf("KILL_REQ reply %q", got)
 		}

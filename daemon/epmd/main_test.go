@@ -69,23 +69,6 @@ func register(t *testing.T, addr, name string, port uint16) *Registration {
 	return reg
 }
 
-// waitFor polls cond every 10 ms until it returns nil, failing the test
-// with cond's last error after timeout.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v: %v", what, timeout, err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // rawConn dials addr and closes the connection when the test ends.
 func rawConn(t *testing.T, addr string) net.Conn {
 	t.Helper()

@@ -1,6 +1,7 @@
 package epmd
 
 import (
+	"chatd/internal/testkit"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -89,7 +90,7 @@ func TestRegistrarTakeover(t *testing.T) {
 		t.Fatalf("Close the mapper's node: %v", err)
 	}
 	for name := range others {
-		waitFor(t, 2*time.Second-time.Since(start), name+" re-registered", func() error {
+		testkit.WaitForNil(t, 2*time.Second-time.Since(start), name+" re-registered", func() error {
 			_, err := Lookup(ctx, addr, name)
 			return err
 		})
@@ -103,7 +104,7 @@ func TestRegistrarTakeover(t *testing.T) {
 		if r.Embedded() {
 			embedded++
 		}
-		waitFor(t, time.Second, name+" creation updated", func() error {
+		testkit.WaitForNil(t, time.Second, name+" creation updated", func() error {
 			if c := r.Creation(); c == creations[name] {
 				return fmt.Errorf("creation still %d", c)
 			}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"chatd/internal/testkit"
 	"chatd/wire"
 )
 
@@ -54,7 +55,7 @@ func TestServerRegisterLookupNames(t *testing.T) {
 	if err := alex.Close(); err != nil {
 		t.Fatalf("Registration.Close: %v", err)
 	}
-	waitFor(t, 2*time.Second, "alex unregistered", func() error {
+	testkit.WaitForNil(t, 2*time.Second, "alex unregistered", func() error {
 		_, err := Lookup(ctx, addr, "alex")
 		if errors.Is(err, ErrNotRegistered) {
 			return nil
@@ -164,7 +165,7 @@ func TestServerMaxConns(t *testing.T) {
 		t.Fatalf("excess connection got %v", got)
 	}
 	first.Close()
-	waitFor(t, 2*time.Second, "a slot frees up", func() error {
+	testkit.WaitForNil(t, 2*time.Second, "a slot frees up", func() error {
 		_, err := Names(testCtx(t), addr)
 		return err
 	})
