@@ -156,19 +156,6 @@ func (t *table) newRef() etf.Ref {
 	return r
 }
 
-// alias makes a fresh alias of p: messages sent to it reach p until
-// unalias.
-func (t *table) alias(p *proc) etf.Ref {
-	r := t.newRef()
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if !p.dead {
-		p.aliases[r] = struct{}{}
-		t.aliases[r] = p
-	}
-	return r
-}
-
 // unalias removes an alias.
 func (t *table) unalias(r etf.Ref) {
 	t.mu.Lock()
