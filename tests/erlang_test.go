@@ -66,6 +66,19 @@ func TestErlangMoebi(t *testing.T) {
 		}
 		moebi.waitOutput(m, "hi\n", quick)
 	})
+	t.Run("chatd alex to a configured moebi", func(t *testing.T) {
+		c := erlangCluster(t)
+		alex := c.start("alex", c.withConfig("alex", "[erlang]\nmoebi = \"moebi, kate\"\n"))
+		kate := c.iex("kate")
+		m := kate.mark()
+		if r := c.chatctl("--node", "alex", "send", "kate@localhost", "hi"); r.code != 0 {
+			t.Fatalf("chatctl send kate@localhost hi: exit %d, stderr %q", r.code, r.stderr)
+		}
+		if !hasMessage(alex.messages(), "kate@localhost", "chicken?") {
+			t.Fatalf("with [erlang] moebi naming kate, alex's messages = %+v; want kate's chicken?", alex.messages())
+		}
+		kate.waitOutput(m, "hi\n", quick)
+	})
 	t.Run("Elixir alex to chatd moebi", func(t *testing.T) {
 		c := erlangCluster(t)
 		moebi := c.start("moebi", c.withConfig("moebi", moebiConfig))
@@ -127,17 +140,26 @@ func TestErlangMembership(t *testing.T) {
 }
 
 // TestErlangPublished: with [erlang] hidden = false, Node.list() shows
-// chatd. chatd does not speak global's protocol, so :global.sync() on
-// the BEAM node stalls while it is connected (BEAM.md §3), which is why
-// hidden is the default; once chatd is disconnected, it returns.
+// chatd. chatd does not speak global's protocol, so :global.sync() on a
+// BEAM node connected to it stalls while it is connected (BEAM.md §3;
+// measured: still waiting after 90 s, past net_ticktime), which is why
+// hidden is the default; once chatd is disconnected, it returns. A BEAM
+// node connected only to that one (bob) syncs, and global's names work
+// between the two.
 func TestErlangPublished(t *testing.T) {
 	c := erlangCluster(t)
 	c.start("alex", c.withConfig("alex", "[erlang]\nhidden = false\n"))
 	kate := c.iex("kate")
+	bob := c.iex("bob")
+	bob.expect("Node.ping(:kate@localhost)", ":pong")
 	kate.expect("Node.ping(:alex@localhost)", ":pong")
-	kate.expect("Node.list()", "[:alex@localhost]")
+	kate.expect("Node.list()", "[:bob@localhost, :alex@localhost]")
 	kate.expect("Node.list(:hidden)", "[]")
-	kate.expect("sync = Task.async(fn -> :global.sync() end); Task.yield(sync, 3000)", "nil")
+	kate.expect("sync = Task.async(fn -> :global.sync() end); Task.yield(sync, 2000)", "nil")
+	bob.expect(":global.sync()", ":ok")
+	bob.expect("Node.list()", "[:kate@localhost]") // global does not bring alex to bob
+	kate.expect(":global.register_name(:kate_shell, self())", ":yes")
+	bob.expect(":global.whereis_name(:kate_shell) |> node()", ":kate@localhost")
 	kate.expect("Node.disconnect(:alex@localhost)", "true")
 	kate.expect("Task.yield(sync, 5000)", "{:ok, :ok}")
 }
@@ -194,6 +216,10 @@ func TestErlangCalls(t *testing.T) {
 		t.Errorf(":rpc.call of File.rm on alex = %s; want %s", got, want)
 	}
 	alex.logged(quick, "refused to run a function an Erlang node asked for", "node=kate@localhost", `function="{File, :rm, 1}"`)
+	m := kate.mark()
+	kate.eval(`Node.spawn(:alex@localhost, File, :rm, ["` + victim + `"])`)
+	kate.waitOutput(m, "** Can not start File::rm", quick)
+	alex.logged(quick, "refused a spawn request from an Erlang node", "node=kate@localhost", "function=Elixir.File:rm/1")
 	if _, err := os.Stat(victim); err != nil {
 		t.Fatalf("the file kate asked alex to remove: %v", err)
 	}
