@@ -49,23 +49,23 @@ func TestErlangFailures(t *testing.T) {
 		if r.code != 1 || strings.TrimSpace(r.stdout) != "pang" || !strings.Contains(r.stderr, "cookie mismatch") {
 			t.Fatalf("chatctl ping kate with another cookie: exit %d, stdout %q, stderr %q; want pang and cookie mismatch", r.code, r.stdout, r.stderr)
 		}
-		kate.waitOutput(m, "Connection attempt from node :alex@localhost rejected. Invalid challenge reply.", quick)
+		kate.waitOutput(m, "Connection attempt from node :alex@localhost rejected. Invalid challenge reply.", soon)
 		kate.expect("Node.ping(:alex@localhost)", ":pang")
-		alex.logged(quick, "refused an Erlang node: cookie mismatch", "protocol=erlang", "kate@localhost's digest did not verify")
+		alex.logged(soon, "refused an Erlang node: cookie mismatch", "protocol=erlang", "kate@localhost's digest did not verify")
 		t.Logf("chatd: %s", strings.TrimSpace(r.stderr))
 	})
 }
 
 // failsAtOnce runs chatctl with args and fails the test unless it exits 1
-// within quick, saying want.
+// within atOnce, saying want.
 func failsAtOnce(t *testing.T, c *cluster, want string, args ...string) {
 	t.Helper()
 	r := c.chatctl(args...)
 	if r.code != 1 || !strings.Contains(r.stderr, want) {
 		t.Fatalf("chatctl %s: exit %d, stderr %q; want 1 and %q", strings.Join(args, " "), r.code, r.stderr, want)
 	}
-	if r.took > quick {
-		t.Errorf("chatctl %s failed after %s, want at once (under %s)", strings.Join(args, " "), r.took, quick)
+	if r.took > atOnce {
+		t.Errorf("chatctl %s failed after %s, want at once (under %s)", strings.Join(args, " "), r.took, atOnce)
 	}
 	t.Logf("chatctl %s: in %s: %s", strings.Join(args, " "), r.took, strings.TrimSpace(r.stderr))
 }
@@ -85,7 +85,7 @@ func TestErlangLinkTLS(t *testing.T) {
 		t.Fatalf("chatctl ping kate with link TLS on: exit %d, stdout %q, stderr %q; want pang and %q", r.code, r.stdout, r.stderr, why)
 	}
 	kate.expect("Node.ping(:alex@localhost)", ":pang")
-	alex.logged(quick, "refused an Erlang node", "protocol=erlang", "kate@localhost", why)
+	alex.logged(soon, "refused an Erlang node", "protocol=erlang", "kate@localhost", why)
 	kate.expect("Node.list(:connected)", "[]")
 }
 

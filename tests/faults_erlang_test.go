@@ -174,7 +174,7 @@ func TestFaultErlangGarbage(t *testing.T) {
 	if r := c.chatctl("--node", "alex", "send", "kate@localhost", "still here"); r.code != 0 {
 		t.Fatalf("send to kate after the attempts: exit %d, stderr %q", r.code, r.stderr)
 	}
-	kate.waitOutput(m, "still here\n", quick)
+	kate.waitOutput(m, "still here\n", soon)
 	kate.expect(`Chat.send_message(:alex@localhost, "me too")`, ":ok")
 	if r := c.chatctl("--node", "alex", "ping", "bob@localhost"); r.code != 0 {
 		t.Fatalf("ping bob after the attempts: exit %d, stderr %q", r.code, r.stderr)
@@ -212,7 +212,7 @@ func TestFaultErlangSlowloris(t *testing.T) {
 	if r := c.chatctl("--node", "alex", "send", "kate@localhost", "flooded"); r.code != 0 {
 		t.Fatalf("send to kate during the flood: exit %d, stderr %q", r.code, r.stderr)
 	}
-	kate.waitOutput(m, "flooded\n", quick)
+	kate.waitOutput(m, "flooded\n", soon)
 	if r := c.chatctl("--node", "alex", "ping", "bob@localhost"); r.code != 0 {
 		t.Fatalf("ping bob during the flood: exit %d, stderr %q", r.code, r.stderr)
 	}
@@ -314,10 +314,10 @@ func TestFaultErlangPeerKilled(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "no connection to kate@localhost") {
 		t.Fatalf("the call to the killed kate: exit %d, stderr %q; want 1 and no connection", r.code, r.stderr)
 	}
-	if after > quick {
-		t.Errorf("the call failed %s after kate was killed, want at once (under %s)", after, quick)
+	if after > atOnce {
+		t.Errorf("the call failed %s after kate was killed, want at once (under %s)", after, atOnce)
 	}
-	alex.logged(quick, "node down", "node=kate@localhost", "protocol=erlang")
+	alex.logged(soon, "node down", "node=kate@localhost", "protocol=erlang")
 	figure(t, "call failed %s after kate's SIGKILL: %s", after.Round(time.Millisecond), strings.TrimSpace(r.stderr))
 }
 
@@ -351,8 +351,8 @@ func TestFaultErlangChatdKilled(t *testing.T) {
 		if !strings.Contains(got, tc.want) {
 			t.Errorf("%s: kate's %s printed %q after alex was killed; want %q", tc.name, tc.expr, got, tc.want)
 		}
-		if after > quick {
-			t.Errorf("%s: kate's call ended %s after alex was killed, want at once (under %s)", tc.name, after, quick)
+		if after > atOnce {
+			t.Errorf("%s: kate's call ended %s after alex was killed, want at once (under %s)", tc.name, after, atOnce)
 		}
 		figure(t, "%s: kate's call ended %s after alex's SIGKILL: %s", tc.name, after.Round(time.Millisecond), strings.Join(strings.Fields(got), " "))
 		kate.alive(5 * time.Second)
