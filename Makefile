@@ -93,7 +93,7 @@ install: build ## install binaries, units, sysusers, config, man pages, completi
 bench: ## chatd vs the BEAM and the TCP floor, one run; writes docs/BENCHMARKS.md (~10 min)
 	tests/bench/run.sh
 
-test-faults: build faults-deps ## the fault suite: hostile bytes, floods, dead, silent and partitioned peers (root)
+test-faults: build deps faults-deps ## the fault suite: hostile bytes, floods, dead, silent and partitioned peers (root)
 	$(GO) test -tags faults -race -count=1 -v -run '^TestFault' -timeout 14m ./tests/
 
 test-systemd: ## boot a Debian root under systemd-nspawn, install there, and test the real units

@@ -99,11 +99,8 @@ func TestErlangMapper(t *testing.T) {
 		t.Cleanup(func() { killEPMD(t, c.mapperPort) }) // runs after kate and alex are stopped
 		kate := c.iex("kate", ownEPMD())
 		alex := c.start("alex")
-		var st struct {
-			MapperLocal bool `json:"mapper_local"`
-		}
-		if err := alex.api("GET", "/v1/status", nil, &st); err != nil || st.MapperLocal {
-			t.Fatalf("alex embeds a mapper although kate's epmd runs on its port (err %v)", err)
+		if embedsMapper(t, alex) {
+			t.Fatal("alex embeds a mapper although kate's epmd runs on its port")
 		}
 		if out := epmdNames(t, c.mapperPort); !listsAll(out, "alex", "kate") {
 			t.Fatalf("epmd -names does not list alex and kate:\n%s", out)
@@ -134,13 +131,22 @@ func TestErlangMapper(t *testing.T) {
 			t.Fatalf("chatctl --node bob ping kate after the takeover: exit %d, stderr %q", r.code, r.stderr)
 		}
 		kate.expect("Node.ping(:bob@localhost)", ":pong")
-		var st struct {
-			MapperLocal bool `json:"mapper_local"`
-		}
-		if err := bob.api("GET", "/v1/status", nil, &st); err != nil || !st.MapperLocal {
-			t.Fatalf("bob did not take the mapper over (err %v)", err)
+		if !embedsMapper(t, bob) {
+			t.Fatal("bob did not take the mapper over")
 		}
 	})
+}
+
+// embedsMapper reports whether n runs the embedded port mapper.
+func embedsMapper(t *testing.T, n *node) bool {
+	t.Helper()
+	var st struct {
+		MapperLocal bool `json:"mapper_local"`
+	}
+	if err := n.api("GET", "/v1/status", nil, &st); err != nil {
+		t.Fatalf("status of %s: %v", n.name, err)
+	}
+	return st.MapperLocal
 }
 
 // epmdPids lists the epmd processes serving port: those started with

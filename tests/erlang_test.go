@@ -30,8 +30,11 @@ func TestErlangChat(t *testing.T) {
 	c := erlangCluster(t)
 	alex := c.start("alex")
 	kate := c.iex("kate")
+	if !embedsMapper(t, alex) {
+		t.Fatal("alex should run the embedded mapper")
+	}
 	if out := epmdNames(t, c.mapperPort); !listsAll(out, "alex", "kate") {
-		t.Fatalf("epmd -names on the embedded mapper does not list alex and kate:\n%s", out)
+		t.Fatalf("epmd -names on alex's embedded mapper does not list alex and kate:\n%s", out)
 	}
 
 	m := kate.mark()
