@@ -205,9 +205,13 @@ func TestErlangCalls(t *testing.T) {
 	kate.expect(`:rpc.call(:alex@localhost, :chatd, :echo, ["a", "b"])`, `"a b"`)
 	kate.expect(`:erpc.call(:alex@localhost, :chatd, :say_name, [])`, `"Hi, my name is alex"`)
 	kate.expect(`pid = Node.spawn(:alex@localhost, Chat, :receive_message, ["by spawn"]); node(pid)`, ":alex@localhost")
-	waitFor(t, soon, "alex's sink to hold the spawned receive_message", func() bool {
-		return hasMessage(alex.messages(), "kate@localhost", "by spawn")
+	kate.expect(`:rpc.cast(:alex@localhost, Chat, :receive_message, ["by cast"])`, "true")
+	waitFor(t, soon, "alex's sink to hold the spawned and the cast receive_message", func() bool {
+		return hasMessage(alex.messages(), "kate@localhost", "by spawn") && hasMessage(alex.messages(), "kate@localhost", "by cast")
 	})
+	// Unknown targets answer noproc at once: nothing on kate hangs.
+	kate.expect(`Process.monitor({:nobody, :alex@localhost}); receive do {:DOWN, _, _, _, r} -> r after 5000 -> :hung end`, ":noproc")
+	kate.expect(`try do GenServer.call({:nobody, :alex@localhost}, :hi) catch :exit, {r, _} -> r end`, ":noproc")
 	for _, text := range []string{"by rpc", "by erpc"} {
 		if !hasMessage(alex.messages(), "kate@localhost", text) {
 			t.Errorf("alex's messages lack %q from kate: %+v", text, alex.messages())
