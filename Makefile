@@ -93,7 +93,7 @@ install: build ## install binaries, units, sysusers, config, man pages, completi
 bench: ## chatd vs the BEAM and the TCP floor, one run; writes docs/BENCHMARKS.md (~10 min)
 	tests/bench/run.sh
 
-test-faults: build faults-deps ## the fault suite: hostile bytes, floods, dead, silent and partitioned peers (root)
+test-faults: build deps faults-deps ## the fault suite: hostile bytes, floods, dead, silent and partitioned peers (root)
 	$(GO) test -tags faults -race -count=1 -v -run '^TestFault' -timeout 14m ./tests/
 
 test-systemd: ## boot a Debian root under systemd-nspawn, install there, and test the real units
@@ -104,11 +104,15 @@ faults-deps: ## install what the fault suite needs: iproute2 (network namespaces
 		echo "installing iproute2 and util-linux (network namespaces, prlimit)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 util-linux >/dev/null; }
 
-deps: ## install what the tests need: Debian's erlang-base for the real epmd
-	@command -v epmd >/dev/null || { \
-		echo "installing erlang-base (the real epmd, for compatibility tests)"; \
-		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq erlang-base >/dev/null; \
-		else echo "run as root or: sudo apt-get install erlang-base" >&2; exit 1; fi; }
+deps: ## install what the tests need: Debian's erlang-base (the real epmd) and elixir (the lesson's iex nodes)
+	@missing=; \
+	command -v epmd >/dev/null || missing="erlang-base"; \
+	command -v iex >/dev/null && command -v mix >/dev/null || missing="$$missing elixir"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing $${missing# } (the real epmd and iex nodes, for compatibility tests)"; \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else echo "run as root or: sudo apt-get install $$missing" >&2; exit 1; fi; \
+	fi
 
 clean:
 	rm -rf $(BIN)

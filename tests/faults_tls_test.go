@@ -39,7 +39,7 @@ func TestFaultTLS(t *testing.T) {
 		t.Fatalf("alex (TLS, same CA) ping kate: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 	figure(t, "TLS peer with the CA's certificate: pong in %s", r.took)
-	if r := c.chatctl("--node", "alex", "nodes"); r.code != 0 || !regexp.MustCompile(`kate@localhost +\S+ +out +yes `).MatchString(r.stdout) {
+	if r := c.chatctl("--node", "alex", "nodes"); r.code != 0 || !regexp.MustCompile(`kate@localhost +chatd +\S+ +out +yes `).MatchString(r.stdout) {
 		t.Fatalf("alex's nodes table does not show the TLS link: exit %d, stdout %q", r.code, r.stdout)
 	}
 	r = c.chatctl("--node", "alex", "send", "kate@localhost", "over TLS")

@@ -8,8 +8,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -87,15 +89,47 @@ func (c *cluster) writeCookie(name, content string, mode os.FileMode) string {
 	return p
 }
 
-// freePort returns a TCP port that was free on loopback a moment ago.
+// freePort returns a port for a cluster's mapper that was free on both
+// loopbacks a moment ago. It is picked at random below the kernel's
+// ephemeral range (net.ipv4.ip_local_port_range), never from it: there
+// any outgoing connection may hold it as its local port, and the mapper's
+// listen would fail with EADDRINUSE.
 func freePort(t *testing.T) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	lo, hi := ephemeralPorts()
+	for range 1000 {
+		p := 10000 + rand.IntN(20000)
+		if (p < lo || p > hi) && canListen("127.0.0.1", p) && canListen("::1", p) {
+			return p
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	t.Fatalf("no free port in 10000..29999 outside the ephemeral range %d..%d", lo, hi)
+	return 0
+}
+
+// ephemeralPorts reads the kernel's ephemeral port range (Linux's default
+// when it cannot).
+func ephemeralPorts() (lo, hi int) {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if f := strings.Fields(string(b)); err == nil && len(f) == 2 {
+		lo, err1 := strconv.Atoi(f[0])
+		hi, err2 := strconv.Atoi(f[1])
+		if err1 == nil && err2 == nil {
+			return lo, hi
+		}
+	}
+	return 32768, 60999
+}
+
+// canListen reports whether port is free on host; a host without that
+// loopback (no IPv6) does not count against it.
+func canListen(host string, port int) bool {
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+	if err != nil {
+		return !errors.Is(err, syscall.EADDRINUSE) && host != "127.0.0.1"
+	}
+	ln.Close()
+	return true
 }
 
 // baseEnv is the environment of every process the cluster starts.

@@ -204,7 +204,8 @@ func (m *Manager) admissible(hello dist.SendName) string {
 // admit decides a connect from node against what is in progress (BEAM.md
 // §1.1): a simultaneous connect keeps the connection of the node with the
 // greater name; an existing connection is replaced when the peer says so
-// after "alive". On yes it marks the peer as accepting.
+// after "alive" and then proves the cookie. On yes it marks the peer as
+// accepting.
 func (m *Manager) admit(nc net.Conn, node wire.NodeName) (*connState, dist.Status, error) {
 	m.mu.Lock()
 	if m.closing {
@@ -226,7 +227,9 @@ func (m *Manager) admit(nc net.Conn, node wire.NodeName) (*connState, dist.Statu
 		m.mu.Unlock()
 		return st, dist.StatusOKSimultaneous, nil
 	case st.conn != nil && !st.conn.isDown():
-		old := st.conn
+		// The old connection stays until the new one's digest verified
+		// (install replaces it), as dist_util waits for the cookie: a peer
+		// without it must not disconnect anyone.
 		st.accepting = true
 		m.mu.Unlock()
 		if err := dist.WriteHandshake(nc, dist.StatusAlive); err != nil {
@@ -238,7 +241,6 @@ func (m *Manager) admit(nc net.Conn, node wire.NodeName) (*connState, dist.Statu
 			m.finishAccept(node, st)
 			return nil, "", &refusal{node.String(), fmt.Sprintf("it gave up its new connection (answered %q to alive)", answer)}
 		}
-		old.close("replaced by a new connection from the same node")
 		return st, "", nil
 	}
 	st.accepting = true

@@ -202,8 +202,9 @@ func (r *relay) end(reason string) {
 
 // spawnRequest serves a BEAM node's SPAWN_REQUEST (BEAM.md §5.2): the
 // functions runMFA allows, erpc:execute_call/4 of them (rpc:call and
-// erpc:call), and the lesson's shell funs when the evaluator can run
-// them; anything else is refused with notsup and logged.
+// erpc:call) and erpc:execute_cast/3 (rpc:cast and erpc:cast), and the
+// lesson's shell funs when the evaluator can run them; anything else is
+// refused with notsup and logged.
 func (c *Conn) spawnRequest(req dist.SpawnRequest, argsTerm etf.Term) {
 	m := c.m
 	if m.procs.full() {
@@ -261,6 +262,19 @@ func (m *Manager) spawnable(c *Conn, req dist.SpawnRequest, args []etf.Term) spa
 				return etf.Tuple{args[0], etf.Atom("error"), reason, etf.List{}}
 			}
 			return etf.Tuple{args[0], etf.Atom("return"), v}
+		}
+	case req.Module == "erpc" && req.Function == "execute_cast" && len(args) == 3:
+		// rpc:cast and erpc:cast: the same functions as a call, answered
+		// to no one.
+		return func(ctx context.Context, p *proc) etf.Term {
+			mod, fun, a, ok := mfaOf(etf.Tuple(args))
+			if !ok {
+				return etf.Tuple{etf.Atom("badarg"), etf.List(args)}
+			}
+			if _, reason := m.runMFA(ctx, c.peer, req.GroupLeader, mod, fun, a); reason != nil {
+				return reason
+			}
+			return reasonNormal
 		}
 	case req.Module == "erlang" && req.Function == "apply" && len(args) == 2:
 		return m.shellFun(c, req, args)
