@@ -24,6 +24,7 @@ cleanup() {
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
 	# Only a stray epmd (never started on purpose) could still answer.
 	for port in "${mapper_ports[@]}"; do epmd -port "$port" -names >/dev/null 2>&1 && epmd -port "$port" -kill >/dev/null 2>&1; done
+	mkdir -p "$out/logs" && cp "$work"/*.log "$work"/*.err "$out/logs/" 2>/dev/null
 	rm -rf "$work"
 }
 mapper_ports=()
@@ -157,4 +158,4 @@ elapsed=$((SECONDS - started))
 mkdir -p docs
 "$out/chatbench" report -in "$results" -machine "$out/machine.txt" -micro "$out/micro-summary.txt" -out docs/BENCHMARKS.md
 echo
-echo "micro benchmarks: $out/micro.txt; raw results: $results; written: docs/BENCHMARKS.md; took $((elapsed / 60)) min $((elapsed % 60)) s"
+echo "micro benchmarks: $out/micro.txt; raw results: $results; node logs: $out/logs; written: docs/BENCHMARKS.md; took $((elapsed / 60)) min $((elapsed % 60)) s"
