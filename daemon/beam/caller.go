@@ -71,7 +71,9 @@ func (cl *caller) watch(target dist.Proc) etf.Ref {
 }
 
 // await waits for a message matching tag ({Tag, Value} or {[alias|Tag],
-// Value}), or the DOWN of monitor ref, or ctx's end.
+// Value}), or the DOWN of monitor ref, or ctx's end. A reply that came
+// before the DOWN wins over it, as in a BEAM receive: a task replies and
+// then exits normally, and both may be waiting by the time await looks.
 func (cl *caller) await(ctx context.Context, ref etf.Ref, match func(etf.Term) (etf.Term, bool)) (etf.Term, *down, error) {
 	for {
 		select {
@@ -80,8 +82,20 @@ func (cl *caller) await(ctx context.Context, ref etf.Ref, match func(etf.Term) (
 				return v, nil, nil
 			}
 		case d := <-cl.downs:
-			if d.ref == ref {
-				return nil, &d, nil
+			if d.ref != ref {
+				continue
+			}
+			// The connection's reader hands over messages in order, so a
+			// reply sent before the DOWN is in the box already.
+			for {
+				select {
+				case e := <-cl.box:
+					if v, ok := match(e.msg); ok {
+						return v, nil, nil
+					}
+				default:
+					return nil, &d, nil
+				}
 			}
 		case <-ctx.Done():
 			return nil, nil, ctx.Err()

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# make bench: chatd against the lesson's BEAM system and the machine's TCP
-# floor, in one run on one machine. Prints the table and writes
-# docs/BENCHMARKS.md. Loopback only; every process it starts is stopped.
+# make bench: chatd against the lesson's BEAM system, the floors under it
+# (TCP, one yamux stream, a trivial HTTP server) and chatd and BEAM nodes
+# calling each other, in one run on one machine. Every repeat runs every
+# measurement, in a rotating order, so that a noisy minute lands on both
+# sides of a comparison. Prints the table and writes docs/BENCHMARKS.md.
+# Loopback only; every process it starts is stopped.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repeats=${BENCH_REPEATS:-3}
-secs=${BENCH_SECONDS:-10}
+secs=${BENCH_SECONDS:-5}
 calls=${BENCH_CALLS:-5000}
 out=bin/bench
 mkdir -p "$out"
@@ -13,14 +16,18 @@ work=$(mktemp -d -t chatd-bench.XXXXXX)
 results=$out/results.txt
 : >"$results"
 pids=()
+started=$SECONDS
 
 cleanup() {
 	set +e
 	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-	[ -n "${ERL_EPMD_PORT:-}" ] && epmd -port "$ERL_EPMD_PORT" -kill >/dev/null 2>&1
+	# Only a stray epmd (never started on purpose) could still answer.
+	for port in "${mapper_ports[@]}"; do epmd -port "$port" -names >/dev/null 2>&1 && epmd -port "$port" -kill >/dev/null 2>&1; done
+	mkdir -p "$out/logs" && cp "$work"/*.log "$work"/*.err "$out/logs/" 2>/dev/null
 	rm -rf "$work"
 }
+mapper_ports=()
 trap cleanup EXIT
 log() { printf '%s %s\n' "$(date +%T)" "$*" >&2; }
 
@@ -36,10 +43,38 @@ go build -o "$out/chatd" ./cmd/chatd
 go build -o "$out/chatctl" ./cmd/chatctl
 go build -o "$out/chatbench" ./tests/bench/chatbench
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
-	echo $((20000 + RANDOM % 20000)); }
-export CHATD_RUNTIME_DIR=$work/run STATE_DIRECTORY=$work/state CHATD_MAPPER_PORT=$(free_port)
-export ERL_EPMD_PORT=$(free_port)
+# A free loopback port in 10000..30000 outside the kernel's ephemeral
+# range: an unrelated outgoing connection can hold an ephemeral port, and a
+# mapper's listen on it would fail.
+port_free() {
+	if command -v python3 >/dev/null; then
+		python3 -c 'import socket,sys; socket.socket().bind(("127.0.0.1", int(sys.argv[1])))' "$1" 2>/dev/null
+	else
+		! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+	fi
+}
+private_port() {
+	local lo hi p
+	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
+	for _ in $(seq 200); do
+		p=$((10000 + RANDOM % 20001))
+		((p >= lo && p <= hi)) && continue
+		port_free "$p" && { echo "$p"; return; }
+	done
+	echo "no free port in 10000..30000 outside the ephemeral range $lo..$hi" >&2
+	return 1
+}
+
+# One port mapper for every node of the run: chatd's embedded one, which
+# the BEAM nodes use too (ERL_EPMD_PORT, -start_epmd false). One cookie.
+mapper=$(private_port)
+mapper_ports+=("$mapper")
+head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/cookie"
+chmod 600 "$work/cookie"
+cookie=$(cat "$work/cookie")
+export CHATD_RUNTIME_DIR=$work/run STATE_DIRECTORY=$work/state CHATD_COOKIE_FILE=$work/cookie
+export CHATD_MAPPER_PORT=$mapper ERL_EPMD_PORT=$mapper
+erl_flags="-start_epmd false -kernel inet_dist_use_interface {127,0,0,1}"
 
 {
 	echo "kernel: $(uname -sr)"
@@ -49,51 +84,78 @@ export ERL_EPMD_PORT=$(free_port)
 	echo "chatd: $(git describe --always --dirty 2>/dev/null)"
 	echo "erlang: $(erl -noshell -eval 'io:format("~s", [erlang:system_info(otp_release)]), halt().') (Debian $(dpkg-query -W -f '${Version}' erlang-base 2>/dev/null))"
 	echo "elixir: $(elixir --version 2>/dev/null | tail -1)"
+	echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$out/machine.txt"
 
 wait_socket() { # wait (bounded) until a chatd node answers
 	for _ in $(seq 200); do "$out/chatctl" --node "$1" status >/dev/null 2>&1 && return; sleep 0.05; done
-	echo "node $1 did not start" >&2; exit 1
+	echo "node $1 did not start: $(tail -5 "$work/$1.log")" >&2
+	exit 1
 }
 
-log "chatd: kate (sink to a file) and alex"
+log "chatd kate (sink to a file) and alex; BEAM beamkate (the lesson's Chat)"
 "$out/chatd" --name kate >"$work/kate.messages" 2>"$work/kate.log" & pids+=($!)
+wait_socket kate # kate embeds the mapper
 "$out/chatd" --name alex >/dev/null 2>"$work/alex.log" & pids+=($!)
-wait_socket kate
 wait_socket alex
+elixir --sname beamkate@localhost --cookie "$cookie" --erl "$erl_flags" tests/bench/beam/chat.exs \
+	>"$work/beamkate.out" 2>"$work/beamkate.err" & pids+=($!)
+for _ in $(seq 300); do grep -q ready "$work/beamkate.err" 2>/dev/null && break; sleep 0.05; done
+grep -q ready "$work/beamkate.err" || { echo "beamkate did not start: $(tail -5 "$work/beamkate.err")" >&2; exit 1; }
 
+# The measurements of one repeat; each appends its lines to the results.
+measure_calls() { # an embedded chatd node calling kate (chatd) and beamkate (BEAM)
+	"$out/chatbench" calls -peer kate@localhost -beam beamkate@localhost -n "$calls" -c 1,8,64 -beam-c 64 -d "${secs}s"
+}
+measure_beam() { # an Elixir node calling beamkate (BEAM) and kate (chatd)
+	elixir --sname "beambench$1@localhost" --cookie "$cookie" --erl "$erl_flags" tests/bench/beam/bench.exs "$calls" "$secs" \
+		beam=beamkate@localhost:noop,puts:1,8,64 beam=beamkate@localhost:erpc:64 beam_chatd=kate@localhost:puts,erpc:64
+}
+measure_floor() { # TCP and yamux ping-pong
+	"$out/chatbench" floor -n 20000 -c 64 -d "${secs}s"
+}
+measure_api() { # the control API next to a trivial HTTP server, and chatctl
+	"$out/chatbench" api -socket "$CHATD_RUNTIME_DIR/alex/control.sock" -peer kate@localhost -n "$calls" -c 64 -d "${secs}s"
+	"$out/chatbench" cli -chatctl "$out/chatctl" -socket "$CHATD_RUNTIME_DIR/alex/control.sock" -peer kate@localhost -n 100 | sed 's/^/chatd /'
+}
+measure_idle() { # start-up and idle RSS, chatd and BEAM
+	"$out/chatbench" idle -chatd "$out/chatd" -n 5 | sed 's/^/chatd /'
+	"$out/chatbench" beam-idle -n 5 | sed 's/^beam_idle/beam beam_idle/'
+}
+order=(calls beam floor api idle)
 for rep in $(seq "$repeats"); do
-	log "repeat $rep/$repeats: chatd calls, the TCP floor, the CLI"
-	"$out/chatbench" calls -peer kate@localhost -n "$calls" -c 1,8,64 -d "${secs}s" | sed 's/^/chatd /' >>"$results"
-	"$out/chatbench" floor -n 20000 >>"$results"
-	"$out/chatbench" cli -chatctl "$out/chatctl" -socket "$CHATD_RUNTIME_DIR/alex/control.sock" -peer kate@localhost -n 100 | sed 's/^/chatd /' >>"$results"
+	echo "repeat $rep" >>"$results"
+	for i in "${!order[@]}"; do
+		m=${order[(i + rep - 1) % ${#order[@]}]}
+		log "repeat $rep/$repeats: $m"
+		"measure_$m" "$rep" >>"$results"
+	done
 done
 
-log "BEAM: the lesson's Chat on kate@localhost"
-elixir --sname kate@localhost --cookie chatdbench tests/bench/beam/chat.exs >"$work/beam-kate.out" 2>"$work/beam-kate.err" & pids+=($!)
-for _ in $(seq 300); do grep -q ready "$work/beam-kate.err" 2>/dev/null && break; sleep 0.05; done
+# Scale has no BEAM side: meshes of 50 and 100 chatd nodes and 10,000
+# in-flight tasks, on their own mapper and runtime directory.
 for rep in $(seq "$repeats"); do
-	log "repeat $rep/$repeats: BEAM calls"
-	elixir --sname "bench$rep@localhost" --cookie chatdbench tests/bench/beam/bench.exs kate@localhost "$calls" 1,8,64 "$secs" |
-		sed 's/^/beam /' >>"$results"
-done
-
-log "scale: idle nodes, meshes of 50 and 100, 10,000 in-flight tasks"
-for rep in $(seq "$repeats"); do
-	"$out/chatbench" idle -chatd "$out/chatd" -n 5 | sed 's/^/chatd /' >>"$results"
-	"$out/chatbench" beam-idle -n 5 | sed 's/^beam_idle/beam beam_idle/' >>"$results"
-done
-for rep in $(seq "$repeats"); do
-	CHATD_MAPPER_PORT=$(free_port) "$out/chatbench" scale -chatd "$out/chatd" -nodes 50,100 -tasks 10000 | sed 's/^/chatd /' >>"$results"
+	log "repeat $rep/$repeats: scale (meshes of 50 and 100, 10,000 in-flight tasks)"
+	port=$(private_port)
+	mapper_ports+=("$port")
+	echo "repeat $rep" >>"$results"
+	CHATD_MAPPER_PORT=$port CHATD_RUNTIME_DIR=$work/scale$rep \
+		"$out/chatbench" scale -chatd "$out/chatd" -nodes 50,100 -tasks 10000 | sed 's/^/chatd /' >>"$results"
 done
 
 log "Go micro benchmarks"
-go test -run '^$' -bench . -benchmem -count 6 -benchtime 1s ./wire ./daemon/link ./daemon/rpc >"$out/micro.txt"
+mapfile -t micro < <(grep -rl --include='*_test.go' '^func Benchmark' . | xargs -n1 dirname | sort -u)
+go test -run '^$' -bench . -benchmem -count 6 -benchtime 1s "${micro[@]}" >"$out/micro.txt"
 # benchstat (pinned) summarises them; compare two runs with: benchstat old.txt new.txt
 GOFLAGS=-mod=mod go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da "$out/micro.txt" >"$out/micro-summary.txt" 2>&1 ||
 	log "benchstat unavailable; raw numbers in $out/micro.txt"
 
+elapsed=$((SECONDS - started))
+{
+	echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "run: $repeats repeats, ${secs} s per rate, $calls sequential calls per round trip; took $((elapsed / 60)) min $((elapsed % 60)) s"
+} >>"$out/machine.txt"
 mkdir -p docs
 "$out/chatbench" report -in "$results" -machine "$out/machine.txt" -micro "$out/micro-summary.txt" -out docs/BENCHMARKS.md
 echo
-echo "micro benchmarks: $out/micro.txt; raw results: $results; written: docs/BENCHMARKS.md"
+echo "micro benchmarks: $out/micro.txt; raw results: $results; node logs: $out/logs; written: docs/BENCHMARKS.md; took $((elapsed / 60)) min $((elapsed % 60)) s"

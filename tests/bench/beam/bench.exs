@@ -1,14 +1,24 @@
-# Measures the lesson's path from a caller BEAM node to the Chat node:
-# Task.Supervisor.async({Chat.TaskSupervisor, node}, ...) |> Task.await().
-#   elixir --sname bench@localhost --cookie COOKIE bench.exs PEER N CONCURRENCIES SECONDS
-# Prints lines "rtt KIND p50_ns p90_ns p99_ns max_ns" and
-# "tput KIND CONCURRENCY calls_per_second".
+# Measures calls from this BEAM node to others, the way an Elixir program
+# makes them:
+#   noop  Task.Supervisor.async({Chat.TaskSupervisor, node}, Chat, :noop, [:x]) |> Task.await()
+#   puts  the same with Chat.receive_message("hi"): the lesson's chat path
+#   erpc  :erpc.call(node, :chatd, :echo, ["x"])
+# The peer is a BEAM node running chat.exs, or a chatd node (which serves
+# Chat.TaskSupervisor's receive_message and :chatd.echo itself).
+#   elixir --sname bench@localhost --cookie COOKIE bench.exs N SECONDS SPEC...
+# SPEC is LABEL=NODE:KIND,KIND...:CONCURRENCY,CONCURRENCY..., e.g.
+#   beam=beamkate@localhost:noop,puts,erpc:1,8,64 beam_chatd=kate@localhost:puts,erpc:64
+# Every spec's round trips are measured first, then every spec's rates.
+# Prints "LABEL rtt KIND p50_ns p90_ns p99_ns max_ns" and
+# "LABEL tput KIND CONCURRENCY calls_per_second".
 defmodule Bench do
   def call(peer, "noop"),
     do: Task.Supervisor.async({Chat.TaskSupervisor, peer}, Chat, :noop, [:x]) |> Task.await()
 
   def call(peer, "puts"),
     do: Task.Supervisor.async({Chat.TaskSupervisor, peer}, Chat, :receive_message, ["hi"]) |> Task.await()
+
+  def call(peer, "erpc"), do: "x" = :erpc.call(peer, :chatd, :echo, ["x"])
 
   def loop(peer, kind, deadline, count) do
     if System.monotonic_time(:millisecond) >= deadline do
@@ -19,7 +29,7 @@ defmodule Bench do
     end
   end
 
-  def rtt(peer, kind, n) do
+  def rtt(label, peer, kind, n) do
     for _ <- 1..200, do: call(peer, kind)
 
     ts =
@@ -31,10 +41,10 @@ defmodule Bench do
       |> Enum.sort()
 
     at = fn p -> Enum.at(ts, min(length(ts) - 1, trunc(p * length(ts)))) end
-    IO.puts("rtt #{kind} #{at.(0.5)} #{at.(0.9)} #{at.(0.99)} #{List.last(ts)}")
+    IO.puts("#{label} rtt #{kind} #{at.(0.5)} #{at.(0.9)} #{at.(0.99)} #{List.last(ts)}")
   end
 
-  def tput(peer, kind, c, secs) do
+  def tput(label, peer, kind, c, secs) do
     deadline = System.monotonic_time(:millisecond) + secs * 1000
 
     total =
@@ -43,16 +53,25 @@ defmodule Bench do
       |> Task.await_many(:infinity)
       |> Enum.sum()
 
-    IO.puts("tput #{kind} #{c} #{total / secs}")
+    IO.puts("#{label} tput #{kind} #{c} #{total / secs}")
+  end
+
+  def parse(spec) do
+    [label, rest] = String.split(spec, "=", parts: 2)
+    [node, kinds, concs] = String.split(rest, ":")
+    peer = String.to_atom(node)
+    true = Node.connect(peer)
+    concs = concs |> String.split(",") |> Enum.map(&String.to_integer/1)
+    {label, peer, String.split(kinds, ","), concs}
   end
 end
 
-[peer, n, concs, secs] = System.argv()
-peer = String.to_atom(peer)
-true = Node.connect(peer)
+[n, secs | specs] = System.argv()
 n = String.to_integer(n)
 secs = String.to_integer(secs)
-concs = concs |> String.split(",") |> Enum.map(&String.to_integer/1)
+specs = Enum.map(specs, &Bench.parse/1)
 
-for kind <- ["noop", "puts"], do: Bench.rtt(peer, kind, n)
-for kind <- ["noop", "puts"], c <- concs, do: Bench.tput(peer, kind, c, secs)
+for {label, peer, kinds, _} <- specs, kind <- kinds, do: Bench.rtt(label, peer, kind, n)
+
+for {label, peer, kinds, concs} <- specs, kind <- kinds, c <- concs,
+    do: Bench.tput(label, peer, kind, c, secs)

@@ -13,53 +13,109 @@ import (
 	"chatd/wire"
 )
 
-// runCalls embeds a node named bench and measures its calls to -peer:
-// echo (no I/O) and receive_message (the chat path).
+// runCalls embeds a node named bench and measures its calls to -peer, a
+// chatd node: echo (no I/O) and receive_message (the chat path); and, with
+// -beam, to a BEAM node running the lesson's Chat: receive_message (a task
+// on its Chat.TaskSupervisor, the lesson's protocol) and erpc (an erpc
+// call of :chatd.echo). Lines: "chatd rtt KIND ...", "chatd tput KIND C
+// RATE"; toward the BEAM node "chatd_beam rtt ..." and so on.
 func runCalls(args []string) error {
 	fs := newFlags("calls")
-	peer := fs.String("peer", "kate@localhost", "the node to call")
+	peer := fs.String("peer", "kate@localhost", "the chatd node to call")
+	beam := fs.String("beam", "", "a BEAM node running tests/bench/beam/chat.exs to call too")
 	n := fs.Int("n", 5000, "sequential calls per kind")
-	conc := fs.String("c", "1,8,64", "concurrent callers for throughput")
+	conc := fs.String("c", "1,8,64", "concurrent callers for throughput to -peer")
+	beamConc := fs.String("beam-c", "64", "concurrent callers for throughput to -beam")
 	dur := fs.Duration("d", 10*time.Second, "time per throughput run")
 	_ = fs.Parse(args)
-	concs, err := parseInts(*conc)
-	if err != nil {
-		return err
-	}
-	target, err := wire.ParseNodeName(*peer, "")
-	if err != nil {
-		return err
-	}
 	ctx := context.Background()
+	chatdSet, err := callSet("chatd", *peer, *conc, []callKind{
+		{"echo", wire.Call{Function: "echo", Args: []string{"x"}}},
+		{"receive_message", wire.Call{Function: "receive_message", Args: []string{"hi"}}},
+	})
+	if err != nil {
+		return err
+	}
+	sets := []calls{chatdSet}
+	if *beam != "" {
+		beamSet, err := callSet("chatd_beam", *beam, *beamConc, []callKind{
+			{"receive_message", wire.Call{Function: "receive_message", Args: []string{"hi"}}},
+			{"erpc", wire.Call{Function: ":chatd.echo", Args: []string{"x"}}},
+		})
+		if err != nil {
+			return err
+		}
+		sets = append(sets, beamSet)
+	}
 	node, err := startBenchNode(ctx)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = node.Stop() }()
-
-	kinds := []struct {
-		name string
-		call wire.Call
-	}{
-		{"echo", wire.Call{Function: "echo", Args: []string{"x"}}},
-		{"receive_message", wire.Call{Function: "receive_message", Args: []string{"hi"}}},
-	}
-	for _, k := range kinds {
-		op := func(ctx context.Context) error { _, err := node.Core().Call(ctx, target, k.call); return err }
-		ds, err := sequential(ctx, *n, op)
-		if err != nil {
-			return fmt.Errorf("%s: %w", k.name, err)
+	for _, s := range sets {
+		if err := s.latencies(ctx, node, *n); err != nil {
+			return err
 		}
-		percentiles("rtt "+k.name, ds)
 	}
-	for _, k := range kinds {
-		for _, c := range concs {
-			op := func(ctx context.Context) error { _, err := node.Core().Call(ctx, target, k.call); return err }
-			rate, err := throughput(ctx, c, *dur, op)
+	for _, s := range sets {
+		if err := s.rates(ctx, node, *dur); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// callKind is one call a benchmark repeats.
+type callKind struct {
+	name string
+	call wire.Call
+}
+
+// calls is what runCalls measures toward one node.
+type calls struct {
+	label  string // the result lines' first word
+	target wire.NodeName
+	concs  []int
+	kinds  []callKind
+}
+
+func callSet(label, peer, conc string, kinds []callKind) (calls, error) {
+	concs, err := parseInts(conc)
+	if err != nil {
+		return calls{}, err
+	}
+	target, err := wire.ParseNodeName(peer, "")
+	if err != nil {
+		return calls{}, err
+	}
+	return calls{label: label, target: target, concs: concs, kinds: kinds}, nil
+}
+
+func (s calls) op(node *daemon.Node, k callKind) func(context.Context) error {
+	return func(ctx context.Context) error { _, err := node.Core().Call(ctx, s.target, k.call); return err }
+}
+
+// latencies prints the round trips of n sequential calls of each kind.
+func (s calls) latencies(ctx context.Context, node *daemon.Node, n int) error {
+	for _, k := range s.kinds {
+		ds, err := sequential(ctx, n, s.op(node, k))
+		if err != nil {
+			return fmt.Errorf("%s to %s: %w", k.name, s.target, err)
+		}
+		percentiles(s.label+" rtt "+k.name, ds)
+	}
+	return nil
+}
+
+// rates prints the calls per second of each kind with each concurrency.
+func (s calls) rates(ctx context.Context, node *daemon.Node, d time.Duration) error {
+	for _, k := range s.kinds {
+		for _, c := range s.concs {
+			rate, err := throughput(ctx, c, d, s.op(node, k))
 			if err != nil {
-				return fmt.Errorf("%s with %d callers: %w", k.name, c, err)
+				return fmt.Errorf("%s to %s with %d callers: %w", k.name, s.target, c, err)
 			}
-			fmt.Printf("tput %s %d %.0f\n", k.name, c, rate)
+			fmt.Printf("%s tput %s %d %.0f\n", s.label, k.name, c, rate)
 		}
 	}
 	return nil

@@ -3,66 +3,202 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"os/exec"
 	"strings"
+	"time"
+
+	"github.com/hashicorp/yamux"
 )
 
-// runFloor measures a 1-byte TCP ping-pong between this process and a
-// floor-server child on loopback: the machine's floor for a round trip.
+// runFloor measures the floors of a node-to-node round trip, each a
+// 1-byte ping-pong between this process and a server child on loopback:
+//
+//	floor rtt tcp p50_ns p90_ns p99_ns max_ns      one TCP connection
+//	floor rtt yamux p50_ns p90_ns p99_ns max_ns    one yamux stream over TCP
+//	floor tput yamux C round_trips_per_second      C streams of one session
+//
+// yamux (with its default configuration) is the multiplexer under chatd's
+// links, so its ping-pong is the floor a link round trip can reach.
 func runFloor(args []string) error {
 	fs := newFlags("floor")
-	n := fs.Int("n", 20000, "round trips")
+	n := fs.Int("n", 20000, "round trips per latency run")
+	conc := fs.String("c", "64", "concurrent yamux streams for throughput")
+	dur := fs.Duration("d", 10*time.Second, "time per throughput run")
 	_ = fs.Parse(args)
-	srv := exec.Command(os.Args[0], "floor-server")
-	out, err := srv.StdoutPipe()
+	concs, err := parseInts(*conc)
 	if err != nil {
 		return err
 	}
-	if err := srv.Start(); err != nil {
+	ctx := context.Background()
+	if err := tcpFloor(ctx, *n); err != nil {
+		return fmt.Errorf("tcp floor: %w", err)
+	}
+	if err := yamuxFloor(ctx, *n, concs, *dur); err != nil {
+		return fmt.Errorf("yamux floor: %w", err)
+	}
+	return nil
+}
+
+// tcpFloor times n 1-byte round trips on one TCP connection.
+func tcpFloor(ctx context.Context, n int) error {
+	addr, srv, err := startServerChild("floor-server")
+	if err != nil {
 		return err
 	}
-	defer func() { _ = srv.Process.Kill(); _ = srv.Wait() }()
-	addr, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		return fmt.Errorf("floor server: %w", err)
-	}
-	conn, err := net.Dial("tcp", strings.TrimSpace(addr))
+	defer srv.stop(5 * time.Second)
+	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	_ = conn.(*net.TCPConn).SetNoDelay(true)
-	b := []byte{1}
-	ds, err := sequential(context.Background(), *n, func(context.Context) error {
-		if _, err := conn.Write(b); err != nil {
-			return err
-		}
-		_, err := io.ReadFull(conn, b)
-		return err
-	})
+	ds, err := sequential(ctx, n, func(context.Context) error { return pingPong(conn) })
 	if err != nil {
 		return err
 	}
-	percentiles("floor", ds)
+	percentiles("floor rtt tcp", ds)
 	return nil
 }
 
-// runFloorServer echoes bytes on one loopback connection, printing its
-// address first.
-func runFloorServer([]string) error {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// yamuxFloor times n 1-byte round trips on one yamux stream, then the
+// rate of c streams doing the same at once, for each c.
+func yamuxFloor(ctx context.Context, n int, concs []int, d time.Duration) error {
+	addr, srv, err := startServerChild("yamux-server")
 	if err != nil {
 		return err
 	}
-	fmt.Println(ln.Addr())
-	conn, err := ln.Accept()
+	defer srv.stop(5 * time.Second)
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	sess, err := yamux.Client(conn, yamuxFloorConfig())
+	if err != nil {
+		conn.Close()
+		return err
+	}
+	defer sess.Close()
+	st, err := sess.OpenStream()
+	if err != nil {
+		return err
+	}
+	ds, err := sequential(ctx, n, func(context.Context) error { return pingPong(st) })
+	st.Close()
+	if err != nil {
+		return err
+	}
+	percentiles("floor rtt yamux", ds)
+	for _, c := range concs {
+		streams := make(chan *yamux.Stream, c)
+		for range c {
+			st, err := sess.OpenStream()
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			streams <- st
+		}
+		// Each caller takes a stream of its own for the whole run.
+		rate, err := throughputWorkers(ctx, c, d, func() func(context.Context) error {
+			st := <-streams
+			return func(context.Context) error { return pingPong(st) }
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Printf("floor tput yamux %d %.0f\n", c, rate)
+	}
+	return nil
+}
+
+// pingPong writes one byte to rw and reads the echo.
+func pingPong(rw io.ReadWriter) error {
+	b := []byte{1}
+	if _, err := rw.Write(b); err != nil {
+		return err
+	}
+	_, err := io.ReadFull(rw, b)
+	return err
+}
+
+// yamuxFloorConfig is yamux's default configuration, silent.
+func yamuxFloorConfig() *yamux.Config {
+	cfg := yamux.DefaultConfig()
+	cfg.LogOutput = io.Discard
+	return cfg
+}
+
+// startServerChild starts this program with args as a server child and
+// returns the address it prints on its first line of output.
+func startServerChild(args ...string) (string, *childProc, error) {
+	cmd := exec.Command(os.Args[0], args...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	c, err := startChild("chatbench "+args[0], cmd)
+	if err != nil {
+		return "", nil, err
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		c.stop(5 * time.Second)
+		return "", nil, fmt.Errorf("%s printed no address: %w; stderr: %s", c.name, err, c.stderr)
+	}
+	return strings.TrimSpace(line), c, nil
+}
+
+// runFloorServer echoes bytes on one loopback TCP connection, printing its
+// address first.
+func runFloorServer([]string) error {
+	conn, err := acceptOne()
 	if err != nil {
 		return err
 	}
 	_, err = io.Copy(conn, conn)
 	return err
+}
+
+// runYamuxServer accepts one loopback TCP connection as a yamux server
+// session, printing its address first, and echoes every stream opened on
+// it until the session ends.
+func runYamuxServer([]string) error {
+	conn, err := acceptOne()
+	if err != nil {
+		return err
+	}
+	sess, err := yamux.Server(conn, yamuxFloorConfig())
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	for {
+		st, err := sess.AcceptStream()
+		if err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, yamux.ErrSessionShutdown) {
+				return nil
+			}
+			return err
+		}
+		go func() {
+			defer st.Close()
+			_, _ = io.Copy(st, st)
+		}()
+	}
+}
+
+// acceptOne listens on a loopback port, prints its address for the parent
+// and returns the first connection.
+func acceptOne() (net.Conn, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	defer ln.Close()
+	fmt.Println(ln.Addr())
+	return ln.Accept()
 }

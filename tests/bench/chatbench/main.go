@@ -1,16 +1,24 @@
 // Command chatbench drives chatd's benchmarks (make bench): node-to-node
-// round trips and throughput from a node embedded in this process, the raw
-// TCP ping-pong floor, and the CLI path. Every measurement prints one line:
+// round trips and throughput from a node embedded in this process (to a
+// chatd node and to a BEAM node), the floors under them (a TCP and a yamux
+// 1-byte ping-pong), the control API next to a trivial HTTP server, the
+// CLI path, and scale. Every measurement prints one line, its key words
+// first and its numbers after:
 //
-//	rtt KIND p50_ns p90_ns p99_ns max_ns
-//	tput KIND CONCURRENCY calls_per_second
-//	floor p50_ns p90_ns p99_ns max_ns
-//	cli KIND p50_ns p90_ns p99_ns max_ns
+//	chatd rtt KIND p50_ns p90_ns p99_ns max_ns
+//	chatd tput KIND CONCURRENCY calls_per_second
+//	chatd_beam rtt|tput ...              the same toward a BEAM node
+//	floor rtt tcp|yamux p50_ns p90_ns p99_ns max_ns
+//	floor tput yamux CONCURRENCY round_trips_per_second
+//	api rtt trivial|call|send p50_ns p90_ns p99_ns max_ns
+//	api tput trivial|call|send CONCURRENCY requests_per_second
+//	cli chatctl_send p50_ns p90_ns p99_ns max_ns
 //
 // Usage:
 //
-//	chatbench calls -peer kate@localhost -n 5000 -c 1,8,64 -d 10s
-//	chatbench floor -n 20000
+//	chatbench calls -peer kate@localhost -beam beamkate@localhost -n 5000 -c 1,8,64 -d 10s
+//	chatbench floor -n 20000 -c 64 -d 10s
+//	chatbench api -socket PATH -peer kate@localhost -n 5000 -c 64 -d 10s
 //	chatbench cli -chatctl PATH -socket PATH -peer kate@localhost -n 200
 //	chatbench scale -chatd PATH -nodes 50,100 -tasks 10000
 //	chatbench idle -chatd PATH -n 5
@@ -31,7 +39,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: chatbench calls|floor|floor-server|cli|scale|idle|beam-idle|report [flags]")
+		fmt.Fprintln(os.Stderr, "usage: chatbench calls|floor|api|cli|scale|idle|beam-idle|report [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -42,6 +50,12 @@ func main() {
 		err = runFloor(os.Args[2:])
 	case "floor-server":
 		err = runFloorServer(os.Args[2:])
+	case "yamux-server":
+		err = runYamuxServer(os.Args[2:])
+	case "api":
+		err = runAPI(os.Args[2:])
+	case "http-server":
+		err = runHTTPServer(os.Args[2:])
 	case "cli":
 		err = runCLI(os.Args[2:])
 	case "scale":
@@ -88,12 +102,23 @@ func sequential(ctx context.Context, n int, op func(context.Context) error) ([]t
 
 // throughput runs op from c goroutines for d and returns completed ops/s.
 func throughput(ctx context.Context, c int, d time.Duration, op func(context.Context) error) (float64, error) {
+	return throughputWorkers(ctx, c, d, func() func(context.Context) error { return op })
+}
+
+// throughputWorkers runs c goroutines for d, each repeating an op of its
+// own (newOp is called once per goroutine, before any starts), and returns
+// the ops completed per second.
+func throughputWorkers(ctx context.Context, c int, d time.Duration, newOp func() func(context.Context) error) (float64, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	ops := make([]func(context.Context) error, c)
+	for i := range ops {
+		ops[i] = newOp()
+	}
 	deadline := time.Now().Add(d)
 	counts := make([]int, c)
 	errs := make(chan error, c)
-	for i := range c {
+	for i, op := range ops {
 		go func() {
 			n := 0
 			for time.Now().Before(deadline) {
