@@ -33,6 +33,10 @@ type Sources struct {
 	// Protocols names every link protocol the node speaks, so that
 	// chatd_links_up shows each, at 0 when it has no links.
 	Protocols []string
+	// Observed names the protocols that report to the metrics as a
+	// peer.Observer, so that chatd_handshakes_total shows each result of
+	// theirs from 0.
+	Observed []string
 	// Links lists the links up now (the router's).
 	Links func() []wire.LinkInfo
 	// TasksRunning is the number of supervised tasks running.
@@ -97,7 +101,7 @@ func New(src Sources) *Metrics {
 		}, []string{"result"}),
 		functions: labelLimit{max: maxFunctions},
 	}
-	for _, p := range src.Protocols {
+	for _, p := range src.Observed {
 		for _, dir := range []string{"in", "out"} {
 			for _, r := range peer.HandshakeResults {
 				m.handshakes.WithLabelValues(p, dir, string(r))
