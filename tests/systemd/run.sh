@@ -123,21 +123,22 @@ not_linked() { ! linked "$@"; }
 apt_install() { ct env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" </dev/null; }
 
 # build_packages builds the package of the tree and the "previous build"
-# (the same tree with a version that sorts before it) into the root's /tmp.
+# (the same tree with a version that sorts before it) into the root's /srv
+# (nspawn mounts a fresh /tmp).
 build_packages() {
 	version=$(scripts/debversion.sh)
 	prev=${version}~prev
 	deb=$(make -s deb DEB_VERSION="$version" DEB_OUT="$work/debs")
 	prevdeb=$(make -s deb DEB_VERSION="$prev" DEB_OUT="$work/debs")
-	cp "$deb" "$root/tmp/chatd.deb"
-	cp "$prevdeb" "$root/tmp/chatd-prev.deb"
+	cp "$deb" "$root/srv/chatd.deb"
+	cp "$prevdeb" "$root/srv/chatd-prev.deb"
 	log "built chatd $version and the previous build $prev"
 }
 
 # check_install installs the previous build and checks what it set up.
 check_install() {
 	log "check: install the package"
-	if apt_install /tmp/chatd-prev.deb >"$work/apt.log" 2>&1; then
+	if apt_install /srv/chatd-prev.deb >"$work/apt.log" 2>&1; then
 		pass "apt-get install ./chatd_${prev}_*.deb"
 	else
 		cat "$work/apt.log"; fail "apt-get install"; return
@@ -159,11 +160,12 @@ check_install() {
 # checks the edit survived and alex runs the new chatd.
 check_upgrade() {
 	log "check: upgrade from the previous build keeps a modified conffile"
+	[ -d "$root/etc/chatd" ] || { fail "no /etc/chatd to modify: the install failed"; return; }
 	printf '[nodes.moebi]\nresponder.reply = "chicken?"\n[nodes.alex]\nmetrics.listen = "127.0.0.1:9369"\n' >"$root/etc/chatd/chatd.toml"
 	local cookie pid
 	cookie=$(ct md5sum /etc/chatd/cookie)
 	pid=$(mainpid alex)
-	if apt_install /tmp/chatd.deb >"$work/apt.log" 2>&1; then
+	if apt_install /srv/chatd.deb >"$work/apt.log" 2>&1; then
 		pass "apt-get install ./chatd_${version}_*.deb over $prev"
 	else
 		cat "$work/apt.log"; fail "upgrade"; return
