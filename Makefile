@@ -3,32 +3,38 @@
 SHELL        := /bin/bash
 GO           ?= go
 VERSION      ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS      := -X main.version=$(VERSION)
+LDFLAGS      := -X main.version=$(VERSION) $(LDFLAGS_EXTRA)
+GOBUILDFLAGS ?=
 BIN          := $(CURDIR)/bin
 PREFIX       ?= /usr/local
 DESTDIR      ?=
 BINDIR       ?= $(PREFIX)/bin
 UNITDIR      ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR  ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR  ?= $(PREFIX)/lib/tmpfiles.d
+ZSHDIR       ?= $(PREFIX)/share/zsh/site-functions
 MANDIR       ?= $(PREFIX)/share/man
 DOCDIR       ?= $(PREFIX)/share/doc/chatd
 SYSCONFDIR   ?= /etc
+# The package version: git describe made a Debian version (scripts/debversion.sh).
+DEB_VERSION  ?= $(shell scripts/debversion.sh)
+DEB_OUT      ?= $(BIN)
 STATICCHECK_VERSION := v0.8.2
 STATICCHECK  := $(BIN)/staticcheck-$(STATICCHECK_VERSION)
 FUZZTIME     ?= 3s
 # Every fuzz target as ./dir:Name, found in the test files.
 FUZZ_TARGETS := $(shell grep -rHo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*' . | sed -E 's|^(.*)/[^/]*_test.go:func (.*)|\1/:\2|')
 
-.PHONY: help build test lint fmt-check vet staticcheck unit e2e fuzz fuzz-short demo install bench test-systemd test-faults faults-deps deps clean
+.PHONY: help build test lint fmt-check vet staticcheck unit e2e fuzz fuzz-short demo install install-files install-cookie deb deb-lint deb-deps bench test-systemd test-faults faults-deps deps clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 build: ## build bin/chatd and bin/chatctl with the version stamped
-	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/chatd ./cmd/chatd
-	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/chatctl ./cmd/chatctl
+	$(GO) build $(GOBUILDFLAGS) -ldflags '$(LDFLAGS)' -o $(BIN)/chatd ./cmd/chatd
+	$(GO) build $(GOBUILDFLAGS) -ldflags '$(LDFLAGS)' -o $(BIN)/chatctl ./cmd/chatctl
 
-test: deps lint unit fuzz-short ## the README test command: lint, race tests (unit and end-to-end), short fuzzing
+test: deps lint unit fuzz-short deb-lint ## the README test command: lint, race tests (unit and end-to-end), short fuzzing, the package and lintian
 
 lint: fmt-check vet staticcheck ## gofmt, go vet and staticcheck
 
@@ -66,29 +72,44 @@ fuzz: ## run every fuzz target for 5 minutes
 demo: build deps ## start alex, kate and moebi on a private mapper, show them talking, stop them
 	@scripts/demo.sh $(BIN)
 
-install: build ## install binaries, units, sysusers, config, man pages, completions under $(DESTDIR)$(PREFIX)
+install: install-files install-cookie ## install binaries, units, sysusers, config, cookie, man pages, completions under $(DESTDIR)$(PREFIX)
+
+install-files: build ## what install installs but the cookie (what the Debian package holds)
 	install -D -m 0755 $(BIN)/chatd $(DESTDIR)$(BINDIR)/chatd
 	install -D -m 0755 $(BIN)/chatctl $(DESTDIR)$(BINDIR)/chatctl
 	install -d $(DESTDIR)$(UNITDIR)
 	sed 's|@BINDIR@|$(BINDIR)|g' packaging/systemd/chatd@.service > $(DESTDIR)$(UNITDIR)/chatd@.service
 	install -m 0644 packaging/systemd/chatd@.socket $(DESTDIR)$(UNITDIR)/chatd@.socket
 	install -D -m 0644 packaging/systemd/chatd.sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/chatd.conf
+	install -D -m 0644 packaging/systemd/chatd.tmpfiles.conf $(DESTDIR)$(TMPFILESDIR)/chatd.conf
 	install -D -m 0644 packaging/chatd.toml $(DESTDIR)$(DOCDIR)/chatd.toml.example
 	[ -e $(DESTDIR)$(SYSCONFDIR)/chatd/chatd.toml ] || install -D -m 0644 packaging/chatd.toml $(DESTDIR)$(SYSCONFDIR)/chatd/chatd.toml
-	@# The cookie every local node shares (chatd@.service passes it in as a
-	@# credential): created once, random, owner-only.
-	[ -e $(DESTDIR)$(SYSCONFDIR)/chatd/cookie ] || (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > $(DESTDIR)$(SYSCONFDIR)/chatd/cookie)
 	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
-		$(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+		$(DESTDIR)$(ZSHDIR) \
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	$(BIN)/chatd docs man > $(DESTDIR)$(MANDIR)/man8/chatd.8
 	$(BIN)/chatctl docs man > $(DESTDIR)$(MANDIR)/man1/chatctl.1
 	for p in chatd chatctl; do \
 		$(BIN)/$$p docs bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$p; \
-		$(BIN)/$$p docs zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_$$p; \
+		$(BIN)/$$p docs zsh > $(DESTDIR)$(ZSHDIR)/_$$p; \
 		$(BIN)/$$p docs fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/$$p.fish; \
 	done
+
+install-cookie: ## the cookie every local node shares (chatd@.service passes it in as a credential): created once, random, owner-only
+	[ -e $(DESTDIR)$(SYSCONFDIR)/chatd/cookie ] || (umask 077; install -d $(DESTDIR)$(SYSCONFDIR)/chatd; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > $(DESTDIR)$(SYSCONFDIR)/chatd/cookie)
+
+deb: ## build $(DEB_OUT)/chatd_<version>_<arch>.deb with dpkg-deb (DEB_VERSION from git describe)
+	@scripts/mkdeb.sh $(DEB_VERSION) $(DEB_OUT)
+
+deb-lint: deb deb-deps ## build the package and check it with lintian (no errors allowed)
+	lintian --fail-on error --tag-display-limit 0 $(DEB_OUT)/chatd_$(DEB_VERSION)_$$(dpkg --print-architecture).deb
+
+deb-deps: ## install what the package build needs: dpkg-dev's dpkg-deb (always there on Debian) and lintian
+	@command -v lintian >/dev/null || { \
+		echo "installing lintian (checks the package)"; \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq lintian >/dev/null; \
+		else echo "run as root or: sudo apt-get install lintian" >&2; exit 1; fi; }
 
 bench: ## chatd vs the BEAM and the TCP floor, one run; writes docs/BENCHMARKS.md (~10 min)
 	tests/bench/run.sh

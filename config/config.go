@@ -58,6 +58,8 @@ type Config struct {
 	Erlang Erlang `toml:"erlang"`
 	// Log configures operational logging.
 	Log Log `toml:"log"`
+	// Metrics configures serving metrics over TCP.
+	Metrics Metrics `toml:"metrics"`
 	// File is the config file Load read, "" when none was found (defaults,
 	// environment variables and flags only). It is never read from a file.
 	File string `toml:"-"`

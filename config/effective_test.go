@@ -27,6 +27,7 @@ func TestEffective(t *testing.T) {
 			"[link]\ntick = \"15s\"\nhandshake_timeout = \"5s\"\nmax_frame = 1048576\nmax_streams = 1024\n",
 			"[mapper]\nport = 4369\naddress = \"127.0.0.1\"\npacket_timeout = \"1m0s\"\n",
 			`reply = ""  # empty: the responder is off`,
+			`listen = ""  # empty: GET /metrics on the control socket only`,
 		}},
 		{"cookie file and responder", func(c *Config) {
 			c.File = "/etc/chatd/chatd.toml"

@@ -94,6 +94,11 @@ func (c Config) validate() []*fieldError {
 	c.validateTasks(bad)
 	c.validateProcesses(bad)
 	c.validateErlang(bad)
+	if a := c.Metrics.Listen; a != "" {
+		if msg := checkListen(a); msg != "" {
+			bad("metrics.listen", nil, "%s", msg)
+		}
+	}
 	if !slices.Contains(LogLevels(), c.Log.Level) {
 		bad("log.level", nil, "%q is not a log level: want debug, info, warn or error", c.Log.Level)
 	}

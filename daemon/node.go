@@ -22,6 +22,8 @@ import (
 	"chatd/daemon/epmd"
 	"chatd/daemon/function"
 	"chatd/daemon/link"
+	"chatd/daemon/metrics"
+	"chatd/daemon/nodewatch"
 	"chatd/daemon/peer"
 	"chatd/daemon/proc"
 	"chatd/daemon/sink"
@@ -86,7 +88,10 @@ type Node struct {
 	sink    *sink.Sink
 	procs   *proc.Table
 	core    *core.Core
-	applied config.Config // the settings last applied; only Run's goroutine uses it
+	events  *nodewatch.Hub   // node events from every link protocol
+	metrics *metrics.Metrics // the node's registry
+	scrapes *metrics.Server  // [metrics] listen; nil when off
+	applied config.Config    // the settings last applied; only Run's goroutine uses it
 
 	cancel context.CancelFunc // ends run
 	done   chan struct{}      // closed when run has returned
@@ -135,10 +140,14 @@ func (n *Node) Stop() error {
 // run serves until ctx ends, then shuts down.
 func (n *Node) run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	wg.Add(2)
 	go func() { defer wg.Done(); errc <- n.peers.Serve(n.listen) }()
 	go func() { defer wg.Done(); errc <- n.ctl.Serve(n.backend()) }()
+	if n.scrapes != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); errc <- n.scrapes.Serve() }()
+	}
 	n.log.Info("node started", "node", n.self.String(), "listen", n.listen.Addr().String(),
 		"mapper_port", n.cfg.Mapper.Port, "embedded_mapper", n.reg.Embedded(), "control", n.ctl.Path())
 	n.notify("READY=1\nSTATUS=" + n.statusLine())
@@ -208,6 +217,14 @@ func start(ctx context.Context, cfg config.Config, cookie config.Cookie, opts Op
 		return nil, err
 	}
 	n.wire(cfg, cookie, linkTLS)
+	if addr := cfg.Metrics.ListenAddress(); addr != "" {
+		if n.scrapes, err = n.metrics.Listen(addr, n.log); err != nil {
+			_ = n.ctl.Close(ctx)
+			_ = n.reg.Close()
+			_ = ln.Close()
+			return nil, err
+		}
+	}
 	return n, nil
 }
 
@@ -219,20 +236,24 @@ func (n *Node) wire(cfg config.Config, cookie config.Cookie, linkTLS *link.TLS) 
 	n.procs = proc.NewTable(proc.Config{
 		Node: n.self, Creation: n.reg.Creation(), Mailbox: cfg.Processes.Mailbox, Max: cfg.Processes.Max, Logger: n.log,
 	})
+	n.events = nodewatch.New(nil)
+	n.metrics = metrics.New(n.metricSources())
 	n.core = core.New(core.Config{
 		Self: n.self, AwaitTimeout: cfg.Tasks.AwaitTimeout.D(), LocalPlacement: cfg.Tasks.Placement == config.PlacementLocal,
-		Sup: n.sup, Procs: n.procs, Sink: n.sink, Funcs: function.Builtins(), Logger: n.log,
+		Sup: n.sup, Procs: n.procs, Sink: n.sink, Funcs: function.Builtins(), OnCall: n.metrics.Call, Logger: n.log,
 	})
+	local := n.metrics.Local(n.core) // what peers are served from, measured
+	observer := peer.Observers{n.events, n.metrics}
 	n.core.SetResponderReply(cfg.Responder.Reply)
 	guesses := &peer.GuessLimiter{}
 	n.links = link.NewManager(link.Config{
 		Self: n.self, Cookie: cookie.Bytes(), Tick: cfg.Link.Tick.D(), HandshakeTimeout: cfg.Link.HandshakeTimeout.D(),
-		MaxFrame: cfg.Link.MaxFrame, MaxStreams: cfg.Link.MaxStreams, TLS: linkTLS, Local: n.core, Guesses: guesses, Logger: n.log,
+		MaxFrame: cfg.Link.MaxFrame, MaxStreams: cfg.Link.MaxStreams, TLS: linkTLS, Local: local, Guesses: guesses, Observer: observer, Logger: n.log,
 	})
 	n.beam = beam.NewManager(beam.Config{
 		Self: n.self, Cookie: string(cookie.Bytes()), Creation: n.reg.Creation(),
 		TickTime: cfg.Erlang.TickTime.D(), HandshakeTimeout: cfg.Link.HandshakeTimeout.D(), Hidden: cfg.Erlang.Hidden,
-		Refuse: refuseErlang(linkTLS), Local: n.core, Guesses: guesses, Logger: n.log,
+		Refuse: refuseErlang(linkTLS), Local: local, Guesses: guesses, Logger: n.log,
 		Chat: beam.ChatNames{Module: cfg.Erlang.ChatModule, Supervisor: cfg.Erlang.ChatSupervisor, Moebi: cfg.Erlang.MoebiNames()},
 	})
 	n.router = peer.NewRouter(peer.RouterConfig{
@@ -256,7 +277,9 @@ func (n *Node) backend() control.Backend {
 	return control.Backend{
 		Node: n.self.String(), Version: n.opts.Version, Host: n.cfg.Host,
 		Status: n, Chat: n.core, Procs: n.core,
-		Nodes: nodes{self: n.self, router: n.router, timeout: n.cfg.Link.HandshakeTimeout.D() + n.cfg.Link.Tick.D()},
+		Nodes:   nodes{self: n.self, router: n.router, timeout: n.cfg.Link.HandshakeTimeout.D() + n.cfg.Link.Tick.D()},
+		Events:  n.events,
+		Metrics: n.metrics.Handler(),
 	}
 }
 
@@ -286,11 +309,17 @@ func (n *Node) shutdown() {
 	if err := n.router.Close(); err != nil {
 		n.log.Warn("close links", "err", err)
 	}
+	n.events.Close("chatd " + n.self.String() + " is stopping") // after the links' down events
 	if err := n.reg.Close(); err != nil {
 		n.log.Warn("deregister from the port mapper", "err", err)
 	}
 	if err := n.ctl.Close(ctx); err != nil {
 		n.log.Warn("close control socket", "err", err)
+	}
+	if n.scrapes != nil {
+		if err := n.scrapes.Close(ctx); err != nil {
+			n.log.Warn("close metrics listener", "err", err)
+		}
 	}
 	_ = os.Remove(filepath.Dir(n.ctl.Path())) // only succeeds when empty
 }

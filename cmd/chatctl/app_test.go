@@ -455,7 +455,7 @@ func TestUsageErrors(t *testing.T) {
 }
 
 // commandOrder is the order chatctl --help lists the commands in.
-var commandOrder = []string{"send", "spawn", "call", "flush", "processes", "ping", "nodes", "connect",
+var commandOrder = []string{"send", "chat", "spawn", "call", "flush", "processes", "ping", "nodes", "connect",
 	"disconnect", "tasks", "messages", "functions", "status"}
 
 func TestCommandOrder(t *testing.T) {

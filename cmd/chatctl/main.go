@@ -64,6 +64,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		},
 		Commands: []*cli.Command{
 			sendCommand(),
+			chatCommand(),
 			spawnCommand(),
 			callCommand(),
 			flushCommand(),

@@ -20,11 +20,15 @@ func nodesCommand() *cli.Command {
 			"or Elixir node, DIRECTION \"out\" when this node dialled, TLS \"yes\" when the link runs\n" +
 			"over TLS ([link.tls]). --json prints GET /v1/nodes as is.\n\n" +
 			"Example:\n   $ chatctl --node alex nodes\n   NODE            PROTOCOL  ADDRESS          DIRECTION  TLS  SINCE\n" +
-			"   kate@localhost  chatd     127.0.0.1:41235  out        no   3m12s",
+			"   kate@localhost  chatd     127.0.0.1:41235  out        no   3m12s\n\n" + watchHelp,
+		Flags:        []cli.Flag{watchFlag()},
 		OnUsageError: commandUsageError,
 		Action: func(c *cli.Context) error {
 			if err := checkArgs(c, 0); err != nil {
 				return err
+			}
+			if c.Bool("watch") {
+				return watchNodes(c)
 			}
 			return withClient(c, "", func(ctx context.Context, cl *client.Client) error {
 				nodes, err := cl.Nodes(ctx)

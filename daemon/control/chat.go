@@ -167,23 +167,27 @@ func flag(s string) bool { return s == "1" || s == "true" || s == "yes" }
 // streamNDJSON writes one JSON line per value from ch, flushing each, until
 // ch closes or the client goes away.
 func streamNDJSON[T any](w http.ResponseWriter, r *http.Request, ch <-chan T) {
-	w.Header().Set("Content-Type", "application/x-ndjson")
-	w.WriteHeader(http.StatusOK)
-	rc := http.NewResponseController(w)
-	_ = rc.Flush()
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
+	write := startNDJSON(w)
 	for {
 		select {
 		case v, ok := <-ch:
-			if !ok {
-				return
-			}
-			if enc.Encode(v) != nil || rc.Flush() != nil {
+			if !ok || !write(v) {
 				return
 			}
 		case <-r.Context().Done():
 			return
 		}
 	}
+}
+
+// startNDJSON starts an NDJSON response and returns how to write one line
+// of it, flushed; false means the client went away.
+func startNDJSON(w http.ResponseWriter) func(v any) bool {
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+	_ = rc.Flush()
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return func(v any) bool { return enc.Encode(v) == nil && rc.Flush() == nil }
 }

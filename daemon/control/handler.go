@@ -31,6 +31,10 @@ type Backend struct {
 	Chat ChatBackend
 	// Procs answers the process endpoints.
 	Procs ProcBackend
+	// Events streams node events (GET /v1/nodes?watch=1); nil: none.
+	Events NodeEventsBackend
+	// Metrics answers GET /metrics (the Prometheus text format); nil: 404.
+	Metrics http.Handler
 }
 
 // StatusBackend describes the node (GET /v1/status only: it reads memory
@@ -66,6 +70,9 @@ func newHandler(b Backend, log *slog.Logger) http.Handler {
 	h.mux.HandleFunc("POST "+wire.PathDisconnect, h.disconnect)
 	h.registerChat()
 	h.registerProc()
+	if b.Metrics != nil {
+		h.mux.Handle("GET "+wire.PathMetrics, b.Metrics)
+	}
 	return h
 }
 
@@ -106,7 +113,11 @@ func (h *handler) status(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, h.b.Status.Status())
 }
 
-func (h *handler) nodes(w http.ResponseWriter, _ *http.Request) {
+func (h *handler) nodes(w http.ResponseWriter, r *http.Request) {
+	if flag(r.URL.Query().Get(wire.QueryWatch)) {
+		h.watchNodes(w, r)
+		return
+	}
 	writeJSON(w, http.StatusOK, wire.NodesResponse{Node: h.b.Node, Links: h.b.Nodes.Links()})
 }
 

@@ -17,7 +17,11 @@ import (
 // Call runs c on node's supervisor and awaits the result: on this node's
 // own supervisor when node is this node or placement is local, else over
 // the connection to node. c.Timeout 0 means the await timeout.
-func (c *Core) Call(ctx context.Context, node wire.NodeName, call wire.Call) (string, error) {
+func (c *Core) Call(ctx context.Context, node wire.NodeName, call wire.Call) (v string, err error) {
+	if c.cfg.OnCall != nil {
+		start := time.Now()
+		defer func() { c.cfg.OnCall(node, call, !c.runsHere(node), err, time.Since(start)) }()
+	}
 	if call.Timeout <= 0 {
 		call.Timeout = c.cfg.AwaitTimeout
 	}

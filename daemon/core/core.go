@@ -44,7 +44,10 @@ type Config struct {
 	Procs          *proc.Table
 	Sink           *sink.Sink
 	Funcs          *function.Registry
-	Logger         *slog.Logger
+	// OnCall, if set, hears of every call Call made once it ended: to
+	// another node when remote, else on this node's supervisor (metrics).
+	OnCall func(node wire.NodeName, call wire.Call, remote bool, err error, took time.Duration)
+	Logger *slog.Logger
 }
 
 // Core is a node's core.

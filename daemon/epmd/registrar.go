@@ -60,6 +60,7 @@ type Registrar struct {
 	reg      *Registration // guarded by mu; nil while re-registering
 	server   *Server       // guarded by mu; non-nil when this process runs the mapper
 	creation uint32        // guarded by mu; of the latest registration
+	count    uint64        // guarded by mu; registrations made, the first included
 }
 
 // StartRegistrar registers cfg.Name, starting an embedded mapper on
@@ -147,7 +148,16 @@ func (r *Registrar) setRegistration(reg *Registration) {
 	r.reg = reg
 	if reg != nil {
 		r.creation = reg.Creation()
+		r.count++
 	}
+}
+
+// Registrations returns how many times the node registered: once at the
+// start, and again each time the mapper was lost (for metrics).
+func (r *Registrar) Registrations() uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.count
 }
 
 // start registers, retrying transient failures (a mapper being taken over,

@@ -2,7 +2,6 @@ package link
 
 import (
 	"errors"
-	"fmt"
 
 	"chatd/daemon/peer"
 	"chatd/wire"
@@ -43,8 +42,29 @@ func refusalError(r wire.Refuse) error {
 	if !ok {
 		base = peer.ErrProtocol
 	}
-	if r.Text == "" {
-		return fmt.Errorf("refused by peer: %w", base)
-	}
-	return fmt.Errorf("refused by peer: %w (%s)", base, r.Text)
+	return &refusedError{reason: r.Reason, text: r.Text, base: base, byPeer: true}
 }
+
+// refusedError is a handshake refusal, sent by the peer or by this node.
+type refusedError struct {
+	reason wire.RefuseReason
+	text   string
+	base   error // what a refusal from the peer stands for (refusals); nil for ours
+	byPeer bool
+}
+
+// Error prints "refused by peer: <reason> (text)" for the peer's refusals,
+// "refused: <reason> (text)" for this node's.
+func (e *refusedError) Error() string {
+	msg := "refused: " + e.reason.String()
+	if e.byPeer {
+		msg = "refused by peer: " + e.base.Error()
+	}
+	if e.text != "" {
+		msg += " (" + e.text + ")"
+	}
+	return msg
+}
+
+// Unwrap returns what the peer's refusal stands for.
+func (e *refusedError) Unwrap() error { return e.base }

@@ -146,10 +146,7 @@ func accept(conn net.Conn, id identity, admit func(peerHello) (wire.RefuseReason
 // dropped anyway), and returns the refusal as an error for logging.
 func refuse(conn net.Conn, reason wire.RefuseReason, text string) error {
 	_, _ = wire.WriteHandshake(conn, wire.Refuse{Reason: reason, Text: text}) // best effort: the connection is dropped next
-	if text == "" {
-		return fmt.Errorf("refused: %s", reason)
-	}
-	return fmt.Errorf("refused: %s (%s)", reason, text)
+	return &refusedError{reason: reason, text: text}
 }
 
 func refuseMalformed(conn net.Conn, err error) {

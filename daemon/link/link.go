@@ -58,11 +58,7 @@ func (l *Link) Done() <-chan struct{} { return l.sess.CloseChan() }
 
 // Info describes the link for the control API.
 func (l *Link) Info() wire.LinkInfo {
-	dir := "in"
-	if l.outbound {
-		dir = "out"
-	}
-	return wire.LinkInfo{Node: l.peer.String(), Protocol: Protocol, Address: l.addr, Direction: dir, TLS: l.tls, Since: l.since}
+	return wire.LinkInfo{Node: l.peer.String(), Protocol: Protocol, Address: l.addr, Direction: direction(l.outbound), TLS: l.tls, Since: l.since}
 }
 
 // close brings the link down, recording why; it is safe to call often.
@@ -78,27 +74,34 @@ func (l *Link) close(reason string) {
 // downReason says why the link went down, once the manager has forgotten
 // it: why we closed it, or what yamux's session ended with.
 func (l *Link) downReason() string {
+	_, detail := l.downCause()
+	return detail
+}
+
+// downCause is why the link went down, as a node event reason and in
+// words.
+func (l *Link) downCause() (wire.NodeReason, string) {
 	if r := l.closeReason.Load(); r != nil {
-		return *r
+		return wire.ReasonClosed, *r
 	}
 	if errors.Is(l.acceptErr, yamux.ErrKeepAliveTimeout) {
-		return "no keepalive reply within the tick"
+		return wire.ReasonTickTimeout, "no keepalive reply within the tick"
 	}
 	// A failed write closes the connection, so the read error that
 	// follows ("use of closed network connection") is not the cause.
 	if err := l.conn.writeErr(); err != nil && !errors.Is(err, net.ErrClosed) {
 		if isTimeout(err) {
-			return fmt.Sprintf("a write made no progress for %s (the peer stopped reading)", l.conn.writeTimeout)
+			return wire.ReasonConnectionLost, fmt.Sprintf("a write made no progress for %s (the peer stopped reading)", l.conn.writeTimeout)
 		}
-		return "connection lost: " + err.Error()
+		return wire.ReasonConnectionLost, "connection lost: " + err.Error()
 	}
 	if yamuxProtocolError(l.acceptErr) {
-		return "yamux: " + l.acceptErr.Error() + " (the peer sent bytes that are not yamux)"
+		return wire.ReasonConnectionLost, "yamux: " + l.acceptErr.Error() + " (the peer sent bytes that are not yamux)"
 	}
 	if err := l.conn.readErr(); err != nil && !errors.Is(err, io.EOF) {
-		return "connection lost: " + err.Error()
+		return wire.ReasonConnectionLost, "connection lost: " + err.Error()
 	}
-	return "connection closed by peer"
+	return wire.ReasonClosed, "connection closed by peer"
 }
 
 // yamuxProtocolError reports whether err is yamux refusing what the peer

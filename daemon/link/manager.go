@@ -37,7 +37,10 @@ type Config struct {
 	// Guesses slows down cookie guessing; shared with the node's other
 	// link protocols. nil: the manager's own.
 	Guesses *peer.GuessLimiter
-	Logger  *slog.Logger
+	// Observer hears of handshakes and links going up and down (node
+	// events, metrics); nil: nobody.
+	Observer peer.Observer
+	Logger   *slog.Logger
 }
 
 // peerState is what the manager knows about one peer. Guarded by Manager.mu.
@@ -229,6 +232,7 @@ func (m *Manager) linkOrDial(node wire.NodeName) (*Link, <-chan struct{}, error)
 // installs the link.
 func (m *Manager) dialAndInstall(ctx context.Context, node wire.NodeName, addr string) (*Link, error) {
 	l, err := m.dial(ctx, node, addr)
+	m.observeHandshake(node, "out", addr, err)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	st := m.state(node)
@@ -337,11 +341,8 @@ func (m *Manager) install(st *peerState, l *Link) error {
 		old.close("replaced by a new connection")
 	}
 	st.link = l
-	dir := "in"
-	if l.outbound {
-		dir = "out"
-	}
-	m.log.Info("node up", "node", l.peer.String(), "addr", l.addr, "direction", dir)
+	m.log.Info("node up", "node", l.peer.String(), "addr", l.addr, "direction", direction(l.outbound))
+	m.observer().Up(l.Info())
 	m.wg.Add(1)
 	go m.serveLink(st, l)
 	return nil
@@ -381,6 +382,7 @@ func (m *Manager) serveLink(st *peerState, l *Link) {
 		m.tidy(l.peer)
 	}
 	m.mu.Unlock()
+	m.observeDown(l)
 	close(l.gone)
 	m.log.Info("node down", "node", l.peer.String(), "reason", l.downReason())
 }

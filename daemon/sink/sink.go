@@ -44,11 +44,12 @@ type Sink struct {
 	// that Check can give up when its ctx ends.
 	deliverLock chan struct{}
 
-	mu        sync.Mutex // guards ring, start, count, followers; never held across a Write
+	mu        sync.Mutex // guards ring, start, count, followers, delivered; never held across a Write
 	ring      []wire.Message
 	start     int // index in ring of the oldest kept message
 	count     int // messages kept, <= len(ring)
 	followers map[*follower]struct{}
+	delivered uint64 // messages delivered since New
 }
 
 // New returns a Sink that writes with cfg.Writer. It panics if cfg.Writer
@@ -101,6 +102,7 @@ func (s *Sink) Deliver(m wire.Message) error {
 func (s *Sink) publish(m wire.Message) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.delivered++
 	if s.count < len(s.ring) {
 		s.ring[(s.start+s.count)%len(s.ring)] = m
 		s.count++
@@ -116,6 +118,13 @@ func (s *Sink) publish(m wire.Message) {
 			s.log.Debug("follower cut off", "reason", ErrFollowerTooSlow, "message", m.ID)
 		}
 	}
+}
+
+// Delivered returns how many messages were delivered since New.
+func (s *Sink) Delivered() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.delivered
 }
 
 // Recent returns up to n of the most recent messages, oldest first; n <= 0

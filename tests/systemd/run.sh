@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # make test-systemd: boots a Debian bookworm root under a real systemd
-# (systemd-nspawn), installs chatd there with `make install`, and checks the
-# installed units: notify, STATUS, journald records, socket activation, the
-# watchdog, restarts, clean stop, reload, the security exposure and group
-# access. Leaves no container or process behind, also when a check fails.
+# (systemd-nspawn), installs chatd there from its Debian package (make deb;
+# apt-get install ./chatd_....deb), and checks the package and the
+# installed units: the chatd user and cookie, a start right after the
+# install, an upgrade from the previous build that keeps a modified
+# conffile and restarts the nodes on the new chatd, notify, STATUS,
+# journald records, socket activation, the watchdog, restarts, clean stop,
+# reload, node events and metrics, the security exposure, group access,
+# and last remove (stops the nodes) and purge (removes the cookie and
+# state). The previous build is this tree packaged with a version that
+# sorts before it (VERSION~prev). Leaves no container or process behind,
+# also when a check fails.
 #
 # The root is built once with debootstrap and cached as a tarball in
 # $CHATD_SYSTEMD_CACHE (default /var/cache/chatd-systemd-test), outside the
@@ -112,12 +119,108 @@ mainpid() { ct systemctl show -p MainPID --value "chatd@$1.service"; }
 linked() { ct chatctl --node "$1" --json nodes | grep -q "\"node\": \"$2@localhost\""; }
 not_linked() { ! linked "$@"; }
 
+# apt_install installs the package files given (paths in the container).
+apt_install() { ct env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" </dev/null; }
+
+# build_packages builds the package of the tree and the "previous build"
+# (the same tree with a version that sorts before it) into the root's /srv
+# (nspawn mounts a fresh /tmp).
+build_packages() {
+	version=$(scripts/debversion.sh)
+	prev=${version}~prev
+	deb=$(make -s deb DEB_VERSION="$version" DEB_OUT="$work/debs")
+	prevdeb=$(make -s deb DEB_VERSION="$prev" DEB_OUT="$work/debs")
+	cp "$deb" "$root/srv/chatd.deb"
+	cp "$prevdeb" "$root/srv/chatd-prev.deb"
+	log "built chatd $version and the previous build $prev"
+}
+
+# check_install installs the previous build and checks what it set up.
+check_install() {
+	log "check: install the package"
+	if apt_install /srv/chatd-prev.deb >"$work/apt.log" 2>&1; then
+		pass "apt-get install ./chatd_${prev}_*.deb"
+	else
+		cat "$work/apt.log"; fail "apt-get install"; return
+	fi
+	ct getent passwd chatd >/dev/null && ct getent group chatd >/dev/null && pass "the chatd user and group exist" || fail "no chatd user"
+	local mode
+	mode=$(ct stat -c '%a %U %s' /etc/chatd/cookie 2>/dev/null || true)
+	[ "$mode" = "600 root 64" ] && pass "a random owner-only cookie: /etc/chatd/cookie $mode" || fail "cookie: ${mode:-missing}"
+	ct dpkg-query -W -f='${Conffiles}\n' chatd | grep -q '/etc/chatd/chatd.toml' && pass "/etc/chatd/chatd.toml is a conffile" || fail "chatd.toml is not a conffile"
+	ct test -s /usr/share/man/man8/chatd.8.gz && ct test -s /usr/share/bash-completion/completions/chatctl && pass "man pages and completions installed" || fail "man pages or completions missing"
+	if ct systemctl start chatd@alex && [ "$(ct systemctl is-active chatd@alex)" = active ]; then
+		pass "systemctl start chatd@alex works right after the install"
+	else
+		fail "chatd@alex did not start after the install"
+	fi
+}
+
+# check_upgrade modifies the conffile, upgrades to the tree's build and
+# checks the edit survived and alex runs the new chatd.
+check_upgrade() {
+	log "check: upgrade from the previous build keeps a modified conffile"
+	[ -d "$root/etc/chatd" ] || { fail "no /etc/chatd to modify: the install failed"; return; }
+	printf '[nodes.moebi]\nresponder.reply = "chicken?"\n[nodes.alex]\nmetrics.listen = "127.0.0.1:9369"\n' >"$root/etc/chatd/chatd.toml"
+	local cookie pid
+	cookie=$(ct md5sum /etc/chatd/cookie)
+	pid=$(mainpid alex)
+	if apt_install /srv/chatd.deb >"$work/apt.log" 2>&1; then
+		pass "apt-get install ./chatd_${version}_*.deb over $prev"
+	else
+		cat "$work/apt.log"; fail "upgrade"; return
+	fi
+	[ "$(ct dpkg-query -W -f='${Version}' chatd)" = "$version" ] && pass "dpkg lists chatd $version" || fail "dpkg lists $(ct dpkg-query -W -f='${Version}' chatd)"
+	grep -q 'responder.reply = "chicken?"' "$root/etc/chatd/chatd.toml" && pass "the modified /etc/chatd/chatd.toml survived the upgrade" || fail "the conffile edit was lost"
+	[ "$(ct md5sum /etc/chatd/cookie)" = "$cookie" ] && pass "the cookie is unchanged" || fail "the upgrade changed the cookie"
+	running_new() { [ "$(mainpid alex)" != "$pid" ] && ct chatctl --node alex --json status | grep -q "\"version\": \"$version\""; }
+	wait_for "alex restarted on the new chatd" 20 running_new && pass "alex was restarted and runs chatd $version"
+}
+
+# check_remove removes, then purges the package.
+check_remove() {
+	log "check: remove stops the nodes, purge removes the cookie and state"
+	if ct env DEBIAN_FRONTEND=noninteractive apt-get remove -y -q chatd </dev/null >"$work/apt.log" 2>&1; then
+		pass "apt-get remove chatd"
+	else
+		cat "$work/apt.log"; fail "remove"
+	fi
+	local left
+	left=$(ct systemctl list-units --no-legend --plain --state=active 'chatd@*' || true)
+	[ -z "$left" ] && pass "no chatd node runs after the remove" || fail "still running after remove: $left"
+	ct test ! -e /usr/bin/chatd && ct test -e /etc/chatd/cookie && pass "the binaries are gone, the cookie and config stay until purge" || fail "remove left the wrong things"
+	if ct env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q chatd </dev/null >"$work/apt.log" 2>&1; then
+		pass "apt-get purge chatd"
+	else
+		cat "$work/apt.log"; fail "purge"
+	fi
+	ct test ! -e /etc/chatd && ct test ! -e /var/lib/chatd && pass "purge removed /etc/chatd (cookie, chatd.toml) and /var/lib/chatd" ||
+		fail "purge left: $(ct ls -d /etc/chatd /var/lib/chatd 2>/dev/null | tr '\n' ' ')"
+}
+
+# check_observability checks node events and metrics on the real units.
+check_observability() {
+	log "check: node events and metrics"
+	ct sh -c 'timeout 10 chatctl --node alex --json nodes --watch >/tmp/watch.out 2>&1 &'
+	watching() { ct chatctl --node alex ping kate@localhost && ct chatctl --node alex disconnect kate@localhost && ct grep -q '"event":"up","node":"kate@localhost"' /tmp/watch.out; }
+	wait_for "nodes --watch to show kate up" 10 watching && pass "chatctl nodes --watch shows kate up"
+	local scrape
+	scrape=$(ct bash -c 'exec 3<>/dev/tcp/127.0.0.1/9369 && printf "GET /metrics HTTP/1.0\r\nHost: chatd\r\n\r\n" >&3 && timeout 5 cat <&3' 2>&1 || true)
+	if grep -q '^chatd_handshakes_total{direction="out",protocol="chatd",result="ok"} [1-9]' <<<"$scrape" &&
+		grep -q '^chatd_links_up{protocol="chatd"} ' <<<"$scrape"; then
+		pass "GET /metrics on 127.0.0.1:9369 ([nodes.alex] metrics.listen) counts alex's handshakes"
+	else
+		fail "metrics scrape: ${scrape:0:300}"
+	fi
+}
+
 main() {
 	ensure_tools
 	ensure_root
-	make -s install DESTDIR="$root" PREFIX=/usr >/dev/null
-	printf '[nodes.moebi]\nresponder.reply = "chicken?"\n' >"$root/etc/chatd/chatd.toml"
+	build_packages
 	boot
+	check_install
+	check_upgrade
 
 	log "check: start alex, kate, moebi through READY=1"
 	all_active() { [ "$(ct systemctl is-active chatd@alex chatd@kate chatd@moebi | sort -u)" = active ]; }
@@ -189,7 +292,7 @@ main() {
 	log "check: reload"
 	local mpid
 	mpid=$(mainpid moebi)
-	printf '[nodes.moebi]\nresponder.reply = "woof?"\n' >"$root/etc/chatd/chatd.toml"
+	printf '[nodes.moebi]\nresponder.reply = "woof?"\n[nodes.alex]\nmetrics.listen = "127.0.0.1:9369"\n' >"$root/etc/chatd/chatd.toml"
 	ct systemctl reload chatd@moebi
 	ct chatctl --node alex send moebi@localhost hi >/dev/null
 	if ct journalctl -u chatd@alex --no-pager | grep -q ' woof?$' && [ "$(mainpid moebi)" = "$mpid" ]; then
@@ -214,6 +317,9 @@ main() {
 	local out
 	out=$(ct runuser -u bob -- chatctl --node kate status 2>&1 || true)
 	[[ $out == *"permission denied"*"join group chatd"* ]] && pass "bob is refused: $out" || fail "bob: $out"
+
+	check_observability
+	check_remove
 
 	if [ "$failures" -gt 0 ]; then
 		log "$failures check(s) failed"
