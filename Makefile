@@ -63,7 +63,8 @@ fuzz-short: ## run every fuzz target for FUZZTIME (3s)
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
 		echo "fuzz $$name ($(FUZZTIME))"; \
-		$(GO) test -run='^$$' -fuzz="^$$name$$" -fuzztime=$(FUZZTIME) $$pkg >/dev/null; \
+		out=$$($(GO) test -run='^$$' -fuzz="^$$name$$" -fuzztime=$(FUZZTIME) $$pkg 2>&1) || \
+			{ printf '%s\n' "$$out"; echo "fuzz $$name failed; a crasher, if any, is in $$pkg/testdata/fuzz/$$name"; exit 1; }; \
 	done
 
 fuzz: ## run every fuzz target for 5 minutes

@@ -253,7 +253,7 @@ func (n *Node) wire(cfg config.Config, cookie config.Cookie, linkTLS *link.TLS) 
 	n.beam = beam.NewManager(beam.Config{
 		Self: n.self, Cookie: string(cookie.Bytes()), Creation: n.reg.Creation(),
 		TickTime: cfg.Erlang.TickTime.D(), HandshakeTimeout: cfg.Link.HandshakeTimeout.D(), Hidden: cfg.Erlang.Hidden,
-		Refuse: refuseErlang(linkTLS), Local: local, Guesses: guesses, Logger: n.log,
+		Refuse: refuseErlang(linkTLS), Local: local, Guesses: guesses, Observer: observer, Logger: n.log,
 		Chat: beam.ChatNames{Module: cfg.Erlang.ChatModule, Supervisor: cfg.Erlang.ChatSupervisor, Moebi: cfg.Erlang.MoebiNames()},
 	})
 	n.router = peer.NewRouter(peer.RouterConfig{

@@ -12,7 +12,7 @@ func (n *Node) metricSources() metrics.Sources {
 	return metrics.Sources{
 		Version:             n.opts.Version,
 		Protocols:           []string{link.Protocol, beam.Protocol},
-		Observed:            []string{link.Protocol}, // beam.Config has no Observer yet
+		Observed:            []string{link.Protocol, beam.Protocol},
 		Links:               func() []wire.LinkInfo { return n.router.Links() },
 		TasksRunning:        n.sup.Running,
 		Processes:           n.procs.Stats,

@@ -3,6 +3,7 @@ package beam
 import (
 	"errors"
 
+	"chatd/wire"
 	"chatd/wire/dist"
 	"chatd/wire/etf"
 )
@@ -14,7 +15,7 @@ func (c *Conn) dispatch(body []byte) {
 	f, err := dist.ParseFrame(body, c.decoder)
 	if err != nil {
 		if errors.Is(err, dist.ErrNotPassThrough) {
-			c.close("the peer does not speak pass-through frames: " + err.Error())
+			c.close(wire.ReasonConnectionLost, "the peer does not speak pass-through frames: "+err.Error())
 			return
 		}
 		c.m.log.Warn("dropping a frame from an Erlang node", "node", c.peer.String(), "err", err)

@@ -177,6 +177,8 @@ func mustConnect(t *testing.T, n *node) *fake {
 	if err != nil {
 		t.Fatalf("handshake: %v", err)
 	}
+	// alex installs the connection after it sent the ack kate just read.
+	testkit.WaitFor(t, testkit.Wait, "alex to install kate's connection", func() bool { return n.m.live(kate) != nil })
 	return f
 }
 

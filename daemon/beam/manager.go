@@ -48,7 +48,10 @@ type Config struct {
 	Local peer.Local
 	// Guesses slows down cookie guessing, shared with chatd's own links.
 	Guesses *peer.GuessLimiter
-	Logger  *slog.Logger
+	// Observer hears of handshakes and connections going up and down
+	// (node events, metrics); none when nil.
+	Observer peer.Observer
+	Logger   *slog.Logger
 }
 
 // ChatNames are the names of the lesson's Chat application, in Elixir's
@@ -247,6 +250,7 @@ func (m *Manager) connOrDial(node wire.NodeName) (*Conn, <-chan struct{}, error)
 // dialAndInstall dials node at addr (the caller marked it as dialling).
 func (m *Manager) dialAndInstall(ctx context.Context, node wire.NodeName, addr string) (*Conn, error) {
 	c, err := m.dial(ctx, node, addr)
+	m.observeHandshake(node, "out", addr, err)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	st := m.state(node)
@@ -266,14 +270,15 @@ func (m *Manager) dialAndInstall(ctx context.Context, node wire.NodeName, addr s
 // mu held.
 func (m *Manager) install(st *connState, c *Conn) error {
 	if m.closing {
-		c.close("node shutting down")
+		c.close(wire.ReasonClosed, "node shutting down")
 		return peer.ErrShutdown
 	}
 	if old := st.conn; old != nil {
-		old.close("replaced by a new connection")
+		old.close(wire.ReasonClosed, "replaced by a new connection")
 	}
 	st.conn = c
 	m.log.Info("node up", "node", c.peer.String(), "protocol", Protocol, "addr", c.addr, "direction", c.direction())
+	m.observer().Up(c.Info())
 	m.wg.Add(1)
 	go m.serve(st, c)
 	return nil
@@ -292,7 +297,9 @@ func (m *Manager) serve(st *connState, c *Conn) {
 	}
 	m.mu.Unlock()
 	m.nodeDown(etf.Atom(c.peer.String()))
-	m.log.Info("node down", "node", c.peer.String(), "protocol", Protocol, "reason", c.downReason())
+	d := c.downCause()
+	m.observer().Down(peer.Down{Info: c.Info(), Reason: d.reason, Detail: d.detail})
+	m.log.Info("node down", "node", c.peer.String(), "protocol", Protocol, "reason", d.detail)
 }
 
 // Links implements peer.Protocol.
@@ -315,7 +322,7 @@ func (m *Manager) Disconnect(node wire.NodeName) bool {
 	if c == nil {
 		return false
 	}
-	c.close("disconnected by operator")
+	c.close(wire.ReasonClosed, "disconnected by operator")
 	<-c.gone
 	return true
 }
@@ -353,7 +360,7 @@ func (m *Manager) Close() error {
 	m.mu.Unlock()
 	m.cancel()
 	for _, c := range conns {
-		c.close("node shutting down")
+		c.close(wire.ReasonClosed, "node shutting down")
 	}
 	m.wg.Wait()
 	return nil
