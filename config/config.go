@@ -157,7 +157,7 @@ type Erlang struct {
 	// Hidden connects hidden: BEAM nodes list chatd in Node.list(:hidden),
 	// not Node.list(), and never involve it in global's name registry.
 	// chatd does not speak global's protocol, and a published node that
-	// ignores it stalls :global.sync() on every BEAM node of the cluster.
+	// ignores it stalls :global.sync() on every BEAM node connected to it.
 	Hidden bool `toml:"hidden"`
 	// ChatModule is the lesson's module on BEAM nodes (Chat).
 	ChatModule string `toml:"chat_module"`
