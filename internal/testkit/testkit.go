@@ -5,6 +5,9 @@ package testkit
 
 import (
 	"context"
+	"encoding/hex"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,4 +69,14 @@ func Name(t testing.TB, s string) wire.NodeName {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// Unhex turns a test vector written as spaced hex, such as "77 02 6f6b",
+// into bytes. A vector is a literal of the test, so bad hex panics.
+func Unhex(s string) []byte {
+	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
+	if err != nil {
+		panic(fmt.Sprintf("test vector %q: %v", s, err))
+	}
+	return b
 }
