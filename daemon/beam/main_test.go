@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"chatd/daemon/peer"
 	"chatd/internal/testkit"
 	"chatd/internal/testlog"
@@ -19,7 +17,7 @@ import (
 	"chatd/wire/etf"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { testkit.Main(m) }
 
 const testCookie = "secret"
 

@@ -58,7 +58,7 @@ func startRealEPMDProcess(t *testing.T, args ...string) (string, <-chan struct{}
 		<-exited
 	})
 	testkit.WaitForNil(t, 5*time.Second, "epmd answers on "+addr, func() error {
-		_, err := Names(testCtx(t), addr)
+		_, err := Names(testkit.Ctx(t, testkit.Wait), addr)
 		return err
 	})
 	return addr, exited
@@ -68,7 +68,7 @@ func startRealEPMDProcess(t *testing.T, args ...string) (string, <-chan struct{}
 func epmdNames(t *testing.T, addr string) string {
 	t.Helper()
 	_, port, _ := net.SplitHostPort(addr)
-	out, err := exec.CommandContext(testCtx(t), epmdBinary(t), "-port", port, "-names").CombinedOutput()
+	out, err := exec.CommandContext(testkit.Ctx(t, testkit.Wait), epmdBinary(t), "-port", port, "-names").CombinedOutput()
 	if err != nil {
 		t.Fatalf("epmd -port %s -names: %v\n%s", port, err, out)
 	}
@@ -77,7 +77,7 @@ func epmdNames(t *testing.T, addr string) string {
 
 func TestCompatRegisterWithRealEPMD(t *testing.T) {
 	addr := startRealEPMD(t)
-	ctx := testCtx(t)
+	ctx := testkit.Ctx(t, testkit.Wait)
 	alex := register(t, addr, "alex", 5555)
 	if alex.Creation() < 4 {
 		t.Errorf("creation %d; want >= 4", alex.Creation())
@@ -157,7 +157,7 @@ func TestCompatRealEPMDKillReq(t *testing.T) {
 	}
 	reg.Close()
 	testkit.WaitForNil(t, 2*time.Second, "epmd forgets alex", func() error {
-		if names, err := Names(testCtx(t), addr); err != nil || len(names) != 0 {
+		if names, err := Names(testkit.Ctx(t, testkit.Wait), addr); err != nil || len(names) != 0 {
 			return fmt.Errorf("names %v, %v", names, err)
 		}
 		return nil

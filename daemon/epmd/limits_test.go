@@ -122,7 +122,7 @@ func TestServerLongUnicodeNameRoundTrip(t *testing.T) {
 	if reply, err := wire.ReadAlive2Reply(conn); err != nil || reply.Result != 0 {
 		t.Fatalf("register a name of %d bytes: %+v, %v", len(name), reply, err)
 	}
-	e, err := Lookup(testCtx(t), s.Addr().String(), name)
+	e, err := Lookup(testkit.Ctx(t, testkit.Wait), s.Addr().String(), name)
 	if err != nil || e.Name != name || e.Port != 4711 {
 		t.Fatalf("Lookup = %+v, %v", e, err)
 	}
@@ -143,7 +143,7 @@ func TestServerKillReqNeverStops(t *testing.T) {
 	if got := ask(t, addr, kill); string(got) != "NO" {
 		t.Fatalf("KILL_REQ with alex registered: reply %q; want NO", got)
 	}
-	if _, err := Lookup(testCtx(t), addr, "alex"); err != nil {
+	if _, err := Lookup(testkit.Ctx(t, testkit.Wait), addr, "alex"); err != nil {
 		t.Fatalf("the mapper stopped serving after KILL_REQ: %v", err)
 	}
 	alex.Close()
@@ -153,7 +153,7 @@ func TestServerKillReqNeverStops(t *testing.T) {
 		}
 		return nil
 	})
-	if names, err := Names(testCtx(t), addr); err != nil || len(names) != 0 {
+	if names, err := Names(testkit.Ctx(t, testkit.Wait), addr); err != nil || len(names) != 0 {
 		t.Fatalf("the mapper stopped serving after answering OK: %v, %v", names, err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"chatd/internal/testkit"
 	"chatd/wire"
 )
 
@@ -70,7 +71,7 @@ func TestReceiveFIFO(t *testing.T) {
 			t.Fatalf("Send: %v", err)
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), testWait)
+	ctx, cancel := context.WithTimeout(context.Background(), testkit.Wait)
 	defer cancel()
 	var got []string
 	var last time.Time
@@ -106,7 +107,7 @@ func TestReceiveWaitsForSend(t *testing.T) {
 	got := make(chan Message, 1)
 	errc := make(chan error, 1)
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), testWait)
+		ctx, cancel := context.WithTimeout(context.Background(), testkit.Wait)
 		defer cancel()
 		m, err := p.Receive(ctx)
 		got <- m

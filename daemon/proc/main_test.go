@@ -1,6 +1,7 @@
 package proc
 
 import (
+	"chatd/internal/testkit"
 	"chatd/internal/testlog"
 	"context"
 	"log/slog"
@@ -8,15 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"chatd/wire"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// testWait bounds every wait in these tests; it is a guard, never a clock.
-const testWait = 10 * time.Second
+func TestMain(m *testing.M) { testkit.Main(m) }
 
 // testNode is the node every test table runs on.
 var testNode = wire.NodeName{Name: "kate", Host: "localhost"}
@@ -55,7 +51,7 @@ func waitDone(t *testing.T, p *Process) string {
 	select {
 	case <-p.Done():
 		return p.Reason()
-	case <-time.After(testWait):
+	case <-time.After(testkit.Wait):
 		t.Fatalf("process %s did not end", p.Pid())
 		return ""
 	}

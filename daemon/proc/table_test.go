@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"chatd/internal/testkit"
 	"chatd/wire"
 )
 
@@ -260,7 +261,7 @@ func TestAttach(t *testing.T) {
 	if err := tb.Send(p.Pid(), msg("for the task")); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), testWait)
+	ctx, cancel := context.WithTimeout(context.Background(), testkit.Wait)
 	defer cancel()
 	if m, err := p.Receive(ctx); err != nil || m.Text != "for the task" {
 		t.Fatalf("Receive = %#v, %v", m, err)

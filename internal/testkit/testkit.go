@@ -1,6 +1,7 @@
-// Package testkit holds the helpers every test of chatd shares: waiting
-// for a condition with a bound (never a fixed sleep), contexts bounded to
-// a test, node names and the test cookie.
+// Package testkit holds the helpers every test of chatd shares: the
+// goroutine-leak check of a package's tests, waiting for a condition with a
+// bound (never a fixed sleep), contexts bounded to a test, node names, the
+// test cookie and hex test vectors.
 package testkit
 
 import (
@@ -12,7 +13,13 @@ import (
 	"time"
 
 	"chatd/wire"
+
+	"go.uber.org/goleak"
 )
+
+// Main is a package's TestMain: it runs the tests, then fails them if a
+// goroutine they started is still running.
+func Main(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // Wait bounds every wait in unit tests; it is a guard, never a clock.
 const Wait = 10 * time.Second
