@@ -359,27 +359,6 @@ func TestList(t *testing.T) {
 	}
 }
 
-func TestTruncate(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		in   string
-		n    int
-		want string
-	}{
-		{"short", "abc", 80, "abc"},
-		{"exact", "abcd", 4, "abcd"},
-		{"cut", "abcdef", 4, "abcd…"},
-		{"cut inside a character", "aé", 2, "a…"},
-		{"empty", "", 0, ""},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := truncate(tc.in, tc.n); got != tc.want {
-				t.Fatalf("truncate(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
-			}
-		})
-	}
-}
-
 func TestClose(t *testing.T) {
 	tb := NewTable(Config{Node: testNode, Creation: testCreation, Mailbox: 10, Max: 100, Logger: testLogger(t)})
 	var cleaned atomic.Int32

@@ -5,18 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"chatd/wire"
 )
 
-// Truncation limits for what TaskInfo shows.
-const (
-	maxArgs   = 80  // bytes of joined arguments
-	maxResult = 200 // bytes of result or error text
-)
+// maxResult bounds the result or error text TaskInfo shows, in bytes; its
+// args are bounded as wire.ShownArgs says.
+const maxResult = 200
 
 // ErrRunning is returned by Task.Result while the task is still running.
 var ErrRunning = errors.New("task is still running")
@@ -34,7 +30,8 @@ type Func func(ctx context.Context) (string, error)
 type Spec struct {
 	// Function is the name shown in listings.
 	Function string
-	// Args are shown joined with spaces, truncated to 80 bytes ("…" appended).
+	// Args are shown as wire.ShownArgs shows them: joined with spaces,
+	// shortened to 80 bytes ("…" appended).
 	Args []string
 	// Caller is the full name of the node that asked for the task.
 	Caller string
@@ -144,9 +141,9 @@ func (t *Task) infoLocked(now time.Time) wire.TaskInfo {
 	}
 	info.DurationMs = float64(d) / float64(time.Millisecond)
 	if t.state == wire.TaskOK {
-		info.Result = truncate(t.result, maxResult)
+		info.Result = wire.Shorten(t.result, maxResult)
 	} else if t.err != nil {
-		info.Error = truncate(t.err.Error(), maxResult)
+		info.Error = wire.Shorten(t.err.Error(), maxResult)
 	}
 	return info
 }
@@ -240,18 +237,4 @@ func (s *Supervisor) finish(t *Task, state, res string, err error) {
 	s.markIdleLocked()
 	s.log.Debug("task finished", "id", t.id, "function", t.function, "state", state,
 		"duration", d, "error", info.Error)
-}
-
-func joinArgs(args []string) string { return strings.Join(args, " ") }
-
-// truncate cuts s to at most n bytes on a rune boundary and appends "…"
-// when it cut anything.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }

@@ -214,25 +214,3 @@ func TestStartRejects(t *testing.T) {
 		t.Errorf("Running() = %d after rejected starts, want 0", n)
 	}
 }
-
-func TestTruncate(t *testing.T) {
-	tests := []struct {
-		name string
-		in   string
-		n    int
-		want string
-	}{
-		{"short", "abc", 5, "abc"},
-		{"exact", "abcde", 5, "abcde"},
-		{"cut", "abcdef", 5, "abcde…"},
-		{"rune boundary", "abcdé", 5, "abcd…"}, // é is 2 bytes at 4..5
-		{"empty", "", 5, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := truncate(tt.in, tt.n); got != tt.want {
-				t.Errorf("truncate(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
-			}
-		})
-	}
-}
