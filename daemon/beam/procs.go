@@ -156,6 +156,17 @@ func (t *table) newRef() etf.Ref {
 	return r
 }
 
+// alias makes r an alias of p, unless p is dead: a message to r reaches p
+// until unalias(r).
+func (t *table) alias(p *proc, r etf.Ref) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !p.dead {
+		p.aliases[r] = struct{}{}
+		t.aliases[r] = p
+	}
+}
+
 // unalias removes an alias.
 func (t *table) unalias(r etf.Ref) {
 	t.mu.Lock()
