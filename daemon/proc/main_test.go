@@ -29,6 +29,18 @@ func newTestTable(t *testing.T, mailbox, max int) *Table {
 	return tb
 }
 
+// mustAttach attaches a process running function to tb, fails the test if
+// that fails, and releases it when the test ends.
+func mustAttach(t *testing.T, tb *Table, function string) *Process {
+	t.Helper()
+	p, release, err := tb.Attach(function, nil)
+	if err != nil {
+		t.Fatalf("Attach(%q): %v", function, err)
+	}
+	t.Cleanup(release)
+	return p
+}
+
 // mustSpawn spawns spec and fails the test if that fails.
 func mustSpawn(t *testing.T, tb *Table, spec Spec) *Process {
 	t.Helper()

@@ -288,11 +288,7 @@ func TestAttach(t *testing.T) {
 
 func TestKillAttached(t *testing.T) {
 	tb := newTestTable(t, 10, 10)
-	p, release, err := tb.Attach("await", nil)
-	if err != nil {
-		t.Fatalf("Attach: %v", err)
-	}
-	defer release()
+	p := mustAttach(t, tb, "await")
 	errc := make(chan error, 1)
 	go func() {
 		_, err := p.Receive(context.Background())
