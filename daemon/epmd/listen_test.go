@@ -1,7 +1,6 @@
 package epmd
 
 import (
-	"chatd/internal/testkit"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"chatd/internal/testkit"
 )
 
 func TestListenAddrs(t *testing.T) {

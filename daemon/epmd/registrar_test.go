@@ -1,12 +1,13 @@
 package epmd
 
 import (
-	"chatd/internal/testkit"
 	"errors"
 	"fmt"
 	"log/slog"
 	"testing"
 	"time"
+
+	"chatd/internal/testkit"
 )
 
 // startRegistrar starts a registrar for name on the mapper at addr and

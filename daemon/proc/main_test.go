@@ -1,14 +1,14 @@
 package proc
 
 import (
-	"chatd/internal/testkit"
-	"chatd/internal/testlog"
 	"context"
 	"log/slog"
 	"sync"
 	"testing"
 	"time"
 
+	"chatd/internal/testkit"
+	"chatd/internal/testlog"
 	"chatd/wire"
 )
 

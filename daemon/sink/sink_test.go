@@ -1,12 +1,13 @@
 package sink
 
 import (
-	"chatd/internal/testkit"
 	"context"
 	"errors"
 	"slices"
 	"testing"
 	"time"
+
+	"chatd/internal/testkit"
 )
 
 func TestDeliverWritesThenKeeps(t *testing.T) {

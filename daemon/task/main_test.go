@@ -1,10 +1,11 @@
 package task
 
 import (
-	"chatd/internal/testkit"
 	"context"
 	"testing"
 	"time"
+
+	"chatd/internal/testkit"
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }
