@@ -215,6 +215,53 @@ func TestCommandsJSON(t *testing.T) {
 	}
 }
 
+// TestFlagsAfterCommand checks that the global flags work after the command
+// and its arguments too (chatctl status --json, as the README shows), and
+// that -- makes the rest of a send's words text.
+func TestFlagsAfterCommand(t *testing.T) {
+	root := isolate(t)
+	alex := startFake(t, root, "alex")
+	tests := []struct {
+		name     string
+		args     []string
+		wantJSON any
+	}{
+		{"status --json", []string{"status", "--json"}, alex.status()},
+		{"tasks --json", []string{"tasks", "--json"}, alex.tasks(false)},
+		{"tasks --all --json", []string{"tasks", "--json", "--all"}, alex.tasks(true)},
+		{"ping NODE --json", []string{"ping", "kate", "--json"},
+			wire.PingResponse{Node: "kate@localhost", Result: wire.Pong, RTTMs: 0.25}},
+		{"--json=true after", []string{"messages", "-n", "2", "--json=true"}, alex.messages(2)},
+		{"send --json before the text", []string{"send", "--json", "kate", "hi"},
+			wire.SendResponse{ID: fakeSendID, From: "alex@localhost", To: "kate@localhost"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := runApp(t, append([]string{"--socket", alex.socket}, tt.args...)...)
+			if got.code != exitOK || got.stderr != "" {
+				t.Fatalf("run = %+v, want exit 0 and no stderr", got)
+			}
+			if gotV, wantV := decodeJSON(t, []byte(got.stdout)), roundTrip(t, tt.wantJSON); !reflect.DeepEqual(gotV, wantV) {
+				t.Errorf("stdout JSON = %v, want %v", gotV, wantV)
+			}
+		})
+	}
+	t.Run("-- sends flag-looking words as text", func(t *testing.T) {
+		for _, args := range [][]string{
+			{"send", "kate", "--", "hi", "--json"},
+			{"send", "--", "kate", "hi", "--json"},
+		} {
+			got := runApp(t, append([]string{"--socket", alex.socket}, args...)...)
+			if got.code != exitOK || got.stdout != "sent to kate@localhost (id "+fakeSendID+")\n" {
+				t.Errorf("%q = %+v, want it sent", args, got)
+			}
+			if want := (wire.SendRequest{To: "kate", Text: "hi --json"}); alex.sent() != want {
+				t.Errorf("%q: alex got %+v, want %+v", args, alex.sent(), want)
+			}
+		}
+	})
+}
+
 func decodeJSON(t *testing.T, b []byte) any {
 	t.Helper()
 	var v any
@@ -400,15 +447,26 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{"no command", nil, "chatctl: missing command\nusage: chatctl"},
 		{"unknown command", []string{"frobnicate"}, `chatctl: unknown command "frobnicate"`},
-		{"unknown global flag", []string{"--frob", "status"}, "flag provided but not defined: -frob"},
-		{"unknown command flag", []string{"ping", "--frob", "kate"}, "chatctl: ping: flag provided but not defined: -frob"},
-		{"bad timeout", []string{"--timeout", "soon", "status"}, "invalid value \"soon\" for flag -timeout"},
+		{"unknown global flag", []string{"--frob", "status"}, "chatctl: unknown flag --frob\n"},
+		{"unknown command flag", []string{"ping", "--frob", "kate"}, "chatctl: ping: unknown flag --frob\n"},
+		{"unknown flag after the arguments", []string{"ping", "kate", "--frob"}, "chatctl: ping: unknown flag --frob\n"},
+		{"flag typo", []string{"status", "--jsn"}, "chatctl: status: unknown flag --jsn (did you mean --json?)\n"},
+		{"bad timeout", []string{"--timeout", "1x", "status"},
+			`chatctl: --timeout "1x": not a duration (a number and a unit: 500ms, 2s, 1m)` + "\n"},
+		{"bad timeout after the command", []string{"status", "--timeout=soon"}, `chatctl: --timeout "soon": not a duration`},
+		{"missing value", []string{"status", "--node"}, "chatctl: --node needs a value"},
 		{"zero timeout", []string{"--timeout", "0s", "status"}, "--timeout must be positive"},
 		{"missing node", []string{"ping"}, "chatctl: ping: missing NODE\nusage: chatctl [--node N | --socket PATH] [--json] [--timeout D] ping NODE\n"},
 		{"bad node", []string{"connect", "kate@"}, "chatctl: connect: bad node name: the host part is empty"},
 		{"bad node format hint", []string{"disconnect", "k ate"}, "NODE is NAME or NAME@HOST"},
 		{"extra argument", []string{"status", "now"}, `chatctl: status: unexpected argument "now"`},
-		{"flag after command", []string{"ping", "kate", "--json"}, "global flags such as --json go before the command"},
+		{"unknown command typo", []string{"sned"}, `chatctl: unknown command "sned"; did you mean send?` + "\n"},
+		{"flag in the text", []string{"send", "kate", "hi", "--json"},
+			`chatctl: send: "--json" is a flag of chatctl, but it is in the TEXT; put flags before TARGET,` +
+				` or write -- before the text to take it as it is: chatctl send kate -- hi --json` + "\n"},
+		{"command flag in the args", []string{"call", "kate", "sleep", "3s", "--timeout", "1s"},
+			`chatctl: call: "--timeout" is a flag of chatctl, but it is in the ARGS; put flags before NODE,` +
+				` or write -- before the args to take it as it is: chatctl call kate sleep -- 3s --timeout 1s` + "\n"},
 		{"bad --node", []string{"--node", "a/b", "status"}, `chatctl: --node "a/b": bad node name`},
 		{"help topic", []string{"help", "frobnicate"}, "No help topic for 'frobnicate'"},
 		{"send missing target", []string{"send"}, "chatctl: send: missing TARGET TEXT...\n"},
@@ -418,11 +476,10 @@ func TestUsageErrors(t *testing.T) {
 		{"call missing function", []string{"call", "kate"}, "chatctl: call: missing FUNCTION\n"},
 		{"call bad node", []string{"call", "kate@", "echo"}, "chatctl: call: bad node name: the host part is empty"},
 		{"call zero timeout", []string{"call", "--timeout", "0s", "kate", "echo"}, "chatctl: call: --timeout must be positive, not 0s"},
-		{"call bad await", []string{"call", "--await", "soon", "kate", "echo"}, `invalid value "soon" for flag -await`},
+		{"call bad await", []string{"call", "--await", "soon", "kate", "echo"}, `chatctl: call: --await "soon": not a duration`},
 		{"tasks all and watch", []string{"tasks", "--all", "--watch"}, "chatctl: tasks: --all lists finished tasks"},
 		{"tasks extra argument", []string{"tasks", "now"}, `chatctl: tasks: unexpected argument "now"`},
 		{"messages zero", []string{"messages", "-n", "0"}, "chatctl: messages: -n must be at least 1, not 0"},
-		{"messages flag after command", []string{"messages", "--follow", "--json"}, "chatctl: messages: flag provided but not defined: -json"},
 		{"functions extra argument", []string{"functions", "all"}, `chatctl: functions: unexpected argument "all"`},
 		{"send pid without id", []string{"send", "<kate>", "hi"},
 			`chatctl: send: bad pid "<kate>": no .ID.CREATION after the node name; want ` + wire.PidFormat + "\n"},
@@ -430,8 +487,10 @@ func TestUsageErrors(t *testing.T) {
 		{"spawn missing function", []string{"spawn", "kate"},
 			"chatctl: spawn: missing FUNCTION\nusage: chatctl [--node N | --socket PATH] [--json] [--timeout D] spawn NODE FUNCTION [ARGS...]\n"},
 		{"spawn bad node", []string{"spawn", "--detach", "kate@", "reply", "x"}, "chatctl: spawn: bad node name: the host part is empty"},
+		{"spawn flag in the args", []string{"spawn", "kate", "echo", "a", "--detach"},
+			`chatctl: spawn: "--detach" is a flag of chatctl, but it is in the ARGS`},
 		{"spawn pid as node", []string{"spawn", "<kate@localhost.1.2>", "say_name"}, "NODE is NAME or NAME@HOST"},
-		{"spawn unknown flag", []string{"spawn", "--follow", "kate", "say_name"}, "chatctl: spawn: flag provided but not defined: -follow"},
+		{"spawn unknown flag", []string{"spawn", "--follow", "kate", "say_name"}, "chatctl: spawn: unknown flag --follow"},
 		{"flush extra argument", []string{"flush", "now"}, `chatctl: flush: unexpected argument "now"`},
 		{"processes extra argument", []string{"processes", "all"}, `chatctl: processes: unexpected argument "all"`},
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"chatd/client"
+	"chatd/cmd/internal/cmdline"
 	"chatd/wire"
 )
 
@@ -79,10 +80,45 @@ func exitCode(err error) int {
 // commandUsage is the synopsis of c's command, then notes, then where to
 // read more; printed after the command's usage errors.
 func commandUsage(c *cli.Context, notes ...string) string {
-	lines := []string{"usage: " + strings.TrimSpace(globalUsage+" "+c.Command.Name+" "+c.Command.ArgsUsage)}
+	return usageOf(c.Command, notes...)
+}
+
+// usageOf is commandUsage for cmd.
+func usageOf(cmd *cli.Command, notes ...string) string {
+	lines := []string{"usage: " + strings.TrimSpace(globalUsage+" "+cmd.Name+" "+cmd.ArgsUsage)}
 	lines = append(lines, notes...)
-	lines = append(lines, fmt.Sprintf("Run 'chatctl %s --help' for details.", c.Command.Name))
+	lines = append(lines, fmt.Sprintf("Run 'chatctl %s --help' for details.", cmd.Name))
 	return strings.Join(lines, "\n")
+}
+
+// commandLineError turns a *cmdline.Error into a usage error with the
+// usage of the command it is about; other errors pass through.
+func commandLineError(app *cli.App, err error) error {
+	ce, ok := errors.AsType[*cmdline.Error](err)
+	if !ok {
+		return err
+	}
+	ue := &usageError{msg: ce.Error()}
+	if cmd := app.Command(ce.Command); cmd != nil {
+		ue.usage = usageOf(cmd)
+	}
+	return ue
+}
+
+// unknownCommand is the usage error for name, no command of app's, with
+// the command meant when name looks like a typo of one.
+func unknownCommand(app *cli.App, name string) error {
+	msg := fmt.Sprintf("unknown command %q", name)
+	var names []string
+	for _, cmd := range app.Commands {
+		if !cmd.Hidden {
+			names = append(names, cmd.Name)
+		}
+	}
+	if s := cmdline.Suggest(name, names); s != "" {
+		msg += fmt.Sprintf("; did you mean %s?", s)
+	}
+	return &usageError{msg: msg}
 }
 
 // commandUsageError is the OnUsageError of every command: a flag the command

@@ -20,8 +20,9 @@ func sendCommand() *cli.Command {
 		ArgsUsage: "TARGET TEXT...",
 		Description: "TARGET is a node, NAME or NAME@HOST, or a pid (what `chatctl spawn --detach`\n" +
 			"prints): " + wire.PidFormat + ". A malformed pid is a usage\n" +
-			"error (exit 2). The TEXT words are joined with single spaces; everything after\n" +
-			"TARGET is text, so chatctl's flags go before the command.\n" +
+			"error (exit 2). The TEXT words are joined with single spaces. chatctl's flags go\n" +
+			"before TEXT; one of them among the TEXT words is refused (exit 2), and after --\n" +
+			"every word is text: chatctl send kate -- hi --json sends \"hi --json\".\n" +
 			"To a node, success (exit 0) means TARGET's sink accepted the message; when TARGET\n" +
 			"answers every message (a [responder] node), only after its reply reached this\n" +
 			"node. It prints \"sent to NODE (id ID)\". To a pid, success means the message is\n" +

@@ -28,7 +28,9 @@ func TestSpawnRequest(t *testing.T) {
 	}{
 		{"no args", []string{"spawn", "kate", "say_name"},
 			wire.SpawnRequest{Node: "kate", Function: "say_name"}},
-		{"args as given", []string{"spawn", "kate@localhost", "echo", "a", "--detach", "c d"},
+		{"args as given", []string{"spawn", "kate@localhost", "echo", "-x", "c d"},
+			wire.SpawnRequest{Node: "kate@localhost", Function: "echo", Args: []string{"-x", "c d"}}},
+		{"a flag as an arg after --", []string{"spawn", "kate@localhost", "echo", "--", "a", "--detach", "c d"},
 			wire.SpawnRequest{Node: "kate@localhost", Function: "echo", Args: []string{"a", "--detach", "c d"}}},
 		{"detach", []string{"spawn", "--detach", "kate@localhost", "reply", "sup?"},
 			wire.SpawnRequest{Node: "kate@localhost", Function: "reply", Args: []string{"sup?"}, Detach: true}},
