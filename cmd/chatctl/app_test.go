@@ -146,7 +146,7 @@ func TestCommands(t *testing.T) {
 }
 
 // TestCommandsJSON checks that --json prints the daemon's response as is,
-// with the same exit status as human output.
+// its error object on a failure, with the same exit status as human output.
 func TestCommandsJSON(t *testing.T) {
 	root := isolate(t)
 	alex := startFake(t, root, "alex")
@@ -167,35 +167,46 @@ func TestCommandsJSON(t *testing.T) {
 			wire.PingResponse{Node: "moebi@localhost", Result: wire.Pang, Reason: "not registered"},
 			"chatctl: ping moebi@localhost: not registered\n"},
 		{"connect", []string{"connect", "kate"}, exitOK, wire.ConnectResponse{Node: "kate@localhost", Already: true}, ""},
-		{"connect no connection", []string{"connect", "moebi"}, exitFailure, nil,
+		{"connect no connection", []string{"connect", "moebi"}, exitFailure,
+			wire.ErrorResponse{Error: "no connection to moebi@localhost: not registered", Code: wire.CodeNoConnection},
 			"chatctl: no connection to moebi@localhost: not registered\n"},
 		{"disconnect", []string{"disconnect", "bob"}, exitOK, wire.DisconnectResponse{Node: "bob@localhost"}, ""},
 		{"send", []string{"send", "kate", "hi"}, exitOK,
 			wire.SendResponse{ID: fakeSendID, From: "alex@localhost", To: "kate@localhost"}, ""},
-		{"send no connection", []string{"send", "moebi", "hi"}, exitFailure, nil,
+		{"send no connection", []string{"send", "moebi", "hi"}, exitFailure,
+			wire.ErrorResponse{Error: "no connection to moebi@localhost: not registered", Code: wire.CodeNoConnection},
 			"chatctl: no connection to moebi@localhost: not registered\n"},
 		{"send pid", []string{"send", "<kate@localhost.42.7>", "sup?"}, exitOK,
 			wire.SendResponse{From: "<alex@localhost.1.9>", To: "<kate@localhost.42.7>"}, ""},
 		{"spawn --detach", []string{"spawn", "--detach", "kate", "reply", "sup?"}, exitOK,
 			wire.SpawnEvent{Event: wire.SpawnEventPid, Pid: "<kate@localhost.43.7>"}, ""},
-		{"spawn --detach no connection", []string{"spawn", "--detach", "moebi", "reply", "sup?"}, exitFailure, nil,
+		{"spawn --detach no connection", []string{"spawn", "--detach", "moebi", "reply", "sup?"}, exitFailure,
+			wire.ErrorResponse{Error: "no connection to moebi@localhost: not registered", Code: wire.CodeNoConnection},
 			"chatctl: no connection to moebi@localhost: not registered\n"},
 		{"flush", []string{"flush"}, exitOK,
 			wire.FlushResponse{Shell: "<alex@localhost.1.9>", Messages: newFakeProcs().mailbox}, ""},
 		{"processes", []string{"processes"}, exitOK, alex.processes(), ""},
 		{"call", []string{"call", "kate", "say_name"}, exitOK,
 			wire.CallResponse{Node: "kate@localhost", Function: "say_name", Result: "Hi, my name is kate@localhost", DurationMs: 0.8}, ""},
-		{"call timeout", []string{"call", "--await", "1s", "kate", "sleep", "3s"}, exitFailure, nil,
+		{"call timeout", []string{"call", "--await", "1s", "kate", "sleep", "3s"}, exitFailure,
+			wire.ErrorResponse{Error: "kate@localhost: sleep timed out after 1s (the task was cancelled)", Code: wire.CodeTimeout},
 			"chatctl: kate@localhost: sleep timed out after 1s (the task was cancelled)\n"},
 		{"tasks", []string{"tasks"}, exitOK, alex.tasks(false), ""},
 		{"tasks all", []string{"tasks", "--all"}, exitOK, alex.tasks(true), ""},
 		{"messages", []string{"messages"}, exitOK, alex.messages(0), ""},
 		{"messages last", []string{"messages", "-n", "2"}, exitOK, alex.messages(2), ""},
 		{"functions", []string{"functions"}, exitOK, alex.functions(), ""},
+		{"pids unescaped", []string{"processes"}, exitOK, alex.processes(), ""},
+		{"usage error", []string{"ping"}, exitUsage, wire.ErrorResponse{Error: "ping: missing NODE", Code: wire.CodeBadRequest},
+			"chatctl: ping: missing NODE\nusage: chatctl [--node N | --socket PATH] [--json] [--timeout D] ping NODE\n" +
+				"Run 'chatctl ping --help' for details.\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := runApp(t, append(sock, tt.args...)...)
+			if strings.Contains(got.stdout, `\u003c`) {
+				t.Errorf("stdout %q escapes < as \\u003c", got.stdout)
+			}
 			if got.code != tt.wantCode {
 				t.Errorf("exit = %d, want %d (stderr %q)", got.code, tt.wantCode, got.stderr)
 			}

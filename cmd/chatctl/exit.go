@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -35,8 +36,13 @@ type usageError struct {
 func (e *usageError) Error() string { return e.msg }
 
 // report prints err to stderr as "chatctl: <message>" (plus the usage hint
-// for a usage error) and returns the exit status for it.
-func report(stderr io.Writer, err error) int {
+// for a usage error) and returns the exit status for it. With jsonOut it
+// also prints err to stdout as the control API's error object, compact on
+// one line (so that it also ends an NDJSON stream; see errorResponse),
+// unless stdout already holds the daemon's answer that describes the
+// failure (a pang, a process's exit event, a watch's end event) or the
+// user interrupted a spawn's stream.
+func report(stdout, stderr io.Writer, jsonOut bool, err error) int {
 	if err == nil {
 		return exitOK
 	}
@@ -48,7 +54,55 @@ func report(stderr io.Writer, err error) int {
 		}
 		fmt.Fprintln(stderr, hint)
 	}
+	if sh, ok := errors.AsType[shownError](err); jsonOut && (!ok || !sh.shown()) {
+		_ = printJSONLine(stdout, errorResponse(err)) // stderr has the error already
+	}
 	return exitCode(err)
+}
+
+// shownError is a failure --json may have told in the output already.
+type shownError interface {
+	error
+	// shown reports whether the output told it.
+	shown() bool
+}
+
+func (*pangError) shown() bool        { return true } // the ping response
+func (*processExitError) shown() bool { return true } // the exit event
+func (*watchEndedError) shown() bool  { return true } // the end event
+
+// shown is true for an interrupted spawn: its stream stopped, as a follow
+// stops when interrupted, and there is no failure to tell.
+func (e *spawnRunningError) shown() bool { return e.timeout == 0 }
+
+// errorResponse is err as --json prints it: the daemon's own error object
+// when the daemon refused the request; otherwise the same shape with the
+// message chatctl prints and the kind that fits: bad_request for a usage
+// error, unavailable for a daemon chatctl cannot reach (or that ended a
+// stream), timeout for chatctl's --timeout, forbidden for a socket this
+// user may not use, internal for anything else.
+func errorResponse(err error) wire.ErrorResponse {
+	if ae, ok := errors.AsType[*client.APIError](err); ok {
+		return wire.ErrorResponse{Error: ae.Message, Code: ae.Kind}
+	}
+	resp := wire.ErrorResponse{Error: err.Error(), Code: wire.CodeOf(err)}
+	if _, ok := errors.AsType[*usageError](err); ok {
+		resp.Code = wire.CodeBadRequest
+	}
+	if isType[*client.UnreachableError](err) || isType[*noNodeError](err) ||
+		isType[*streamEndedError](err) || isType[*spawnCutError](err) {
+		resp.Code = wire.CodeUnavailable
+	}
+	if errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EPERM) {
+		resp.Code = wire.CodeForbidden
+	}
+	return resp
+}
+
+// isType reports whether err's chain holds an error of type T.
+func isType[T error](err error) bool {
+	_, ok := errors.AsType[T](err)
+	return ok
 }
 
 // exitCode maps an error from the app to the exit status.

@@ -48,7 +48,7 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if err == nil {
 		err = app.RunContext(ctx, line.Args)
 	}
-	return report(stderr, commandLineError(app, err))
+	return report(stdout, stderr, line.Global["json"] == "true", commandLineError(app, err))
 }
 
 // textCommands are the commands that end in free text, and how many

@@ -62,7 +62,8 @@ func TestSpawnJSON(t *testing.T) {
 		{"abnormal exit", []string{"spawn", "kate", "crash"}, exitFailure,
 			ndjsonLines(t, spawnEvents("kate", "crash")...), "chatctl: process <kate@localhost.42.7> exited: panic: crash\n"},
 		{"stream cut", []string{"spawn", "kate", "vanish"}, exitFailure,
-			ndjsonLines(t, spawnEvents("kate", "vanish")...),
+			ndjsonLines(t, spawnEvents("kate", "vanish")...) + `{"error":"spawn: the node went away: chatd at ` + alex.socket +
+				` ended the stream before process <kate@localhost.42.7> exited (it is stopping, or it crashed)","code":"unavailable"}` + "\n",
 			"chatctl: spawn: the node went away: chatd at " + alex.socket +
 				" ended the stream before process <kate@localhost.42.7> exited (it is stopping, or it crashed)\n"},
 	}

@@ -130,13 +130,12 @@ func clock(t time.Time) string { return t.Local().Format("15:04:05.000") }
 func ndjsonLines[T any](t *testing.T, values ...T) string {
 	t.Helper()
 	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // as the daemon, and chatctl, write them
 	for _, v := range values {
-		line, err := json.Marshal(v)
-		if err != nil {
+		if err := enc.Encode(v); err != nil {
 			t.Fatal(err)
 		}
-		b.Write(line)
-		b.WriteByte('\n')
 	}
 	return b.String()
 }
@@ -273,7 +272,8 @@ func TestStreamEnds(t *testing.T) {
 				_, _ = io.WriteString(w, `{"id":7,"function":"echo","caller":"kate@localhost","state":"running","started":"2025-01-02T15:04:05Z"}`+"\n")
 			},
 			[]string{"--json", "tasks", "--watch"},
-			`{"id":7,"function":"echo","args":"","caller":"kate@localhost","started":"2025-01-02T15:04:05Z","state":"running","duration_ms":0}` + "\n",
+			`{"id":7,"function":"echo","args":"","caller":"kate@localhost","started":"2025-01-02T15:04:05Z","state":"running","duration_ms":0}` + "\n" +
+				`{"error":"tasks --watch: chatd at SOCK ended the stream (it is stopping, or it cut off a follower that fell behind); run the command again to resume","code":"unavailable"}` + "\n",
 			"chatctl: tasks --watch: chatd at SOCK ended the stream (it is stopping, or it cut off a follower that fell behind); run the command again to resume\n"},
 		{"follow cut short by a stopping daemon",
 			func(w http.ResponseWriter, r *http.Request) {
@@ -282,7 +282,8 @@ func TestStreamEnds(t *testing.T) {
 				panic(http.ErrAbortHandler) // the connection drops mid-body
 			},
 			[]string{"--json", "messages", "--follow"},
-			`{"id":"1","from":"alex@localhost","to":"","text":"hi","time":"2025-01-02T15:04:05Z"}` + "\n",
+			`{"id":"1","from":"alex@localhost","to":"","text":"hi","time":"2025-01-02T15:04:05Z"}` + "\n" +
+				`{"error":"messages --follow: chatd at SOCK ended the stream (it is stopping, or it cut off a follower that fell behind); run the command again to resume","code":"unavailable"}` + "\n",
 			"chatctl: messages --follow: chatd at SOCK ended the stream (it is stopping, or it cut off a follower that fell behind); run the command again to resume\n"},
 		{"follow refused",
 			func(w http.ResponseWriter, r *http.Request) {
@@ -299,8 +300,8 @@ func TestStreamEnds(t *testing.T) {
 			if got.code != exitFailure {
 				t.Errorf("exit = %d, want %d", got.code, exitFailure)
 			}
-			if got.stdout != tt.wantStdout {
-				t.Errorf("stdout = %q, want %q", got.stdout, tt.wantStdout)
+			if want := strings.ReplaceAll(tt.wantStdout, "SOCK", sock); got.stdout != want {
+				t.Errorf("stdout = %q, want %q", got.stdout, want)
 			}
 			if want := strings.ReplaceAll(tt.wantStderr, "SOCK", sock); got.stderr != want {
 				t.Errorf("stderr = %q, want %q", got.stderr, want)
