@@ -393,6 +393,35 @@ func TestNodeSelection(t *testing.T) {
 			t.Errorf("--node alex with CHATCTL_NODE=kate = %+v, want alex's status", got)
 		}
 	})
+	t.Run("functions: any node will do", func(t *testing.T) {
+		got := runApp(t, "functions")
+		if got.code != exitOK || !strings.HasPrefix(got.stdout, "NAME ") || got.stderr != "" {
+			t.Errorf("functions with alex and kate running = %+v, want the table", got)
+		}
+	})
+	t.Run("--node typo", func(t *testing.T) {
+		got := runApp(t, "--node", "alx", "status")
+		want := "chatctl: --node alx: no node alx is running under " + root + " (no " + paths.SocketPath(root, "alx") +
+			"); running: alex, kate; did you mean alex?\n"
+		if got.code != exitUnreachable || got.stdout != "" || got.stderr != want {
+			t.Errorf("--node alx status = %+v, want exit %d and stderr %q", got, exitUnreachable, want)
+		}
+	})
+	t.Run("--node on another host", func(t *testing.T) {
+		before := alex.hits.Load()
+		got := runApp(t, "--node", "alex@otherhost", "send", "kate", "hi")
+		want := "chatctl: --node alex@otherhost: the local node alex is alex@localhost; chatctl reaches only the nodes" +
+			" of this machine, through their control sockets\nuse --node alex, or run chatctl on otherhost\n"
+		if got.code != exitUsage || got.stdout != "" || got.stderr != want {
+			t.Errorf("--node alex@otherhost = %+v, want exit %d and stderr %q", got, exitUsage, want)
+		}
+		if n := alex.hits.Load() - before; n != 1 {
+			t.Errorf("alex got %d requests, want 1 (its status)", n)
+		}
+		if got := runApp(t, "--node", "alex@localhost", "status"); got.code != exitOK {
+			t.Errorf("--node alex@localhost status = %+v, want alex's status", got)
+		}
+	})
 	t.Run("bad env", func(t *testing.T) {
 		t.Setenv(nodeEnv, "kate/x")
 		got := runApp(t, "status")
@@ -400,6 +429,26 @@ func TestNodeSelection(t *testing.T) {
 			t.Errorf("CHATCTL_NODE=kate/x status = %+v, want a usage error naming CHATCTL_NODE", got)
 		}
 	})
+}
+
+// TestOnlyTheTarget checks send to the one running node without --node:
+// the node is up, the command line must say who speaks (exit 2).
+func TestOnlyTheTarget(t *testing.T) {
+	root := isolate(t)
+	alex := startFake(t, root, "alex")
+	got := runApp(t, "send", "alex", "hi")
+	want := "chatctl: send: alex is the only running chatd node, and it is the command's target; chatctl speaks as" +
+		" a node other than the target unless told otherwise\n" +
+		"to speak as alex itself, pass --node alex (chatctl --node alex send ...), or start another node\n"
+	if got.code != exitUsage || got.stdout != "" || got.stderr != want {
+		t.Errorf("send alex hi = %+v, want exit %d and stderr %q", got, exitUsage, want)
+	}
+	if n := alex.hits.Load(); n != 0 {
+		t.Errorf("alex got %d requests, want none", n)
+	}
+	if got := runApp(t, "--node", "alex", "send", "alex", "hi"); got.code != exitOK {
+		t.Errorf("--node alex send alex hi = %+v, want it sent", got)
+	}
 }
 
 func TestUnreachable(t *testing.T) {
@@ -412,7 +461,7 @@ func TestUnreachable(t *testing.T) {
 		{"socket missing", []string{"--socket", paths.SocketPath(root, "alex"), "status"},
 			[]string{"cannot reach chatd at " + paths.SocketPath(root, "alex"), "is chatd running?"}},
 		{"node missing", []string{"--node", "alex", "nodes"},
-			[]string{"cannot reach chatd at " + paths.SocketPath(root, "alex")}},
+			[]string{"chatctl: --node alex: no node alex is running under " + root, "no node is running there: start it with `chatd --name alex`"}},
 		{"nothing running", []string{"ping", "kate"},
 			[]string{"no running chatd node found under " + root, "chatd --name NAME"}},
 	}

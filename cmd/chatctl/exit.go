@@ -89,7 +89,7 @@ func errorResponse(err error) wire.ErrorResponse {
 	if _, ok := errors.AsType[*usageError](err); ok {
 		resp.Code = wire.CodeBadRequest
 	}
-	if isType[*client.UnreachableError](err) || isType[*noNodeError](err) ||
+	if isType[*client.UnreachableError](err) || isType[*noNodeError](err) || isType[*notRunningError](err) ||
 		isType[*streamEndedError](err) || isType[*spawnCutError](err) {
 		resp.Code = wire.CodeUnavailable
 	}
@@ -121,6 +121,9 @@ func exitCode(err error) int {
 		return exitUnreachable
 	}
 	if _, ok := errors.AsType[*noNodeError](err); ok {
+		return exitUnreachable
+	}
+	if _, ok := errors.AsType[*notRunningError](err); ok {
 		return exitUnreachable
 	}
 	if wire.CodeOf(err) == wire.CodeForbidden {

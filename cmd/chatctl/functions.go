@@ -19,7 +19,8 @@ func functionsCommand() *cli.Command {
 		Usage:     "list the builtin functions peers may run on this node with call",
 		ArgsUsage: " ",
 		Description: "Prints a table NAME ARGS SUMMARY, sorted by name; --json prints GET /v1/functions\n" +
-			"as is.\n\n" +
+			"as is. The builtins are the same on every chatd node, so without --node any running\n" +
+			"node answers, however many run.\n\n" +
 			"Example:\n   $ chatctl --node alex functions\n" +
 			"   NAME             ARGS      SUMMARY\n" +
 			"   echo             ARGS...   returns its args\n" +
@@ -29,7 +30,7 @@ func functionsCommand() *cli.Command {
 			if err := checkArgs(c, 0); err != nil {
 				return err
 			}
-			return withClient(c, "", func(ctx context.Context, cl *client.Client) error {
+			return withAnyNode(c, func(ctx context.Context, cl *client.Client) error {
 				resp, err := cl.Functions(ctx)
 				if err != nil {
 					return err
