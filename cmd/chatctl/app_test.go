@@ -490,8 +490,23 @@ func TestTimeout(t *testing.T) {
 	if got.code != exitFailure || got.stdout != "" {
 		t.Errorf("run = %+v, want exit %d and no stdout", got, exitFailure)
 	}
-	if want := "chatctl: status: no answer within --timeout 100ms"; !strings.HasPrefix(got.stderr, want) {
-		t.Errorf("stderr = %q, want it to start with %q", got.stderr, want)
+	if want := "chatctl: status: timed out after 100ms with no answer from alex (chatctl --timeout 100ms)\n"; got.stderr != want {
+		t.Errorf("stderr = %q, want %q", got.stderr, want)
+	}
+}
+
+// TestDaemonGone checks the message for a daemon that closes the
+// connection before answering: what happened, not net/http's words.
+func TestDaemonGone(t *testing.T) {
+	root := isolate(t)
+	sock := paths.SocketPath(root, "alex")
+	serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		panic(http.ErrAbortHandler) // the daemon dies under the request
+	}))
+	got := runApp(t, "call", "kate", "sleep", "3s")
+	want := "chatctl: call: chatd at " + sock + " closed the connection before answering (it stopped or crashed; its log says which)\n"
+	if got.code != exitFailure || got.stdout != "" || got.stderr != want {
+		t.Errorf("run = %+v, want exit %d and stderr %q", got, exitFailure, want)
 	}
 }
 

@@ -85,7 +85,7 @@ func callCommand() *cli.Command {
 func callDeadline(global, await time.Duration) (time.Duration, string) {
 	if await > 0 && await+callMargin > global {
 		d := await + callMargin
-		return d, fmt.Sprintf("%s (call --timeout %s plus %s)", d, await, callMargin)
+		return d, fmt.Sprintf("call --timeout %s plus %s", await, callMargin)
 	}
-	return global, "--timeout " + global.String()
+	return global, globalLimit(global)
 }

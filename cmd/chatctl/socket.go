@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -67,6 +68,15 @@ func (s selection) resolve(ctx context.Context) (string, error) {
 		return s.named(ctx)
 	}
 	return s.discover(ctx)
+}
+
+// who names the daemon at sock, which s chose, for messages: the node's
+// name, or with --socket the socket.
+func (s selection) who(sock string) string {
+	if s.socket != "" {
+		return "chatd at " + sock
+	}
+	return filepath.Base(filepath.Dir(sock)) // <root>/<name>/control.sock
 }
 
 // named returns the control socket of the node --node or $CHATCTL_NODE
@@ -277,15 +287,18 @@ func errnoOr(err error) error {
 // target node ("" when it has none); discovery never picks it.
 func withClient(c *cli.Context, target string, fn func(context.Context, *client.Client) error) error {
 	timeout := globalTimeout(c)
-	return withDeadline(c, target, timeout, "--timeout "+timeout.String(), fn)
+	return withDeadline(c, target, timeout, globalLimit(timeout), fn)
 }
+
+// globalLimit names the global --timeout in errors.
+func globalLimit(timeout time.Duration) string { return "chatctl --timeout " + timeout.String() }
 
 // withAnyNode is withClient for a command any running node can answer.
 func withAnyNode(c *cli.Context, fn func(context.Context, *client.Client) error) error {
 	sel := newSelection(c, os.Getenv, os.Getuid(), "")
 	sel.anyNode = true
 	timeout := globalTimeout(c)
-	return withSelection(c, sel, timeout, "--timeout "+timeout.String(), fn)
+	return withSelection(c, sel, timeout, globalLimit(timeout), fn)
 }
 
 // withDeadline is withClient under a bound of the command's own choosing:
@@ -305,11 +318,7 @@ func withSelection(c *cli.Context, sel selection, timeout time.Duration, limit s
 	}
 	cl := newClient(c, sock)
 	defer cl.CloseIdleConnections()
-	err = fn(ctx, cl)
-	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
-		return fmt.Errorf("%s: no answer within %s: %w", c.Command.Name, limit, err)
-	}
-	return err
+	return inUserTerms(ctx, c.Command.Name, sock, sel.who(sock), timeout, limit, fn(ctx, cl))
 }
 
 // globalTimeout returns the global --timeout. It reads it from chatctl's

@@ -100,7 +100,7 @@ func spawnAttached(c *cli.Context, target string, req wire.SpawnRequest) error {
 	sock, err := newSelection(c, os.Getenv, os.Getuid(), target).resolve(ctx)
 	if ctx.Err() != nil {
 		if errors.Is(context.Cause(ctx), errNoPid) {
-			return fmt.Errorf("spawn: no answer within --timeout %s: %w", timeout, context.DeadlineExceeded)
+			return &timeoutError{command: "spawn", after: timeout, limit: globalLimit(timeout), err: context.DeadlineExceeded}
 		}
 		return errors.New("spawn: interrupted before the request was sent; nothing was spawned")
 	}
@@ -201,8 +201,8 @@ func (e *spawnRunningError) Error() string {
 	where := fmt.Sprintf("linked to the shell of the node at %s, and its later output goes to that node's log", e.socket)
 	switch {
 	case e.timeout > 0:
-		return fmt.Sprintf("spawn: no answer within --timeout %s; if the process started, it keeps running, %s",
-			e.timeout, where)
+		return fmt.Sprintf("spawn: timed out after %s with no answer (%s); if the process started, it keeps running, %s",
+			e.timeout, globalLimit(e.timeout), where)
 	case e.pid == "":
 		return "spawn: interrupted before the process's pid came; if it started, it keeps running, " + where
 	}

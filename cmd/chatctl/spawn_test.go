@@ -111,9 +111,9 @@ func TestSpawnTimeout(t *testing.T) {
 	}{
 		{"output after --timeout", late, []string{"spawn", "kate", "sleep", "200ms"}, exitOK, "later\n" + pid + "\n", ""},
 		{"no pid within --timeout", hung, []string{"spawn", "kate", "say_name"}, exitFailure, "",
-			"chatctl: spawn: no answer within --timeout 50ms; if the process started, it keeps running, linked to the shell of the node at "},
+			"chatctl: spawn: timed out after 50ms with no answer (chatctl --timeout 50ms); if the process started, it keeps running, linked to the shell of the node at "},
 		{"detach bounded by --timeout", hung, []string{"spawn", "--detach", "kate", "reply", "x"}, exitFailure, "",
-			"chatctl: spawn: no answer within --timeout 50ms: "},
+			"chatctl: spawn: timed out after 50ms with no answer from chatd at SOCK (chatctl --timeout 50ms)\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -121,8 +121,9 @@ func TestSpawnTimeout(t *testing.T) {
 			sock := filepath.Join(t.TempDir(), "control.sock")
 			serveUnix(t, sock, tt.handler)
 			got := runApp(t, append([]string{"--socket", sock, "--timeout", timeout.String()}, tt.args...)...)
-			if got.code != tt.wantCode || got.stdout != tt.wantStdout || !strings.HasPrefix(got.stderr, tt.wantStderr) {
-				t.Errorf("run = %+v, want exit %d, stdout %q, stderr starting %q", got, tt.wantCode, tt.wantStdout, tt.wantStderr)
+			wantStderr := strings.ReplaceAll(tt.wantStderr, "SOCK", sock)
+			if got.code != tt.wantCode || got.stdout != tt.wantStdout || !strings.HasPrefix(got.stderr, wantStderr) {
+				t.Errorf("run = %+v, want exit %d, stdout %q, stderr starting %q", got, tt.wantCode, tt.wantStdout, wantStderr)
 			}
 			if tt.wantStderr == "" && got.stderr != "" {
 				t.Errorf("stderr = %q, want nothing", got.stderr)

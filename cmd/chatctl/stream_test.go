@@ -159,8 +159,8 @@ func TestStreamCommands(t *testing.T) {
 		want      string // the whole of stdout
 	}{
 		{"tasks --watch", []string{"tasks", "--watch"}, "watch=1",
-			clock(ev[0].Started) + "  #43 receive_message  alex@localhost  running\n" +
-				clock(ev[1].Started.Add(400*time.Microsecond)) + "  #43 receive_message  alex@localhost  ok 0.4ms\n" +
+			clock(ev[0].Started) + "  #43 receive_message hi  alex@localhost  running\n" +
+				clock(ev[1].Started.Add(400*time.Microsecond)) + "  #43 receive_message hi  alex@localhost  ok 0.4ms\n" +
 				clock(ev[2].Started.Add(300*time.Microsecond)) + "  #44 crash  alex@localhost  failed 0.3ms: panic: crash\n"},
 		{"tasks --watch --json", []string{"--json", "tasks", "--watch"}, "watch=1", ndjsonLines(t, ev...)},
 		{"messages --follow", []string{"messages", "--follow"}, "follow=1", ""},

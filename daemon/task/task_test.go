@@ -68,7 +68,7 @@ func TestStates(t *testing.T) {
 			timeout:   time.Millisecond,
 			wantState: wire.TaskTimeout,
 			wantIs:    []error{context.DeadlineExceeded},
-			wantErr:   "timed out after 1ms: context deadline exceeded",
+			wantErr:   "timed out after 1ms",
 		},
 		{
 			name: "caller deadline",
@@ -78,7 +78,7 @@ func TestStates(t *testing.T) {
 			},
 			wantState: wire.TaskTimeout,
 			wantIs:    []error{context.DeadlineExceeded},
-			wantErr:   "timed out: context deadline exceeded",
+			wantErr:   "timed out (the caller's deadline passed)",
 		},
 		{
 			name:      "cancelled by Cancel",
@@ -86,7 +86,7 @@ func TestStates(t *testing.T) {
 			act:       func(task *Task, _ context.CancelFunc) { task.Cancel() },
 			wantState: wire.TaskCancelled,
 			wantIs:    []error{context.Canceled},
-			wantErr:   "cancelled: context canceled",
+			wantErr:   "cancelled",
 		},
 		{
 			name:      "cancelled by caller",
@@ -94,7 +94,7 @@ func TestStates(t *testing.T) {
 			act:       func(_ *Task, cancel context.CancelFunc) { cancel() },
 			wantState: wire.TaskCancelled,
 			wantIs:    []error{context.Canceled},
-			wantErr:   "cancelled: context canceled",
+			wantErr:   "cancelled",
 		},
 		{
 			name: "cancelled but returned a result",
