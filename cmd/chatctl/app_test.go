@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/urfave/cli/v2"
+
 	"chatd/paths"
 	"chatd/wire"
 )
@@ -601,6 +603,21 @@ func TestCommandOrder(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, commandOrder) {
 		t.Errorf("commands = %v, want %v", got, commandOrder)
+	}
+}
+
+// TestFlagHelpSaysDefaultOnce checks that no flag's help names its
+// default twice (once in the usage, once from urfave/cli).
+func TestFlagHelpSaysDefaultOnce(t *testing.T) {
+	app := newApp(io.Discard, io.Discard)
+	flags := append([]cli.Flag{}, app.Flags...)
+	for _, cmd := range app.Commands {
+		flags = append(flags, cmd.Flags...)
+	}
+	for _, f := range flags {
+		if n := strings.Count(strings.ToLower(f.String()), "default"); n > 1 {
+			t.Errorf("flag help %q says default %d times", f.String(), n)
+		}
 	}
 }
 

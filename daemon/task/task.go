@@ -171,8 +171,11 @@ func (s *Supervisor) run(ctx context.Context, t *Task, f Func, cleanup func()) {
 		state, ferr := outcome(ctx, t.timeout, perr != nil || !returned, err)
 		cleanup()
 		if perr != nil {
+			// The stack is for developers: a record of its own at debug
+			// level, so that the error stays one readable line.
 			s.log.Error("task panicked", "id", t.id, "function", t.function, "caller", t.caller,
-				"panic", fmt.Sprint(perr.Value), "stack", string(perr.Stack))
+				"panic", fmt.Sprint(perr.Value))
+			s.log.Debug("task panic stack", "id", t.id, "stack", string(perr.Stack))
 		}
 		s.finish(t, state, res, ferr)
 		if t.onDone != nil {

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/urfave/cli/v2"
+)
+
+// TestFlagHelpSaysDefaultOnce checks that no flag's help contradicts
+// itself: a default written in the usage and another added by urfave/cli
+// ("default 4369) (default: 0)").
+func TestFlagHelpSaysDefaultOnce(t *testing.T) {
+	app := newApp(io.Discard, io.Discard)
+	flags := append([]cli.Flag{}, app.Flags...)
+	for _, cmd := range app.Commands {
+		flags = append(flags, cmd.Flags...)
+	}
+	for _, f := range flags {
+		if n := strings.Count(strings.ToLower(f.String()), "default"); n > 1 {
+			t.Errorf("flag help %q says default %d times", f.String(), n)
+		}
+	}
+}
+
+// TestLogLevelFlag checks --log-level: it sets log.level over the
+// environment, and a bad one is refused naming the flag.
+func TestLogLevelFlag(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_STATE_HOME", dir)
+	empty := filepath.Join(dir, "chatd.toml") // no file of the machine's
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("CHATD_CONFIG", empty)
+	t.Setenv("CHATD_LOG_LEVEL", "error")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"chatd", "check", "--name", "zed", "--log-level", "debug"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("chatd check --log-level debug = %d, stderr %q", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "[log]\nlevel = \"debug\"") {
+		t.Errorf("chatd check --log-level debug printed %q, want level = \"debug\" under [log]", stdout.String())
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := run([]string{"chatd", "check", "--name", "zed", "--log-level", "trace"}, &stdout, &stderr); code != 1 {
+		t.Errorf("chatd check --log-level trace = %d, want 1", code)
+	}
+	if want := `--log-level: log.level: "trace" is not a log level`; !strings.Contains(stderr.String(), want) {
+		t.Errorf("stderr = %q, want it to contain %q", stderr.String(), want)
+	}
+}
