@@ -592,7 +592,7 @@ func TestUsageErrors(t *testing.T) {
 
 // commandOrder is the order chatctl --help lists the commands in.
 var commandOrder = []string{"send", "chat", "spawn", "call", "flush", "processes", "ping", "nodes", "connect",
-	"disconnect", "tasks", "messages", "functions", "status"}
+	"disconnect", "tasks", "messages", "functions", "status", "version"}
 
 func TestCommandOrder(t *testing.T) {
 	var got []string
@@ -603,6 +603,38 @@ func TestCommandOrder(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, commandOrder) {
 		t.Errorf("commands = %v, want %v", got, commandOrder)
+	}
+}
+
+// TestVersion checks chatctl version: the client's version, then each
+// running node's, like ctr version.
+func TestVersion(t *testing.T) {
+	root := isolate(t)
+	client := "Client:\n  Version:   " + version + "\n  API:       v1\n"
+	got := runApp(t, "version")
+	if got.code != exitUnreachable || got.stdout != client || !strings.Contains(got.stderr, "no running chatd node found") {
+		t.Errorf("version with no node = %+v, want the client part and exit %d", got, exitUnreachable)
+	}
+	startFake(t, root, "alex")
+	startFake(t, root, "kate")
+	node := func(n string) string { return "Node " + n + "@localhost:\n  Version:   1.0.0\n  Protocol:  1\n" }
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"version"}, client + node("alex") + node("kate")},
+		{[]string{"--node", "kate", "version"}, client + node("kate")},
+	}
+	for _, tt := range tests {
+		if got := runApp(t, tt.args...); got.code != exitOK || got.stdout != tt.want || got.stderr != "" {
+			t.Errorf("%q = %+v, want exit 0 and %q", tt.args, got, tt.want)
+		}
+	}
+	got = runApp(t, "version", "--json", "--node", "alex")
+	want := versionOutput{Client: clientVersion{Version: version, API: "v1"},
+		Nodes: []nodeVersion{{Node: "alex@localhost", Version: "1.0.0", Protocol: 1}}}
+	if gotV, wantV := decodeJSON(t, []byte(got.stdout)), roundTrip(t, want); got.code != exitOK || !reflect.DeepEqual(gotV, wantV) {
+		t.Errorf("version --json = %+v, want %v", got, wantV)
 	}
 }
 

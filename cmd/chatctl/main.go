@@ -87,6 +87,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			messagesCommand(),
 			functionsCommand(),
 			statusCommand(),
+			versionCommand(),
 			clidoc.Command(),
 		},
 		EnableBashCompletion: true,
