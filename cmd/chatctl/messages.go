@@ -22,8 +22,11 @@ func messagesCommand() *cli.Command {
 			"last N only; by default all the daemon keeps. --json prints GET /v1/messages.\n\n" +
 			"--follow prints the last N messages if -n is given, then each new one as it\n" +
 			"arrives, until interrupted (Ctrl-C or SIGTERM: exit 0); the global --timeout\n" +
-			"does not apply. With --json each message is one JSON line (NDJSON) in the form\n" +
-			"of a GET /v1/messages entry.\n\n" +
+			"does not apply. Like tail -F it outlives the node: when the node stops or\n" +
+			"restarts, it says so on stderr, tries its control socket every 0.5s, says when\n" +
+			"it reconnected, and prints the messages that arrived meanwhile, none twice. (The\n" +
+			"first connection failing is an error, as for any command.) With --json each\n" +
+			"message is one JSON line (NDJSON) in the form of a GET /v1/messages entry.\n\n" +
 			"Example:\n   $ chatctl --node kate messages -n 2\n" +
 			"   15:04:05 alex@localhost: hi\n   15:04:07 moebi@localhost: chicken?",
 		Flags: []cli.Flag{
@@ -59,18 +62,6 @@ func messagesCommand() *cli.Command {
 			})
 		},
 	}
-}
-
-// followMessages is `messages --follow`.
-func followMessages(c *cli.Context, n int) error {
-	return withStream(c, "", "messages --follow", func(ctx context.Context, cl *client.Client) error {
-		return cl.FollowMessages(ctx, n, func(m wire.Message) error {
-			if jsonOutput(c) {
-				return printJSONLine(c.App.Writer, m)
-			}
-			return printLine(c.App.Writer, "%s", messageLine(m))
-		})
-	})
 }
 
 // messageLine is the human form of a received message:
