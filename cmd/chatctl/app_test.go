@@ -85,7 +85,7 @@ func TestCommands(t *testing.T) {
 		{"send pid mailbox full", []string{"send", "<kate@localhost.98.7>", "hi"}, exitFailure, "",
 			"chatctl: send to <kate@localhost.98.7>: its mailbox is full (1024 messages)\n"},
 		{"spawn", []string{"spawn", "kate@localhost", "say_name"}, exitOK,
-			`Hi, my name is kate@localhost\n<kate@localhost\.42\.7>\n`, ""},
+			`Hi, my name is kate\n<kate@localhost\.42\.7>\n`, ""},
 		{"spawn args as given, control characters quoted", []string{"spawn", "kate", "echo", "a", "-b", "c\td"}, exitOK,
 			`a\n-b\n"c\\td"\n<kate@localhost\.42\.7>\n`, ""},
 		{"spawn abnormal exit", []string{"spawn", "kate", "crash"}, exitFailure,
@@ -105,7 +105,7 @@ func TestCommands(t *testing.T) {
 			`PID                    FUNCTION  ARGS  LINKED-TO             MAILBOX  AGE\n` +
 				`<alex@localhost\.1\.9>   shell     -     -                     2        1h0m\d+s\n` +
 				`<alex@localhost\.42\.9>  reply     sup\?  <kate@localhost\.1\.7>  0        1\ds\n`, ""},
-		{"call", []string{"call", "kate", "say_name"}, exitOK, "Hi, my name is kate@localhost\n", ""},
+		{"call", []string{"call", "kate", "say_name"}, exitOK, "Hi, my name is kate\n", ""},
 		{"call args", []string{"call", "kate@localhost", "echo", "a", "-b", "c d"}, exitOK, "a -b c d\n", ""},
 		{"call timeout", []string{"call", "--timeout", "1s", "kate@localhost", "sleep", "3s"}, exitFailure,
 			"", "chatctl: kate@localhost: sleep timed out after 1s (the task was cancelled)\n"},
@@ -128,7 +128,7 @@ func TestCommands(t *testing.T) {
 		{"functions", []string{"functions"}, exitOK,
 			`NAME      ARGS      SUMMARY\n` +
 				`echo      ARGS\.\.\.   returns its args\n` +
-				`say_name  -         prints Hi, my name is <node>\n` +
+				`say_name  -         print "Hi, my name is <node name>"\n` +
 				`sleep     DURATION  sleeps for DURATION\n`, ""},
 	}
 	for _, tt := range tests {
@@ -189,7 +189,7 @@ func TestCommandsJSON(t *testing.T) {
 			wire.FlushResponse{Shell: "<alex@localhost.1.9>", Messages: newFakeProcs().mailbox}, ""},
 		{"processes", []string{"processes"}, exitOK, alex.processes(), ""},
 		{"call", []string{"call", "kate", "say_name"}, exitOK,
-			wire.CallResponse{Node: "kate@localhost", Function: "say_name", Result: "Hi, my name is kate@localhost", DurationMs: 0.8}, ""},
+			wire.CallResponse{Node: "kate@localhost", Function: "say_name", Result: "Hi, my name is kate", DurationMs: 0.8}, ""},
 		{"call timeout", []string{"call", "--await", "1s", "kate", "sleep", "3s"}, exitFailure,
 			wire.ErrorResponse{Error: "kate@localhost: sleep timed out after 1s (the task was cancelled)", Code: wire.CodeTimeout},
 			"chatctl: kate@localhost: sleep timed out after 1s (the task was cancelled)\n"},

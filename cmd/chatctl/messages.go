@@ -27,8 +27,10 @@ func messagesCommand() *cli.Command {
 			"it reconnected, and prints the messages that arrived meanwhile, none twice. (The\n" +
 			"first connection failing is an error, as for any command.) With --json each\n" +
 			"message is one JSON line (NDJSON) in the form of a GET /v1/messages entry.\n\n" +
-			"Example:\n   $ chatctl --node kate messages -n 2\n" +
-			"   15:04:05 alex@localhost: hi\n   15:04:07 moebi@localhost: chicken?",
+			"Example:\n   $ chatctl --node alex send kate@localhost hi\n   sent to kate@localhost (id 3f2a9c014b7d2e8a)\n" +
+			"   $ chatctl --node alex send kate@localhost 'how are you?'\n   sent to kate@localhost (id 8e1b0c55d2a94f07)\n" +
+			"   $ chatctl --node kate messages -n 2\n" +
+			"   15:04:05 alex@localhost: hi\n   15:04:07 alex@localhost: how are you?",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "follow", Aliases: []string{"f"}, Usage: "keep printing new messages until interrupted"},
 			&cli.IntFlag{Name: "n", Usage: "print only the last `N` messages (with --follow: then the new ones)", DefaultText: "all"},

@@ -39,10 +39,11 @@ func spawnCommand() *cli.Command {
 			"{\"event\":\"exit\",\"pid\":...,\"reason\":...}; with --detach the pid event alone,\n" +
 			"indented. The exit status is the same as without --json. `chatctl functions`\n" +
 			"lists FUNCTION names.\n\n" +
-			"Example:\n   $ chatctl spawn kate@localhost say_name\n" +
-			"   Hi, my name is kate@localhost\n   <kate@localhost.42.7>\n" +
+			"Example:\n   $ chatctl --node alex spawn kate@localhost say_name\n" +
+			"   Hi, my name is kate\n   <kate@localhost.42.7>\n" +
 			"   $ pid=$(chatctl --node alex spawn --detach kate@localhost reply 'sup?')\n" +
 			"   $ chatctl --node alex send \"$pid\" hi && sleep 1 && chatctl --node alex flush\n" +
+			"   sent to <kate@localhost.43.7> from <alex@localhost.1.9>\n" +
 			"   <kate@localhost.43.7> sup?",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "print the pid and return at once instead of streaming the output"},

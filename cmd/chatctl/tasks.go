@@ -29,9 +29,10 @@ func tasksCommand() *cli.Command {
 			"of the change, until interrupted (Ctrl-C or SIGTERM: exit 0); the global\n" +
 			"--timeout does not apply. With --json each change is one JSON line (NDJSON) in\n" +
 			"the form of a GET /v1/tasks entry.\n\n" +
-			"Example:\n   $ chatctl --node kate tasks\n" +
-			"   ID  FUNCTION         ARGS  CALLER          STATE    DURATION\n" +
-			"   42  receive_message  hi    alex@localhost  running  1.2ms\n" +
+			"Example:\n   $ chatctl --node alex call kate@localhost echo hi\n   hi\n" +
+			"   $ chatctl --node kate tasks --all\n" +
+			"   ID  FUNCTION  ARGS  CALLER          STATE  DURATION\n" +
+			"   42  echo      hi    alex@localhost  ok     0.1ms\n" +
 			"   $ chatctl --node kate tasks --watch\n" +
 			"   17:02:03.123  #42 receive_message hi  alex@localhost  running\n" +
 			"   17:02:03.124  #42 receive_message hi  alex@localhost  ok 0.4ms",

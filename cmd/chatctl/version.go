@@ -45,7 +45,8 @@ func versionCommand() *cli.Command {
 			"or on a failure the error object alone.\n\n" +
 			"Example:\n   $ chatctl version\n" +
 			"   Client:\n     Version:   1.4.0\n     API:       v1\n" +
-			"   Node alex@localhost:\n     Version:   1.4.0\n     Protocol:  1",
+			"   Node alex@localhost:\n     Version:   1.4.0\n     Protocol:  1\n" +
+			"   Node kate@localhost:\n     Version:   1.4.0\n     Protocol:  1",
 		OnUsageError: commandUsageError,
 		Action: func(c *cli.Context) error {
 			if err := checkArgs(c, 0); err != nil {
