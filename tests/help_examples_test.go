@@ -164,14 +164,14 @@ var normalizers = []struct {
 	re   *regexp.Regexp
 	with string
 }{
-	{regexp.MustCompile(`(<[\w-]+@[\w-]+)\.\d+\.\d+>`), "$1.#.#>"},       // pids
-	{regexp.MustCompile(`\(id [0-9a-f]+\)`), "(id #)"},                   // message ids
-	{regexp.MustCompile(`\b\d\d:\d\d:\d\d(\.\d+)?\b`), "#time"},          // clock times
+	{regexp.MustCompile(`(<[\w-]+@[\w-]+)\.\d+\.\d+>`), "$1.#.#>"},        // pids
+	{regexp.MustCompile(`\(id [0-9a-f]+\)`), "(id #)"},                    // message ids
+	{regexp.MustCompile(`\b\d\d:\d\d:\d\d(\.\d+)?\b`), "#time"},           // clock times
 	{regexp.MustCompile(`\b(\d+(\.\d+)?(µs|ms|h|m|s))+(\s|$)`), "#dur$4"}, // durations
-	{regexp.MustCompile(`127\.0\.0\.1:\d+`), "127.0.0.1:#"},              // ports
-	{regexp.MustCompile(`^(Version:)\s+\S+$`), "$1 #"},                   // builds
-	{regexp.MustCompile(`\b\d+\b`), "#"},                                 // counts, ids, pids
-	{regexp.MustCompile(`\s+`), " "},                                     // column widths
+	{regexp.MustCompile(`127\.0\.0\.1:\d+`), "127.0.0.1:#"},               // ports
+	{regexp.MustCompile(`^(Version:)\s+\S+$`), "$1 #"},                    // builds
+	{regexp.MustCompile(`\b\d+\b`), "#"},                                  // counts, ids, pids
+	{regexp.MustCompile(`\s+`), " "},                                      // column widths
 }
 
 // normalize is line with what differs from run to run replaced.
