@@ -230,3 +230,16 @@ func TestLoadMapper(t *testing.T) {
 		})
 	}
 }
+
+func TestReference(t *testing.T) {
+	d := Defaults()
+	for _, want := range []string{"version = 1\n", "[tasks]\nawait_timeout = \"5s\"\n", "[log]\nlevel = \"info\"\n"} {
+		if !strings.Contains(d, want) {
+			t.Errorf("Defaults() lacks %q:\n%s", want, d)
+		}
+	}
+	vars := EnvVars()
+	if len(vars) != len(envSettings()) || vars[len(vars)-1] != (EnvVar{Name: "CHATD_LOG_LEVEL", Key: "log.level"}) {
+		t.Errorf("EnvVars() = %v", vars)
+	}
+}

@@ -592,7 +592,7 @@ func TestUsageErrors(t *testing.T) {
 
 // commandOrder is the order chatctl --help lists the commands in.
 var commandOrder = []string{"send", "chat", "spawn", "call", "flush", "processes", "ping", "nodes", "connect",
-	"disconnect", "tasks", "messages", "functions", "status", "version"}
+	"disconnect", "tasks", "messages", "functions", "status", "version", "docs"}
 
 func TestCommandOrder(t *testing.T) {
 	var got []string

@@ -44,7 +44,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // does.
 func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr)
-	line, err := cmdline.Parse(app, args, textCommands, "docs")
+	line, err := cmdline.Parse(app, args, textCommands(), "docs", "__complete")
 	if err == nil {
 		err = app.RunContext(ctx, line.Args)
 	}
@@ -54,7 +54,9 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 // textCommands are the commands that end in free text, and how many
 // arguments come before it: a chatctl flag among its words is refused
 // (-- before the text sends it as is).
-var textCommands = cmdline.TextCommands{"send": 1, "call": 2, "spawn": 2}
+func textCommands() cmdline.TextCommands {
+	return cmdline.TextCommands{"send": 1, "call": 2, "spawn": 2}
+}
 
 // newApp builds the command-line application.
 func newApp(stdout, stderr io.Writer) *cli.App {
@@ -88,9 +90,9 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			functionsCommand(),
 			statusCommand(),
 			versionCommand(),
-			clidoc.Command(),
+			clidoc.Command(manPage()),
+			clidoc.CompleteCommand(completeValues),
 		},
-		EnableBashCompletion: true,
 		Before: func(c *cli.Context) error {
 			if d := c.Duration("timeout"); d <= 0 {
 				return &usageError{msg: fmt.Sprintf("--timeout must be positive, not %s", d)}

@@ -60,14 +60,14 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			"serves the control socket that chatctl uses.\n\n" +
 			"Example:\n   chatd --name alex                  # alex@localhost\n" +
 			"   chatd --name kate --config ./chatd.toml --env test",
-		Version:              version,
-		Writer:               stdout,
-		ErrWriter:            stderr,
-		Flags:                nodeFlags(),
-		HideHelpCommand:      true,
-		Action:               runNode,
-		Commands:             []*cli.Command{checkCommand(), versionCommand(), clidoc.Command()},
-		EnableBashCompletion: true,
+		Version:         version,
+		Writer:          stdout,
+		ErrWriter:       stderr,
+		Flags:           nodeFlags(),
+		HideHelpCommand: true,
+		Action:          runNode,
+		Commands: []*cli.Command{checkCommand(), versionCommand(),
+			clidoc.Command(manPage()), clidoc.CompleteCommand(completeValues)},
 		// run prints errors and picks the exit code; cli must not exit itself.
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
@@ -80,7 +80,7 @@ func nodeFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "name", Usage: "node name, `NAME` or NAME@host (env CHATD_NAME)"},
 		&cli.StringFlag{Name: "config", Usage: "config `FILE` (default $CHATD_CONFIG, else /etc/chatd/chatd.toml if present)"},
-		&cli.StringFlag{Name: "env", Usage: "environment: dev, test or prod (env CHATD_ENV)"},
+		&cli.StringFlag{Name: "env", Usage: "environment `ENV`: dev, test or prod (env CHATD_ENV)"},
 		&cli.StringFlag{Name: "cookie-file", Usage: "owner-only `FILE` holding the cookie (env CHATD_COOKIE_FILE)"},
 		&cli.StringFlag{Name: "listen", Usage: "`HOST:PORT` for peer links; port 0 picks one (env CHATD_LISTEN)"},
 		&cli.IntFlag{Name: "mapper-port", Usage: "port mapper `PORT` (env CHATD_MAPPER_PORT or ERL_EPMD_PORT)",

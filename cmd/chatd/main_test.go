@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/urfave/cli/v2"
+
+	"chatd/config"
 )
 
 // TestFlagHelpSaysDefaultOnce checks that no flag's help contradicts
@@ -52,5 +54,27 @@ func TestLogLevelFlag(t *testing.T) {
 	}
 	if want := `--log-level: log.level: "trace" is not a log level`; !strings.Contains(stderr.String(), want) {
 		t.Errorf("stderr = %q, want it to contain %q", stderr.String(), want)
+	}
+}
+
+// TestManPage checks that chatd(8) holds every config key with its
+// default, the variables that set them, and the sections a manual has.
+func TestManPage(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"chatd", "docs", "man"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("chatd docs man = %d: %s", code, stderr.String())
+	}
+	man := stdout.String()
+	for _, want := range []string{".TH CHATD 8", ".SH SYNOPSIS", ".SH OPTIONS", ".SH COMMANDS", `.SS "chatd check"`,
+		"\\-\\-log\\-level", ".SH CONFIGURATION", "await_timeout = \"5s\"", "[metrics]", ".SH ENVIRONMENT",
+		".SH FILES", "control.sock", "/etc/chatd/cookie", ".SH SIGNALS", "SIGHUP", "SIGTERM", ".SH EXIT STATUS"} {
+		if !strings.Contains(man, want) {
+			t.Errorf("chatd(8) lacks %q", want)
+		}
+	}
+	for _, v := range config.EnvVars() {
+		if !strings.Contains(man, v.Name+"\n.RS 4\n.nf\nsets "+v.Key+".\n") {
+			t.Errorf("chatd(8) does not say %s sets %s", v.Name, v.Key)
+		}
 	}
 }

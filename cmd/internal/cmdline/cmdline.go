@@ -65,7 +65,7 @@ func Parse(app *cli.App, args []string, text TextCommands, passThrough ...string
 	if len(args) == 0 {
 		return line, nil
 	}
-	global := appFlags(app)
+	global := AppFlags(app)
 	out := []string{args[0]}
 	rest := args[1:]
 	i := 0
@@ -121,7 +121,7 @@ type parser struct {
 // arguments. A flag the command and the app both have is the command's.
 func (p parser) command(words []string) (own, hoisted, positional []string, err error) {
 	cmd, global, seen := p.cmd, p.global, p.seen
-	local := commandFlags(cmd)
+	local := CommandFlags(cmd)
 	before, hasText := p.text[cmd.Name]
 	textStart := -1 // the index in words where the text begins
 	for i := 0; i < len(words); {
@@ -141,7 +141,7 @@ func (p parser) command(words []string) (own, hoisted, positional []string, err 
 		if inText && textStart < 0 {
 			textStart = i
 		}
-		if f := lookup(local, w); f != nil {
+		if f := Lookup(local, w); f != nil {
 			if inText && !isHelp(f) {
 				return nil, nil, nil, flagInText(p.prog, p.globals, cmd, words, i, textStart, before)
 			}
@@ -153,7 +153,7 @@ func (p parser) command(words []string) (own, hoisted, positional []string, err 
 			i += len(taken)
 			continue
 		}
-		if f := lookup(global, w); f != nil {
+		if f := Lookup(global, w); f != nil {
 			if inText {
 				return nil, nil, nil, flagInText(p.prog, p.globals, cmd, words, i, textStart, before)
 			}
@@ -179,13 +179,13 @@ func (p parser) command(words []string) (own, hoisted, positional []string, err 
 // value, and returns the words it spans. seen, if not nil, records it.
 func take(flags []cli.Flag, command string, words []string, i int, seen map[string]string) ([]string, error) {
 	w := words[i]
-	f := lookup(flags, w)
+	f := Lookup(flags, w)
 	if f == nil {
 		return nil, unknownFlag(command, w, flags)
 	}
 	typed, value, hasValue := strings.Cut(w, "=")
 	taken := []string{w}
-	if takesValue(f) && !hasValue {
+	if TakesValue(f) && !hasValue {
 		if i+1 >= len(words) {
 			return nil, &Error{Command: command, Msg: fmt.Sprintf("%s needs a value: %s", typed, wants(f))}
 		}
@@ -301,9 +301,9 @@ func unknownFlag(command, word string, flags []cli.Flag) error {
 // isFlag reports whether w is shaped like a flag: "-x", "--x", "--".
 func isFlag(w string) bool { return len(w) > 1 && w[0] == '-' }
 
-// lookup returns the flag among flags that w names ("-n", "--follow",
+// Lookup returns the flag among flags that w names ("-n", "--follow",
 // "--node=alex"), or nil.
-func lookup(flags []cli.Flag, w string) cli.Flag {
+func Lookup(flags []cli.Flag, w string) cli.Flag {
 	if !isFlag(w) || w == "--" {
 		return nil
 	}
@@ -316,8 +316,8 @@ func lookup(flags []cli.Flag, w string) cli.Flag {
 	return nil
 }
 
-// takesValue reports whether f needs a value ("--node alex").
-func takesValue(f cli.Flag) bool {
+// TakesValue reports whether f needs a value ("--node alex").
+func TakesValue(f cli.Flag) bool {
 	if df, ok := f.(cli.DocGenerationFlag); ok {
 		return df.TakesValue()
 	}
@@ -329,7 +329,7 @@ func takesValue(f cli.Flag) bool {
 // help topic).
 func askedHelp(words []string) bool {
 	for _, w := range words {
-		if f := lookup([]cli.Flag{cli.HelpFlag}, w); f != nil {
+		if f := Lookup([]cli.Flag{cli.HelpFlag}, w); f != nil {
 			return true
 		}
 	}
@@ -339,23 +339,34 @@ func askedHelp(words []string) bool {
 // isHelp reports whether f is the help flag.
 func isHelp(f cli.Flag) bool { return slices.Contains(f.Names(), "help") }
 
-// appFlags is app's flags with the ones urfave/cli adds itself.
-func appFlags(app *cli.App) []cli.Flag {
+// AppFlags is app's flags with the ones urfave/cli adds itself (help,
+// version), which are in app.Flags only once it ran.
+func AppFlags(app *cli.App) []cli.Flag {
 	flags := append([]cli.Flag{}, app.Flags...)
 	if !app.HideHelp {
-		flags = append(flags, cli.HelpFlag)
+		flags = withFlag(flags, cli.HelpFlag)
 	}
 	if !app.HideVersion && app.Version != "" {
-		flags = append(flags, cli.VersionFlag)
+		flags = withFlag(flags, cli.VersionFlag)
 	}
 	return flags
 }
 
-// commandFlags is cmd's flags with the help flag urfave/cli adds.
-func commandFlags(cmd *cli.Command) []cli.Flag {
+// CommandFlags is cmd's flags with the help flag urfave/cli adds.
+func CommandFlags(cmd *cli.Command) []cli.Flag {
 	flags := append([]cli.Flag{}, cmd.Flags...)
 	if !cmd.HideHelp {
-		flags = append(flags, cli.HelpFlag)
+		flags = withFlag(flags, cli.HelpFlag)
 	}
 	return flags
+}
+
+// withFlag returns flags with f added unless a flag of its name is there.
+func withFlag(flags []cli.Flag, f cli.Flag) []cli.Flag {
+	for _, g := range flags {
+		if slices.Contains(g.Names(), f.Names()[0]) {
+			return flags
+		}
+	}
+	return append(flags, f)
 }
