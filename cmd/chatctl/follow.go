@@ -57,8 +57,8 @@ func followMessages(c *cli.Context, n int) error {
 		}
 		fmt.Fprintf(c.App.ErrWriter, "chatctl: messages --follow: lost %s (%s); reconnecting when it answers again (Ctrl-C stops)\n",
 			sel.who(sock), awayReason(err))
-		st, err := awaitNode(ctx, cl)
-		if err != nil {
+		st, werr := awaitNode(ctx, cl)
+		if werr != nil {
 			return nil // interrupted while waiting
 		}
 		fmt.Fprintf(c.App.ErrWriter, "chatctl: messages --follow: reconnected to %s (running since %s)\n",
