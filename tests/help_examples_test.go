@@ -14,10 +14,11 @@ import (
 // notRunnable are the example commands TestHelpExamples cannot run, and
 // why; every other example of every command runs.
 var notRunnable = map[string]string{
-	"chatctl --node alex chat kate":     "an interactive session (tests/chat_term_test.go drives it)",
-	"tail -f notes | chatctl chat kate": "reads a file forever",
-	"chatctl --node alex nodes --watch": "runs until interrupted; its lines need a node going down (nodes_watch_test.go)",
-	"chatctl --node kate tasks --watch": "runs until interrupted (TestTasksWatch)",
+	"chatctl --node alex chat kate":                              "an interactive session (tests/chat_term_test.go drives it)",
+	"tail -f notes | chatctl chat kate":                          "reads a file forever",
+	"chatctl --node alex nodes --watch":                          "runs until interrupted; its lines need a node going down (nodes_watch_test.go)",
+	"chatctl --node kate tasks --watch":                          "runs until interrupted (TestTasksWatch)",
+	"chatctl docs man > /tmp/chatctl.1 && man -l /tmp/chatctl.1": "opens a pager (TestManPage checks the page)",
 }
 
 // example is one `$ command` of a command's help and the lines the help

@@ -40,8 +40,9 @@ func Command(page Page) *cli.Command {
 		Description: strings.ReplaceAll("Prints what make install and the Debian package install: the manual page, in\n"+
 			"roff, or the completion script of a shell, which completes commands, flags and,\n"+
 			"where the program knows them, values such as running node names.\n\n"+
-			"Example:\n   $ PROG docs bash > ~/.local/share/bash-completion/completions/PROG\n"+
-			"   $ PROG docs man | man -l -", "PROG", page.Program),
+			"Example:\n   $ PROG docs bash | tail -1\n   complete -o default -F _PROG_complete PROG\n"+
+			"   $ source <(PROG docs bash)\n"+
+			"   $ PROG docs man > /tmp/PROG.1 && man -l /tmp/PROG.1", "PROG", page.Program),
 		Action: func(c *cli.Context) error {
 			out, err := Generate(c.App, page, c.Args().First())
 			if err != nil {
