@@ -11,8 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/urfave/cli/v2"
-
+	"chatd/cmd/internal/clidoc"
 	"chatd/paths"
 	"chatd/wire"
 )
@@ -641,15 +640,8 @@ func TestVersion(t *testing.T) {
 // TestFlagHelpSaysDefaultOnce checks that no flag's help names its
 // default twice (once in the usage, once from urfave/cli).
 func TestFlagHelpSaysDefaultOnce(t *testing.T) {
-	app := newApp(io.Discard, io.Discard)
-	flags := append([]cli.Flag{}, app.Flags...)
-	for _, cmd := range app.Commands {
-		flags = append(flags, cmd.Flags...)
-	}
-	for _, f := range flags {
-		if n := strings.Count(strings.ToLower(f.String()), "default"); n > 1 {
-			t.Errorf("flag help %q says default %d times", f.String(), n)
-		}
+	for _, help := range clidoc.DoubleDefaults(newApp(io.Discard, io.Discard)) {
+		t.Errorf("flag help %q says default twice", help)
 	}
 }
 

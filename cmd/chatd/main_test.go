@@ -8,8 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/urfave/cli/v2"
-
+	"chatd/cmd/internal/clidoc"
 	"chatd/config"
 )
 
@@ -17,15 +16,8 @@ import (
 // itself: a default written in the usage and another added by urfave/cli
 // ("default 4369) (default: 0)").
 func TestFlagHelpSaysDefaultOnce(t *testing.T) {
-	app := newApp(io.Discard, io.Discard)
-	flags := append([]cli.Flag{}, app.Flags...)
-	for _, cmd := range app.Commands {
-		flags = append(flags, cmd.Flags...)
-	}
-	for _, f := range flags {
-		if n := strings.Count(strings.ToLower(f.String()), "default"); n > 1 {
-			t.Errorf("flag help %q says default %d times", f.String(), n)
-		}
+	for _, help := range clidoc.DoubleDefaults(newApp(io.Discard, io.Discard)) {
+		t.Errorf("flag help %q says default twice", help)
 	}
 }
 

@@ -98,3 +98,13 @@ func TestComplete(t *testing.T) {
 		}
 	}
 }
+
+func TestDoubleDefaults(t *testing.T) {
+	app := &cli.App{Flags: []cli.Flag{
+		&cli.IntFlag{Name: "mapper-port", Usage: "port mapper `PORT` (default 4369)"},
+		&cli.IntFlag{Name: "port", Usage: "port `PORT`", DefaultText: "4369"},
+	}}
+	if got := DoubleDefaults(app); len(got) != 1 || !strings.Contains(got[0], "mapper-port") {
+		t.Errorf("DoubleDefaults = %q, want the mapper-port flag alone", got)
+	}
+}

@@ -100,3 +100,20 @@ func escapeLine(s string) string {
 	}
 	return s
 }
+
+// DoubleDefaults returns the help of each of app's flags (its commands'
+// too) that names a default twice: one in the usage and one urfave/cli
+// adds ("default 4369) (default: 0)"). Tests keep it empty.
+func DoubleDefaults(app *cli.App) []string {
+	flags := append([]cli.Flag{}, app.Flags...)
+	for _, cmd := range app.Commands {
+		flags = append(flags, cmd.Flags...)
+	}
+	var out []string
+	for _, f := range flags {
+		if strings.Count(strings.ToLower(f.String()), "default") > 1 {
+			out = append(out, f.String())
+		}
+	}
+	return out
+}
