@@ -38,6 +38,8 @@ type Overrides struct {
 	ListenAddress string
 	// MapperPort is --mapper-port.
 	MapperPort int
+	// LogLevel is --log-level: debug, info, warn or error.
+	LogLevel string
 }
 
 // Load builds the effective Config and validates it.

@@ -31,8 +31,9 @@ func callCommand() *cli.Command {
 			"chatctl's global --timeout, before `call`, bounds the whole command and is raised\n" +
 			"to the await timeout plus 5s when that is longer. `chatctl functions` lists\n" +
 			"FUNCTION names. --json prints POST /v1/call's response.\n\n" +
-			"Example:\n   $ chatctl call kate@localhost say_name\n   Hi, my name is kate@localhost\n" +
-			"   $ chatctl call --timeout 1s kate@localhost sleep 3s\n" +
+			"Example:\n   $ chatctl --node alex call kate@localhost say_name\n   Hi, my name is kate\n" +
+			"   $ chatctl --node alex call kate@localhost echo a b\n   a b\n" +
+			"   $ chatctl --node alex call --timeout 1s kate@localhost sleep 3s\n" +
 			"   chatctl: kate@localhost: sleep timed out after 1s (the task was cancelled)",
 		Flags: []cli.Flag{
 			&cli.DurationFlag{
@@ -85,7 +86,7 @@ func callCommand() *cli.Command {
 func callDeadline(global, await time.Duration) (time.Duration, string) {
 	if await > 0 && await+callMargin > global {
 		d := await + callMargin
-		return d, fmt.Sprintf("%s (call --timeout %s plus %s)", d, await, callMargin)
+		return d, fmt.Sprintf("call --timeout %s plus %s", await, callMargin)
 	}
-	return global, "--timeout " + global.String()
+	return global, globalLimit(global)
 }

@@ -168,8 +168,11 @@ func (s *Supervisor) run(ctx context.Context, t *Task, f Func, cleanup func()) {
 		state, ferr := outcome(ctx, t.timeout, perr != nil || !returned, err)
 		cleanup()
 		if perr != nil {
+			// The stack is for developers: a record of its own at debug
+			// level, so that the error stays one readable line.
 			s.log.Error("task panicked", "id", t.id, "function", t.function, "caller", t.caller,
-				"panic", fmt.Sprint(perr.Value), "stack", string(perr.Stack))
+				"panic", fmt.Sprint(perr.Value))
+			s.log.Debug("task panic stack", "id", t.id, "stack", string(perr.Stack))
 		}
 		s.finish(t, state, res, ferr)
 		if t.onDone != nil {
@@ -198,26 +201,51 @@ func outcome(ctx context.Context, timeout time.Duration, crashed bool, err error
 	cause := context.Cause(ctx)
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		if errors.Is(cause, errTaskTimeout) {
-			return wire.TaskTimeout, wire.Errorf(wire.CodeTimeout, "timed out after %s: %w", timeout, context.DeadlineExceeded)
+			return wire.TaskTimeout, wire.WithCode(wire.CodeTimeout,
+				&endedError{what: fmt.Sprintf("timed out after %s", timeout), base: context.DeadlineExceeded})
 		}
-		return wire.TaskTimeout, wire.WithCode(wire.CodeTimeout, endedError("timed out", context.DeadlineExceeded, cause))
+		return wire.TaskTimeout, wire.WithCode(wire.CodeTimeout,
+			newEndedError("timed out (the caller's deadline passed)", context.DeadlineExceeded, cause))
 	}
-	ended := endedError("cancelled", context.Canceled, cause)
+	ended := newEndedError("cancelled", context.Canceled, cause)
 	if errors.Is(cause, ErrShutdown) {
 		return wire.TaskCancelled, ended // unavailable, from ErrShutdown
 	}
 	return wire.TaskCancelled, wire.WithCode(wire.CodeTimeout, ended)
 }
 
-// endedError wraps base, and cause when it says more than base.
-func endedError(what string, base, cause error) error {
-	switch {
-	case cause == nil || cause == base:
-		return fmt.Errorf("%s: %w", what, base)
-	case errors.Is(cause, base):
-		return fmt.Errorf("%s: %w", what, cause)
+// endedError is a task that ended before its function returned: what
+// happened, in the operator's words ("cancelled"), then the cause when it
+// says more. errors.Is finds base (context.Canceled or DeadlineExceeded)
+// and the cause, but the text never repeats the context package's.
+type endedError struct {
+	what  string
+	cause error // nil when it says no more than base
+	base  error
+}
+
+// newEndedError is the endedError for what, from base, and cause when it
+// is more than base.
+func newEndedError(what string, base, cause error) *endedError {
+	if cause == base {
+		cause = nil
 	}
-	return fmt.Errorf("%s: %w (%w)", what, cause, base)
+	return &endedError{what: what, cause: cause, base: base}
+}
+
+func (e *endedError) Error() string {
+	if e.cause == nil {
+		return e.what
+	}
+	return e.what + ": " + e.cause.Error()
+}
+
+// Unwrap returns the cause (if any) and base.
+func (e *endedError) Unwrap() []error {
+	if e.cause == nil {
+		return []error{e.base}
+	}
+	return []error{e.cause, e.base}
 }
 
 // finish records the end of t and tells watchers.
