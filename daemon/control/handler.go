@@ -70,6 +70,7 @@ func newHandler(b Backend, log *slog.Logger) http.Handler {
 	h.mux.HandleFunc("POST "+wire.PathDisconnect, h.disconnect)
 	h.registerChat()
 	h.registerProc()
+	h.registerDebug()
 	if b.Metrics != nil {
 		h.mux.Handle("GET "+wire.PathMetrics, b.Metrics)
 	}
