@@ -75,8 +75,9 @@ type Mapper struct {
 	// sets it). Empty, or loopback addresses, mean loopback only.
 	Address string `toml:"address"`
 	// PacketTimeout closes a connection to an embedded mapper that has not
-	// registered once it has sent nothing for this long (epmd's
-	// -packet_timeout; every byte restarts it).
+	// registered once it has sent nothing for this long and one second
+	// more, as epmd's -packet_timeout with its whole-second clock; every
+	// byte restarts it.
 	PacketTimeout Duration `toml:"packet_timeout"`
 }
 
