@@ -130,6 +130,10 @@ type Tasks struct {
 	MaxRunning int `toml:"max_running"`
 	// Placement is "remote" or "local" (run every call on this node).
 	Placement string `toml:"placement"`
+	// StopGrace is how long a stopping node waits for its running tasks
+	// before it cancels them; 0 cancels them at once. Peers with no call
+	// running here see the node down at once, whatever it is.
+	StopGrace Duration `toml:"stop_grace"`
 }
 
 // Processes configures lightweight processes.
@@ -204,6 +208,7 @@ func Default() Config {
 			AwaitTimeout: Duration(5 * time.Second),
 			MaxRunning:   10000,
 			Placement:    PlacementRemote,
+			StopGrace:    Duration(5 * time.Second),
 		},
 		Processes: Processes{Mailbox: 1024, Max: 10000},
 		Erlang: Erlang{
