@@ -3,7 +3,9 @@
 //
 // A setting's value comes from, highest first: command-line flags, CHATD_*
 // environment variables, the [nodes.<name>] section, the
-// [environments.<env>] section, the file's top level, and Default.
+// [environments.<env>] section, the environment's built-in settings (the
+// test environment runs every task locally), the file's top level, and
+// Default.
 package config
 
 import (
@@ -217,6 +219,28 @@ func Default() Config {
 		},
 		Log: Log{Level: "info"},
 	}
+}
+
+// applyEnvironmentDefaults applies env's built-in settings, which a file's
+// [environments.<env>] section overrides and its top level does not: the
+// test environment is the lesson's, where every task runs on this node's
+// supervisor (tasks.placement = "local").
+func applyEnvironmentDefaults(c *Config, env string, org origins) {
+	if env == EnvTest {
+		c.Tasks.Placement, org["tasks.placement"] = PlacementLocal, "the built-in test environment"
+	}
+}
+
+// LocalPlacementReason says why calls naming another node run on this one,
+// for what chatctl prints; "" when they do not (placement "remote").
+func (c Config) LocalPlacementReason() string {
+	switch {
+	case c.Tasks.Placement != PlacementLocal:
+		return ""
+	case c.Environment == EnvTest:
+		return `tasks.placement is "local" in the test environment`
+	}
+	return `tasks.placement is "local"`
 }
 
 // Duration is a time.Duration written in TOML as a Go duration string

@@ -251,7 +251,8 @@ func (n *Node) wire(cfg config.Config, cookie config.Cookie, linkTLS *link.TLS) 
 	n.metrics = metrics.New(n.metricSources())
 	n.core = core.New(core.Config{
 		Self: n.self, AwaitTimeout: cfg.Tasks.AwaitTimeout.D(), LocalPlacement: cfg.Tasks.Placement == config.PlacementLocal,
-		Sup: n.sup, Procs: n.procs, Sink: n.sink, Funcs: function.Builtins(), OnCall: n.metrics.Call, Logger: n.log,
+		LocalReason: cfg.LocalPlacementReason(),
+		Sup:         n.sup, Procs: n.procs, Sink: n.sink, Funcs: function.Builtins(), OnCall: n.metrics.Call, Logger: n.log,
 	})
 	n.gate = peer.NewGate(n.metrics.Local(n.core))
 	local := n.gate // what peers are served from, measured and counted
