@@ -238,10 +238,14 @@ func TestMessagesFollow(t *testing.T) {
 	}
 }
 
+// TestTestEnvironmentRunsLocally: the lesson's test environment, written
+// out in the file or the built-in one that --env test selects alone, runs
+// every send and call on the node itself, with no link; the output says
+// so and why (issue 14, point 7).
 func TestTestEnvironmentRunsLocally(t *testing.T) {
+	const why = `tasks.placement is "local" in the test environment`
 	c := newCluster(t)
-	cfg := c.withConfig("chatd", "environment = \"test\"\n[environments.test]\ntasks.placement = \"local\"\n")
-	alex := c.start("alex", cfg)
+	alex := c.start("alex", c.withConfig("chatd", "environment = \"test\"\n[environments.test]\ntasks.placement = \"local\"\n"))
 	r := c.chatctl("--node", "alex", "send", "kate@localhost", "hi")
 	if r.code != 0 {
 		t.Fatalf("send in the test environment with no kate: exit %d: %s", r.code, r.stderr)
@@ -249,8 +253,53 @@ func TestTestEnvironmentRunsLocally(t *testing.T) {
 	if !slices.Equal(alex.lines(), []string{"hi"}) {
 		t.Fatalf("alex's sink = %q, want the message delivered locally", alex.lines())
 	}
-	if l := alex.links(); len(l) != 0 {
-		t.Fatalf("a link was made in the test environment: %v", l)
+
+	sophie := c.start("sophie", withArgs("--env", "test"))
+	r = c.chatctl("--node", "sophie", "send", "moebi", "hi")
+	if want := "sent to moebi@localhost (id "; r.code != 0 || !strings.HasPrefix(r.stdout, want) ||
+		!strings.HasSuffix(r.stdout, "): ran here on sophie@localhost, not on moebi@localhost ("+why+")\n") {
+		t.Fatalf("chatctl --node sophie send moebi hi with --env test: exit %d, stdout %q, stderr %q; want that it ran here and why", r.code, r.stdout, r.stderr)
+	}
+	var sent struct {
+		To    string `json:"to"`
+		RanOn string `json:"ran_on"`
+		Local string `json:"local"`
+	}
+	r = c.chatctl("--node", "sophie", "--json", "send", "moebi", "hi again")
+	if err := json.Unmarshal([]byte(r.stdout), &sent); err != nil || sent.To != "moebi@localhost" || sent.RanOn != "sophie@localhost" || sent.Local != why {
+		t.Fatalf("send --json: %q (%v); want ran_on sophie@localhost and local %q", r.stdout, err, why)
+	}
+	r = c.chatctl("--node", "sophie", "call", "moebi", "echo", "a", "b")
+	if r.code != 0 || r.stdout != "a b\n" || r.stderr != "chatctl: echo: ran here on sophie@localhost, not on moebi@localhost ("+why+")\n" {
+		t.Fatalf("call moebi echo a b with --env test: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	var called struct {
+		Node  string `json:"node"`
+		RanOn string `json:"ran_on"`
+		Local string `json:"local"`
+	}
+	r = c.chatctl("--node", "sophie", "--json", "call", "moebi", "echo", "a")
+	if err := json.Unmarshal([]byte(r.stdout), &called); err != nil || called.Node != "moebi@localhost" || called.RanOn != "sophie@localhost" || called.Local != why {
+		t.Fatalf("call --json: %q (%v); want ran_on sophie@localhost and local %q", r.stdout, err, why)
+	}
+	if !slices.Equal(sophie.lines(), []string{"hi", "hi again"}) {
+		t.Fatalf("sophie's sink = %q, want both messages delivered locally", sophie.lines())
+	}
+	for _, n := range []*node{alex, sophie} {
+		if l := n.links(); len(l) != 0 {
+			t.Fatalf("%s made a link in the test environment: %v", n.name, l)
+		}
+	}
+
+	// A node in the dev environment sends for real, and says where it ran.
+	c.start("kate")
+	sent.Local = ""
+	r = c.chatctl("--node", "kate", "--json", "send", "sophie", "hi sophie")
+	if err := json.Unmarshal([]byte(r.stdout), &sent); err != nil || sent.RanOn != "sophie@localhost" || sent.Local != "" {
+		t.Fatalf("kate's send --json to sophie: %q (%v); want ran_on sophie@localhost, no local", r.stdout, err)
+	}
+	if r = c.chatctl("--node", "kate", "send", "sophie", "hi"); r.code != 0 || strings.Contains(r.stdout, "ran here") {
+		t.Fatalf("kate's send to sophie: exit %d, stdout %q", r.code, r.stdout)
 	}
 }
 

@@ -11,6 +11,15 @@ import (
 	"chatd/wire"
 )
 
+// ranHere says that work naming node ran on ranOn instead, and why
+// (local, from the daemon); "" when it ran where it was sent.
+func ranHere(ranOn, node, local string) string {
+	if local == "" {
+		return ""
+	}
+	return fmt.Sprintf(": ran here on %s, not on %s (%s)", ranOn, node, local)
+}
+
 // callMargin is how much longer than the await timeout chatctl waits for the
 // daemon's answer, so that the daemon's own timeout error, which names the
 // node and says the task was cancelled, arrives before chatctl gives up.
@@ -72,6 +81,9 @@ func callCommand() *cli.Command {
 				}
 				if jsonOutput(c) {
 					return printJSON(c.App.Writer, resp)
+				}
+				if resp.Local != "" {
+					fmt.Fprintf(c.App.ErrWriter, "chatctl: %s%s\n", resp.Function, ranHere(resp.RanOn, resp.Node, resp.Local))
 				}
 				return printLine(c.App.Writer, "%s", resp.Result)
 			})

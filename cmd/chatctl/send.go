@@ -57,7 +57,7 @@ func sendCommand() *cli.Command {
 				if wire.LooksLikePid(to) {
 					return printLine(c.App.Writer, "sent to %s from %s", printable(resp.To), printable(resp.From))
 				}
-				return printLine(c.App.Writer, "sent to %s (id %s)", resp.To, resp.ID)
+				return printLine(c.App.Writer, "sent to %s (id %s)%s", resp.To, resp.ID, ranHere(resp.RanOn, resp.To, resp.Local))
 			})
 		},
 	}

@@ -125,8 +125,9 @@ func runNode(c *cli.Context) error {
 		return cli.Exit(err.Error(), 1)
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	stops, stop := watchStopSignals()
 	defer stop()
+	ctx := stops.ctx
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -140,6 +141,7 @@ func runNode(c *cli.Context) error {
 		Notify: newNotifier(logger).send, WatchdogInterval: watchdog,
 		Reload: reload, LoadConfig: func() (config.Config, error) { return loadConfig(c) },
 		LogLevel: level, ControlListener: ctl,
+		StopNow: stops.now, StopNowHint: stops.hint,
 	})
 	if err != nil {
 		return cli.Exit(err.Error(), 1)

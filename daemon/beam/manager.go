@@ -321,12 +321,12 @@ func (m *Manager) Links() []wire.LinkInfo {
 }
 
 // Disconnect implements peer.Protocol.
-func (m *Manager) Disconnect(node wire.NodeName) bool {
+func (m *Manager) Disconnect(node wire.NodeName, reason string) bool {
 	c := m.live(node)
 	if c == nil {
 		return false
 	}
-	c.close(wire.ReasonClosed, "disconnected by operator")
+	c.close(wire.ReasonClosed, reason)
 	<-c.gone
 	return true
 }

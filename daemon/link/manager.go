@@ -392,9 +392,9 @@ func (m *Manager) serveLink(st *peerState, l *Link) {
 	m.log.Info("node down", "node", l.peer.String(), "reason", l.downReason())
 }
 
-// Disconnect closes the link to peer, if any, and reports whether there
-// was one. The next use reconnects.
-func (m *Manager) Disconnect(node wire.NodeName) bool {
+// Disconnect closes the link to peer, if any, for reason (logged), and
+// reports whether there was one. The next use reconnects.
+func (m *Manager) Disconnect(node wire.NodeName, reason string) bool {
 	m.mu.Lock()
 	st := m.peers[node]
 	var l *Link
@@ -405,7 +405,7 @@ func (m *Manager) Disconnect(node wire.NodeName) bool {
 	if l == nil {
 		return false
 	}
-	l.close("disconnected by operator")
+	l.close(reason)
 	<-l.gone
 	return true
 }
