@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -78,8 +79,9 @@ type Task struct {
 	timeout  time.Duration
 	started  time.Time // carries the monotonic reading
 	cancel   context.CancelCauseFunc
-	done     chan struct{} // closed by finish, under sup.mu
-	onDone   func(*Task)   // Spec.OnDone
+	stopTime context.CancelFunc // releases the timeout's timer
+	done     chan struct{}      // closed by finish, under sup.mu
+	onDone   func(*Task)        // Spec.OnDone
 
 	// Guarded by sup.mu; final once done is closed.
 	state    string
@@ -151,9 +153,9 @@ func (t *Task) infoLocked(now time.Time) wire.TaskInfo {
 	return info
 }
 
-// run is a task goroutine: it calls f, recovers a panic, decides the state
-// and records it. cleanup releases the task's context.
-func (s *Supervisor) run(ctx context.Context, t *Task, f Func, cleanup func()) {
+// run is a task goroutine: it calls f, recovers a panic, decides the state,
+// releases the task's context and records the end.
+func (s *Supervisor) run(ctx context.Context, t *Task, f Func) {
 	defer s.wg.Done()
 	var (
 		res      string
@@ -169,7 +171,8 @@ func (s *Supervisor) run(ctx context.Context, t *Task, f Func, cleanup func()) {
 			err = errGoexit
 		}
 		state, ferr := outcome(ctx, t.timeout, perr != nil || !returned, err)
-		cleanup()
+		t.stopTime()
+		t.cancel(context.Canceled)
 		if perr != nil {
 			s.log.Error("task panicked", "id", t.id, "function", t.function, "caller", t.caller,
 				"panic", fmt.Sprint(perr.Value), "stack", string(perr.Stack))
@@ -238,8 +241,10 @@ func (s *Supervisor) finish(t *Task, state, res string, err error) {
 	s.publishLocked(info)
 	close(t.done)
 	s.markIdleLocked()
-	s.log.Debug("task finished", "id", t.id, "function", t.function, "state", state,
-		"duration", d, "error", info.Error)
+	if s.log.Enabled(context.Background(), slog.LevelDebug) { // the arguments cost allocations even when not logged
+		s.log.Debug("task finished", "id", t.id, "function", t.function, "state", state,
+			"duration", d, "error", info.Error)
+	}
 }
 
 func joinArgs(args []string) string { return strings.Join(args, " ") }
