@@ -59,6 +59,10 @@ type Core struct {
 	log   *slog.Logger
 	peers Peers
 	reply atomic.Pointer[string] // the responder's reply text; "" for none
+	// replyFn and callFn are responderReply and Call as the funcs every
+	// task's Env holds, made once: a method value costs an allocation.
+	replyFn func() string
+	callFn  func(ctx context.Context, node wire.NodeName, call wire.Call) (string, error)
 
 	stopping chan struct{}  // closed by Close
 	spawns   sync.WaitGroup // goroutines following spawned processes
@@ -69,6 +73,7 @@ var _ peer.Local = (*Core)(nil)
 // New returns a Core; SetPeers must be called before it is used.
 func New(cfg Config) *Core {
 	c := &Core{cfg: cfg, log: cfg.Logger, stopping: make(chan struct{})}
+	c.replyFn, c.callFn = c.responderReply, c.Call
 	c.SetResponderReply("")
 	return c
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime/debug"
 	"time"
 
@@ -75,8 +76,9 @@ type Task struct {
 	timeout  time.Duration
 	started  time.Time // carries the monotonic reading
 	cancel   context.CancelCauseFunc
-	done     chan struct{} // closed by finish, under sup.mu
-	onDone   func(*Task)   // Spec.OnDone
+	stopTime context.CancelFunc // releases the timeout's timer
+	done     chan struct{}      // closed by finish, under sup.mu
+	onDone   func(*Task)        // Spec.OnDone
 
 	// Guarded by sup.mu; final once done is closed.
 	state    string
@@ -148,9 +150,9 @@ func (t *Task) infoLocked(now time.Time) wire.TaskInfo {
 	return info
 }
 
-// run is a task goroutine: it calls f, recovers a panic, decides the state
-// and records it. cleanup releases the task's context.
-func (s *Supervisor) run(ctx context.Context, t *Task, f Func, cleanup func()) {
+// run is a task goroutine: it calls f, recovers a panic, decides the state,
+// releases the task's context and records the end.
+func (s *Supervisor) run(ctx context.Context, t *Task, f Func) {
 	defer s.wg.Done()
 	var (
 		res      string
@@ -166,7 +168,8 @@ func (s *Supervisor) run(ctx context.Context, t *Task, f Func, cleanup func()) {
 			err = errGoexit
 		}
 		state, ferr := outcome(ctx, t.timeout, perr != nil || !returned, err)
-		cleanup()
+		t.stopTime()
+		t.cancel(context.Canceled)
 		if perr != nil {
 			// The stack is for developers: a record of its own at debug
 			// level, so that the error stays one readable line.
@@ -263,6 +266,8 @@ func (s *Supervisor) finish(t *Task, state, res string, err error) {
 	s.publishLocked(info)
 	close(t.done)
 	s.markIdleLocked()
-	s.log.Debug("task finished", "id", t.id, "function", t.function, "state", state,
-		"duration", d, "error", info.Error)
+	if s.log.Enabled(context.Background(), slog.LevelDebug) { // the arguments cost allocations even when not logged
+		s.log.Debug("task finished", "id", t.id, "function", t.function, "state", state,
+			"duration", d, "error", info.Error)
+	}
 }

@@ -252,18 +252,29 @@ func cpuSeconds(pid int) (float64, error) {
 }
 
 // readCost is what reading the counters costs the side itself (a scrape
-// of /metrics allocates), measured as the difference of two reads in a
-// row; it is taken off the difference around the calls.
+// of /metrics allocates): the median of three differences of two reads in
+// a row; it is taken off the difference around the calls.
 func (s profSide) readCost(ctx context.Context) procCounters {
 	if s.node == nil {
 		return procCounters{}
 	}
-	a, errA := s.counters(ctx)
-	b, errB := s.counters(ctx)
-	if errA != nil || errB != nil {
+	var ds []procCounters
+	prev, err := s.counters(ctx)
+	for range 3 {
+		if err != nil {
+			return procCounters{}
+		}
+		var next procCounters
+		next, err = s.counters(ctx)
+		ds = append(ds, next.minus(prev))
+		prev = next
+	}
+	if err != nil {
 		return procCounters{}
 	}
-	d := b.minus(a)
+	sort.Slice(ds, func(i, j int) bool { return ds[i].mallocs < ds[j].mallocs })
+	d := ds[1]
+	d.cpu = 0 // the calls' CPU is read from the scheduler, which a scrape hardly moves
 	return d
 }
 
