@@ -119,7 +119,7 @@ func (c *Core) prepare(caller wire.NodeName, call wire.Call) (task.Spec, error) 
 	}
 	env := &function.Env{
 		Node: c.cfg.Self, Caller: caller, MsgID: call.MsgID, Flags: call.Flags,
-		Sink: c.cfg.Sink, ResponderReply: c.responderReply, Call: c.Call,
+		Sink: replySink{sink: c.cfg.Sink, replies: &c.sends}, ResponderReply: c.responderReply, Call: c.Call,
 	}
 	return task.Spec{
 		Function: call.Function, Args: call.Args, Caller: caller.String(), Run: c.taskIO(env, f, call.Args),

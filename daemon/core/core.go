@@ -59,6 +59,7 @@ type Core struct {
 	log   *slog.Logger
 	peers Peers
 	reply atomic.Pointer[string] // the responder's reply text; "" for none
+	sends replies                // the replies of the sends in flight
 
 	stopping chan struct{}  // closed by Close
 	spawns   sync.WaitGroup // goroutines following spawned processes
