@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os/exec"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -65,9 +66,7 @@ func TestResponder(t *testing.T) {
 	moebi := c.start("moebi", cfg)
 
 	r := c.chatctl("--node", "alex", "send", "moebi@localhost", "hi")
-	if r.code != 0 {
-		t.Fatalf("send to moebi: exit %d: %s", r.code, r.stderr)
-	}
+	expectReply(t, r, "moebi@localhost", "chicken?")
 	if !hasMessage(moebi.messages(), "alex@localhost", "hi") {
 		t.Fatalf("moebi's messages = %+v", moebi.messages())
 	}
@@ -77,6 +76,45 @@ func TestResponder(t *testing.T) {
 	}
 	if got := kate.messages(); len(got) != 0 {
 		t.Fatalf("kate received %+v", got)
+	}
+	expectJSONReply(t, c.chatctl("--node", "alex", "--json", "send", "moebi", "hi"), "alex@localhost", "moebi@localhost", "chicken?")
+	// A node that answers nothing sends no replies.
+	if r := c.chatctl("--node", "alex", "--json", "send", "kate", "hi"); r.code != 0 || strings.Contains(r.stdout, "replies") {
+		t.Fatalf("send --json to kate: exit %d, stdout %q; want no replies", r.code, r.stdout)
+	}
+}
+
+// replyLine is how chatctl send prints a send to a node and the reply that
+// came back as part of it.
+var replyLine = regexp.MustCompile(`^sent to (\S+) \(id [0-9a-f]+\)\n(.*)\n$`)
+
+// expectReply checks what `chatctl send` printed: the send to from, then
+// from's reply (issue 14, point 11).
+func expectReply(t *testing.T, r result, from, reply string) {
+	t.Helper()
+	m := replyLine.FindStringSubmatch(r.stdout)
+	if r.code != 0 || m == nil || m[1] != from || m[2] != from+": "+reply {
+		t.Fatalf("chatctl send to %s: exit %d, stdout %q, stderr %q; want the send, then %q", from, r.code, r.stdout, r.stderr, from+": "+reply)
+	}
+}
+
+// expectJSONReply checks `chatctl --json send`: its replies hold from's
+// reply to to.
+func expectJSONReply(t *testing.T, r result, to, from, reply string) {
+	t.Helper()
+	var resp struct {
+		Replies []struct {
+			ID   string `json:"id"`
+			From string `json:"from"`
+			To   string `json:"to"`
+			Text string `json:"text"`
+		} `json:"replies"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &resp); err != nil || r.code != 0 || len(resp.Replies) != 1 {
+		t.Fatalf("chatctl --json send to %s: exit %d, %q (%v); want one reply", from, r.code, r.stdout, err)
+	}
+	if got := resp.Replies[0]; got.From != from || got.To != to || got.Text != reply || got.ID == "" {
+		t.Fatalf("chatctl --json send to %s: reply %+v; want %q from %s to %s, with an id", from, got, reply, from, to)
 	}
 }
 

@@ -131,6 +131,10 @@ type SendResponse struct {
 	// Local, when set, says why a message to another node ran on this
 	// one: `tasks.placement is "local" in the test environment`.
 	Local string `json:"local,omitempty"`
+	// Replies are the messages To sent back to this node while the send
+	// was in flight, in the order they landed in this node's sink: a
+	// responder's answer (moebi's chicken?). Absent when none came.
+	Replies []Message `json:"replies,omitempty"`
 }
 
 // CallRequest is the body of POST /v1/call.

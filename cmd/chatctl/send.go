@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -25,7 +26,9 @@ func sendCommand() *cli.Command {
 			"every word is text: chatctl send kate -- hi --json sends \"hi --json\".\n" +
 			"To a node, success (exit 0) means TARGET's sink accepted the message; when TARGET\n" +
 			"answers every message (a [responder] node), only after its reply reached this\n" +
-			"node. It prints \"sent to NODE (id ID)\". To a pid, success means the message is\n" +
+			"node. It prints \"sent to NODE (id ID)\", then each reply that came back as part\n" +
+			"of the send, \"NODE: TEXT\" (moebi's chicken?), and when tasks.placement ran it\n" +
+			"here instead, where and why. To a pid, success means the message is\n" +
 			"in the process's mailbox, sent from this node's shell, whose pid it prints:\n" +
 			"\"sent to PID from SHELL\"; answers land in the shell's mailbox (`chatctl flush`).\n" +
 			"A pid whose process ended is an error (exit 1). --json prints POST /v1/send's\n" +
@@ -57,10 +60,25 @@ func sendCommand() *cli.Command {
 				if wire.LooksLikePid(to) {
 					return printLine(c.App.Writer, "sent to %s from %s", printable(resp.To), printable(resp.From))
 				}
-				return printLine(c.App.Writer, "sent to %s (id %s)%s", resp.To, resp.ID, ranHere(resp.RanOn, resp.To, resp.Local))
+				return printSent(c.App.Writer, resp)
 			})
 		},
 	}
+}
+
+// printSent prints a send to a node: where it went, where it ran when
+// that was here instead, and the replies that came back as part of it
+// (moebi's chicken?, as the lesson's prompt shows it), one line each.
+func printSent(w io.Writer, resp wire.SendResponse) error {
+	if err := printLine(w, "sent to %s (id %s)%s", resp.To, resp.ID, ranHere(resp.RanOn, resp.To, resp.Local)); err != nil {
+		return err
+	}
+	for _, m := range resp.Replies {
+		if err := printLine(w, "%s: %s", printable(m.From), printable(m.Text)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // sendTarget returns the name part of the node send's TARGET lives on, for

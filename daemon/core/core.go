@@ -63,6 +63,7 @@ type Core struct {
 	// task's Env holds, made once: a method value costs an allocation.
 	replyFn func() string
 	callFn  func(ctx context.Context, node wire.NodeName, call wire.Call) (string, error)
+	sends   replies // the replies of the sends in flight
 
 	stopping chan struct{}  // closed by Close
 	spawns   sync.WaitGroup // goroutines following spawned processes
