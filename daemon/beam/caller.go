@@ -60,14 +60,12 @@ func (cl *caller) done() { cl.m.exit(cl.p, reasonNormal) }
 
 // watch monitors target on the peer node, routing the DOWN to the caller.
 func (cl *caller) watch(target dist.Proc) etf.Ref {
-	var ref etf.Ref
-	ref = cl.m.watch(cl.p, target, cl.c.atom, func(reason etf.Term) {
+	return cl.m.watch(cl.p, target, cl.c.atom, func(ref etf.Ref, reason etf.Term) {
 		select {
 		case cl.downs <- down{ref, reason}:
 		default:
 		}
 	})
-	return ref
 }
 
 // await waits for a message matching tag ({Tag, Value} or {[alias|Tag],
@@ -303,7 +301,7 @@ func (c *Conn) erpc(ctx context.Context, function string, mod, fun etf.Atom, arg
 		Function: "execute_call", Arity: 4, Opts: []etf.Term{etf.Atom("monitor")}}
 	// The monitor's reference is the request's: watch it before asking.
 	m.procs.mu.Lock()
-	cl.p.watching[req.ReqID] = &watch{target: dist.ProcPid(etf.Pid{Node: c.atom}), node: c.atom, down: func(reason etf.Term) {
+	cl.p.watching[req.ReqID] = &watch{target: dist.ProcPid(etf.Pid{Node: c.atom}), node: c.atom, down: func(_ etf.Ref, reason etf.Term) {
 		select {
 		case cl.downs <- down{req.ReqID, reason}:
 		default:

@@ -55,8 +55,8 @@ type monitor struct {
 // with the reason, when the monitored process ends or its node goes away.
 type watch struct {
 	target dist.Proc
-	node   etf.Atom // the node of the monitored process
-	down   func(reason etf.Term)
+	node   etf.Atom                           // the node of the monitored process
+	down   func(ref etf.Ref, reason etf.Term) // gets the monitor's ref: it may fire before watch returns it
 }
 
 // table holds a node's processes that BEAM nodes can see. One mutex guards
