@@ -238,16 +238,24 @@ func chatHi(ctx context.Context, c *Conn) <-chan callResult {
 	return done
 }
 
+// startChatHi starts alex, connects kate to it and sends her "hi" as the
+// chat does; it returns kate's side with the monitor of her task
+// supervisor that alex sent first, and the call's result channel.
+func startChatHi(t *testing.T) (*node, *fake, dist.MonitorP, <-chan callResult) {
+	t.Helper()
+	n := startNode(t)
+	f := mustConnect(t, n)
+	done := chatHi(testkit.Ctx(t, testkit.Wait), n.m.live(kate))
+	mon, _ := f.expect(dist.OpMonitorP)
+	return n, f, mon.(dist.MonitorP), done
+}
+
 // TestCallerTask is chatd calling kate (BEAM.md §4.3): the task
 // supervisor's start_task by name with an alias, a monitor of the task,
 // the MFA message whose first element is the owner, the result to the
 // alias; then the caller exits normal toward the task's monitor of it.
 func TestCallerTask(t *testing.T) {
-	n := startNode(t)
-	f := mustConnect(t, n)
-	done := chatHi(testkit.Ctx(t, testkit.Wait), n.m.live(kate))
-	mon, _ := f.expect(dist.OpMonitorP)
-	m := mon.(dist.MonitorP)
+	_, f, m, done := startChatHi(t)
 	if m.To.Name != taskSup {
 		t.Fatalf("monitor of %v, want the task supervisor by name", m.To)
 	}
@@ -310,11 +318,7 @@ func TestCallerMoebiRule(t *testing.T) {
 // TestCallerNoSupervisor: a node without the Chat app answers the
 // monitor with noproc, and the send fails at once naming it.
 func TestCallerNoSupervisor(t *testing.T) {
-	n := startNode(t)
-	f := mustConnect(t, n)
-	done := chatHi(testkit.Ctx(t, testkit.Wait), n.m.live(kate))
-	mon, _ := f.expect(dist.OpMonitorP)
-	m := mon.(dist.MonitorP)
+	_, f, m, done := startChatHi(t)
 	f.send(dist.MonitorPExit{From: m.To, To: m.From, Ref: m.Ref, Reason: etf.Atom("noproc")}, nil)
 	err := (<-done).err
 	if wire.CodeOf(err) != wire.CodeNoProcess || !contains(err.Error(), "Chat.TaskSupervisor", "noproc") {
@@ -325,10 +329,7 @@ func TestCallerNoSupervisor(t *testing.T) {
 // TestCallerConnectionLost: a pending call fails with no connection the
 // moment the connection goes (noconnection), not at its timeout.
 func TestCallerConnectionLost(t *testing.T) {
-	n := startNode(t)
-	f := mustConnect(t, n)
-	done := chatHi(testkit.Ctx(t, time.Minute), n.m.live(kate))
-	f.expect(dist.OpMonitorP)
+	n, f, _, done := startChatHi(t)
 	start := time.Now()
 	f.nc.Close()
 	err := (<-done).err

@@ -113,14 +113,29 @@ func (tn *testNode) stop() {
 
 func newResolver() *staticResolver { return &staticResolver{addrs: map[wire.NodeName]string{}} }
 
-func TestLinkAndPing(t *testing.T) {
-	r := newResolver()
-	alex := startNode(t, r, "alex@localhost", "secret-cookie-0123456789", time.Second)
-	kate := startNode(t, r, "kate@localhost", "secret-cookie-0123456789", time.Second)
-	l, err := alex.link(testkit.Ctx(t, 2*time.Second), kate.name)
+// startPair starts alex and kate on a fresh resolver, sharing
+// testkit.Cookie and tick.
+func startPair(t *testing.T, tick time.Duration) (r *staticResolver, alex, kate *testNode) {
+	t.Helper()
+	r = newResolver()
+	alex = startNode(t, r, "alex@localhost", testkit.Cookie, tick)
+	kate = startNode(t, r, "kate@localhost", testkit.Cookie, tick)
+	return r, alex, kate
+}
+
+// mustLink links from to to, failing the test when it cannot.
+func mustLink(t *testing.T, from, to *testNode) *Link {
+	t.Helper()
+	l, err := from.link(testkit.Ctx(t, 2*time.Second), to.name)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("link %s to %s: %v", from.name, to.name, err)
 	}
+	return l
+}
+
+func TestLinkAndPing(t *testing.T) {
+	_, alex, kate := startPair(t, time.Second)
+	l := mustLink(t, alex, kate)
 	if rtt, err := l.Ping(testkit.Ctx(t, time.Second)); err != nil || rtt <= 0 {
 		t.Fatalf("ping: rtt %v, err %v", rtt, err)
 	}
@@ -178,9 +193,7 @@ func TestLinkErrors(t *testing.T) {
 }
 
 func TestSimultaneousConnect(t *testing.T) {
-	r := newResolver()
-	alex := startNode(t, r, "alex@localhost", "secret-cookie-0123456789", time.Second)
-	kate := startNode(t, r, "kate@localhost", "secret-cookie-0123456789", time.Second)
+	_, alex, kate := startPair(t, time.Second)
 	for i := 0; i < 50; i++ {
 		var wg sync.WaitGroup
 		links := make([]*Link, 2)
@@ -215,13 +228,8 @@ func TestSimultaneousConnect(t *testing.T) {
 }
 
 func TestDisconnectAndReconnect(t *testing.T) {
-	r := newResolver()
-	alex := startNode(t, r, "alex@localhost", "secret-cookie-0123456789", time.Second)
-	kate := startNode(t, r, "kate@localhost", "secret-cookie-0123456789", time.Second)
-	l1, err := alex.link(testkit.Ctx(t, time.Second), kate.name)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, alex, kate := startPair(t, time.Second)
+	l1 := mustLink(t, alex, kate)
 	testkit.WaitFor(t, time.Second, "kate to have the link", func() bool { return len(kate.mgr.Links()) == 1 })
 	if !alex.mgr.Disconnect(kate.name, "disconnected by the test") {
 		t.Fatal("Disconnect reported no link")
@@ -237,13 +245,8 @@ func TestDisconnectAndReconnect(t *testing.T) {
 }
 
 func TestPeerCloseSeenAtOnce(t *testing.T) {
-	r := newResolver()
-	alex := startNode(t, r, "alex@localhost", "secret-cookie-0123456789", time.Minute)
-	kate := startNode(t, r, "kate@localhost", "secret-cookie-0123456789", time.Minute)
-	l, err := alex.link(testkit.Ctx(t, time.Second), kate.name)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, alex, kate := startPair(t, time.Minute)
+	l := mustLink(t, alex, kate)
 	start := time.Now()
 	kate.stop()
 	select {
@@ -258,15 +261,10 @@ func TestPeerCloseSeenAtOnce(t *testing.T) {
 // forwarding, so the TCP connection stays open but nothing arrives.
 func TestSilentPeerDownWithinTick(t *testing.T) {
 	const tick = 400 * time.Millisecond
-	r := newResolver()
-	alex := startNode(t, r, "alex@localhost", "secret-cookie-0123456789", tick)
-	kate := startNode(t, r, "kate@localhost", "secret-cookie-0123456789", tick)
+	r, alex, kate := startPair(t, tick)
 	p := startProxy(t, kate.ln.Addr().String())
 	r.set(kate.name, p.addr())
-	l, err := alex.link(testkit.Ctx(t, time.Second), kate.name)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := mustLink(t, alex, kate)
 	testkit.WaitFor(t, time.Second, "kate to have the link", func() bool { return len(kate.mgr.Links()) == 1 })
 	start := time.Now()
 	p.freeze()

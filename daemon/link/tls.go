@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 
+	"chatd/daemon/peer"
 	"chatd/wire"
 )
 
@@ -84,7 +85,7 @@ func (t *TLS) server(ctx context.Context, conn net.Conn) (*tls.Conn, error) {
 		_ = refuse(conn, wire.RefuseTLS, "this node takes only TLS links: set [link] tls on the connecting node")
 		return nil, fmt.Errorf("%w: the peer connected without TLS", ErrTLS)
 	}
-	conn = &replayConn{Conn: conn, first: first[:]}
+	conn = &peer.ReplayConn{Conn: conn, Head: first[:]}
 	cfg := t.base()
 	cfg.ClientAuth = tls.RequireAndVerifyClientCert
 	tc := tls.Server(conn, cfg)
@@ -118,19 +119,3 @@ func certAllows(conn net.Conn, host string) error {
 // tlsHandshakeRecord is the first byte of every TLS ClientHello (record
 // type 22); a chatd Hello starts with the high byte of its length, 0.
 const tlsHandshakeRecord = 0x16
-
-// replayConn returns first before reading on from Conn.
-type replayConn struct {
-	net.Conn
-	first []byte
-}
-
-// Read implements io.Reader.
-func (c *replayConn) Read(p []byte) (int, error) {
-	if len(c.first) > 0 {
-		n := copy(p, c.first)
-		c.first = c.first[n:]
-		return n, nil
-	}
-	return c.Conn.Read(p)
-}

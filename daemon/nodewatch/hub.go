@@ -13,9 +13,9 @@ package nodewatch
 
 import (
 	"context"
-	"sync"
 	"time"
 
+	"chatd/daemon/fanout"
 	"chatd/daemon/peer"
 	"chatd/wire"
 )
@@ -29,18 +29,8 @@ const Buffer = 256
 // watcher's ctx ending is handled by context.AfterFunc); Close ends the
 // watches.
 type Hub struct {
-	now func() time.Time
-
-	mu       sync.Mutex
-	watchers map[*watcher]struct{} // guarded by mu
-	end      *wire.NodeEvent       // guarded by mu: set by Close, the last event of every watch
-}
-
-// watcher is one WatchNodes call's stream. ch is sent to and closed only with
-// Hub.mu held; it has room for Buffer events and the end event.
-type watcher struct {
-	ch   chan wire.NodeEvent
-	stop func() bool // deregisters the context.AfterFunc that ends the watch
+	now     func() time.Time
+	watches *fanout.Fanout[wire.NodeEvent]
 }
 
 var _ peer.Observer = (*Hub)(nil)
@@ -50,43 +40,28 @@ func New(now func() time.Time) *Hub {
 	if now == nil {
 		now = time.Now
 	}
-	return &Hub{now: now, watchers: make(map[*watcher]struct{})}
+	return &Hub{now: now, watches: fanout.New(fanout.Config[wire.NodeEvent]{
+		Buffer: Buffer,
+		Lagged: func(ev wire.NodeEvent) wire.NodeEvent {
+			return wire.NodeEvent{
+				Event: wire.NodeWatchEnd, Reason: wire.ReasonLagged, Time: ev.Time,
+				Detail: "the watcher fell behind; list the links (GET /v1/nodes) and watch again",
+			}
+		},
+		Stamp: func(ev *wire.NodeEvent) { ev.Time = now() },
+	})}
 }
 
 // WatchNodes returns a channel that receives every node event from now on, in
 // order. It is closed when ctx ends, or after a last NodeWatchEnd event
 // when the watcher fell behind (reason lagged) or the hub closed (reason
 // shutdown). Buffered events can still be read after the close.
-func (h *Hub) WatchNodes(ctx context.Context) <-chan wire.NodeEvent {
-	w := &watcher{ch: make(chan wire.NodeEvent, Buffer+1)}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.end != nil {
-		w.ch <- *h.end
-		close(w.ch)
-		return w.ch
-	}
-	h.watchers[w] = struct{}{}
-	w.stop = context.AfterFunc(ctx, func() {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		h.endLocked(w, nil)
-	})
-	return w.ch
-}
+func (h *Hub) WatchNodes(ctx context.Context) <-chan wire.NodeEvent { return h.watches.Watch(ctx) }
 
 // Close ends every watch, and every later one at once, with an end event
 // of reason shutdown and detail why. Safe to call again.
 func (h *Hub) Close(why string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.end != nil {
-		return
-	}
-	h.end = &wire.NodeEvent{Event: wire.NodeWatchEnd, Reason: wire.ReasonShutdown, Detail: why, Time: h.now()}
-	for w := range h.watchers {
-		h.endLocked(w, h.end)
-	}
+	h.watches.Close(&wire.NodeEvent{Event: wire.NodeWatchEnd, Reason: wire.ReasonShutdown, Detail: why, Time: h.now()})
 }
 
 // Handshake implements peer.Observer: a failed handshake with a node that
@@ -123,32 +98,4 @@ func (h *Hub) Down(d peer.Down) {
 
 // publish stamps ev and offers it to every watcher, ending those that have
 // Buffer events unread.
-func (h *Hub) publish(ev wire.NodeEvent) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	ev.Time = h.now()
-	for w := range h.watchers {
-		if len(w.ch) >= Buffer {
-			h.endLocked(w, &wire.NodeEvent{
-				Event: wire.NodeWatchEnd, Reason: wire.ReasonLagged, Time: ev.Time,
-				Detail: "the watcher fell behind; list the links (GET /v1/nodes) and watch again",
-			})
-			continue
-		}
-		w.ch <- ev
-	}
-}
-
-// endLocked ends w's watch, with last as its final event if not nil,
-// unless it has ended already. h.mu must be held.
-func (h *Hub) endLocked(w *watcher, last *wire.NodeEvent) {
-	if _, ok := h.watchers[w]; !ok {
-		return
-	}
-	delete(h.watchers, w)
-	if last != nil {
-		w.ch <- *last
-	}
-	close(w.ch)
-	w.stop()
-}
+func (h *Hub) publish(ev wire.NodeEvent) { h.watches.Publish(ev) }

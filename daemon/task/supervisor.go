@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"chatd/daemon/fanout"
 	"chatd/wire"
 )
 
@@ -54,17 +55,18 @@ type Supervisor struct {
 	// idle is closed once closed is set and no task is running.
 	idle chan struct{}
 
-	// mu guards every field below, the mutable fields of every Task (see
-	// Task) and sends to and closes of watcher channels.
-	mu             sync.Mutex
-	closed         bool                  // Close was called; Start fails
-	idleClosed     bool                  // idle has been closed
-	nextID         uint64                // the last ID handed out
-	running        map[uint64]*Task      // running tasks by ID
-	history        ring                  // finished tasks
-	watchers       map[*watcher]struct{} // open Watch channels
-	dropped        uint64                // watch events dropped, all watchers
-	watchersClosed bool                  // Close closed the watchers; Watch returns closed channels
+	// watches streams task events; they are published with mu held, so in
+	// the order of the state changes.
+	watches *fanout.Fanout[wire.TaskInfo]
+
+	// mu guards every field below and the mutable fields of every Task (see
+	// Task).
+	mu         sync.Mutex
+	closed     bool             // Close was called; Start fails
+	idleClosed bool             // idle has been closed
+	nextID     uint64           // the last ID handed out
+	running    map[uint64]*Task // running tasks by ID
+	history    ring             // finished tasks
 }
 
 // New returns a Supervisor ready to Start tasks.
@@ -83,7 +85,7 @@ func New(cfg Config) *Supervisor {
 		idle:       make(chan struct{}),
 		running:    make(map[uint64]*Task),
 		history:    newRing(hist),
-		watchers:   make(map[*watcher]struct{}),
+		watches:    fanout.New(fanout.Config[wire.TaskInfo]{Buffer: WatchBuffer}),
 	}
 }
 
@@ -137,7 +139,7 @@ func (s *Supervisor) Start(ctx context.Context, spec Spec) (*Task, error) {
 	if s.log.Enabled(ctx, slog.LevelDebug) { // the arguments cost allocations even when not logged
 		s.log.Debug("task started", "id", t.id, "function", t.function, "caller", t.caller)
 	}
-	s.publishLocked(t.infoLocked(t.started))
+	s.watches.Publish(t.infoLocked(t.started))
 	return t, nil
 }
 
@@ -234,9 +236,7 @@ func (s *Supervisor) Close(ctx context.Context) error {
 	s.cancelRunning(ErrShutdown) // none left: Start fails once closed
 	s.wg.Wait()
 
-	s.mu.Lock()
-	s.closeWatchersLocked()
-	s.mu.Unlock()
+	s.watches.Close(nil)
 	return err
 }
 

@@ -263,7 +263,7 @@ func (s *Supervisor) finish(t *Task, state, res string, err error) {
 	delete(s.running, t.id)
 	info := t.infoLocked(time.Now())
 	s.history.push(info)
-	s.publishLocked(info)
+	s.watches.Publish(info)
 	close(t.done)
 	s.markIdleLocked()
 	if s.log.Enabled(context.Background(), slog.LevelDebug) { // the arguments cost allocations even when not logged

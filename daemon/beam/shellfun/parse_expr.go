@@ -39,11 +39,8 @@ func each[T any](ts []etf.Term, depth, line int, read func(etf.Term, int, int) (
 
 // expr reads one expression of the whitelist.
 func (p *parser) expr(t etf.Term, depth, line int) (expr, error) {
-	f, err := p.form(t, depth, line)
-	if err != nil {
-		return nil, err
-	}
-	if l, ok, err := leafOf(f); ok || err != nil {
+	f, l, done, err := p.formOrLeaf(t, depth, line)
+	if done {
 		return l, err
 	}
 	switch {
@@ -83,6 +80,18 @@ func (p *parser) expr(t etf.Term, depth, line int) (expr, error) {
 type leaf interface {
 	expr
 	pattern
+}
+
+// formOrLeaf reads t as a form, and a form that is the same in an
+// expression and a pattern (a literal or a variable) as l. It reports done
+// for a leaf and for a refusal: then only the caller of expr or pattern is
+// left to answer.
+func (p *parser) formOrLeaf(t etf.Term, depth, line int) (f form, l leaf, done bool, err error) {
+	if f, err = p.form(t, depth, line); err != nil {
+		return f, nil, true, err
+	}
+	l, done, err = leafOf(f)
+	return f, l, done || err != nil, err
 }
 
 // leafOf reads a literal or a variable; it reports false for other forms.

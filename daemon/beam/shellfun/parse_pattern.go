@@ -123,11 +123,8 @@ func (p *parser) receiveClause(t etf.Term, depth, line int) (clause, error) {
 // pattern reads a pattern: a literal, a variable, a tuple, a list, or
 // two patterns joined by =.
 func (p *parser) pattern(t etf.Term, depth, line int) (pattern, error) {
-	f, err := p.form(t, depth, line)
-	if err != nil {
-		return nil, err
-	}
-	if l, ok, err := leafOf(f); ok || err != nil {
+	f, l, done, err := p.formOrLeaf(t, depth, line)
+	if done {
 		return l, err
 	}
 	switch {
