@@ -1,14 +1,12 @@
 package daemon
 
 import (
-	"bytes"
 	"errors"
 	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,24 +18,6 @@ import (
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }
-
-// lockedBuffer is a node's stdout: where its received messages go.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (w *lockedBuffer) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
-}
-
-func (w *lockedBuffer) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.String()
-}
 
 // cluster is in-process nodes sharing a private mapper port, runtime
 // directory, cookie and configuration file.
@@ -84,7 +64,7 @@ func freePort(t *testing.T) int {
 // testNode is a node started in this process.
 type testNode struct {
 	*Node
-	out *lockedBuffer // received messages
+	out *testkit.Buffer // received messages
 }
 
 // start starts the node called name; it is stopped when the test ends.
@@ -99,7 +79,7 @@ func (c *cluster) start(name string) *testNode {
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	out := &lockedBuffer{}
+	out := &testkit.Buffer{}
 	n, err := Start(testkit.Ctx(c.t, testkit.Wait), cfg, cookie, Options{
 		Version: "test", Logger: testlog.New(c.t).With("node", name), Getenv: getenv,
 		UID: os.Getuid(), GID: os.Getgid(), Messages: out,

@@ -14,49 +14,45 @@ func mapEnv(m map[string]string) Getenv {
 // nonRoot is a uid other than root's, for the branches that depend on it.
 const nonRoot = 1000
 
-func TestRuntimeRoot(t *testing.T) {
-	tests := []struct {
-		name string
-		env  map[string]string
-		uid  int
-		want string
-	}{
-		{"CHATD_RUNTIME_DIR wins", map[string]string{"CHATD_RUNTIME_DIR": "/x/run", "XDG_RUNTIME_DIR": "/run/user/1000"}, nonRoot, "/x/run"},
-		{"CHATD_RUNTIME_DIR wins for root", map[string]string{"CHATD_RUNTIME_DIR": "/x/run"}, 0, "/x/run"},
-		{"root", map[string]string{"XDG_RUNTIME_DIR": "/run/user/0"}, 0, "/run/chatd"},
-		{"user with XDG_RUNTIME_DIR", map[string]string{"XDG_RUNTIME_DIR": "/run/user/1000"}, nonRoot, "/run/user/1000/chatd"},
-		{"user without XDG_RUNTIME_DIR", nil, nonRoot, "/tmp/chatd-1000"},
-	}
+// pathCase is an environment and uid, and the path they give.
+type pathCase struct {
+	name string
+	env  map[string]string
+	uid  int
+	want string
+}
+
+// checkPath checks the path f (called what) gives for each case.
+func checkPath(t *testing.T, what string, f func(Getenv, int) string, tests []pathCase) {
+	t.Helper()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := RuntimeRoot(mapEnv(tc.env), tc.uid); got != tc.want {
-				t.Errorf("RuntimeRoot = %s, want %s", got, tc.want)
+			if got := f(mapEnv(tc.env), tc.uid); got != tc.want {
+				t.Errorf("%s = %s, want %s", what, got, tc.want)
 			}
 		})
 	}
 }
 
+func TestRuntimeRoot(t *testing.T) {
+	checkPath(t, "RuntimeRoot", RuntimeRoot, []pathCase{
+		{"CHATD_RUNTIME_DIR wins", map[string]string{"CHATD_RUNTIME_DIR": "/x/run", "XDG_RUNTIME_DIR": "/run/user/1000"}, nonRoot, "/x/run"},
+		{"CHATD_RUNTIME_DIR wins for root", map[string]string{"CHATD_RUNTIME_DIR": "/x/run"}, 0, "/x/run"},
+		{"root", map[string]string{"XDG_RUNTIME_DIR": "/run/user/0"}, 0, "/run/chatd"},
+		{"user with XDG_RUNTIME_DIR", map[string]string{"XDG_RUNTIME_DIR": "/run/user/1000"}, nonRoot, "/run/user/1000/chatd"},
+		{"user without XDG_RUNTIME_DIR", nil, nonRoot, "/tmp/chatd-1000"},
+	})
+}
+
 func TestNodeRuntimeDir(t *testing.T) {
-	tests := []struct {
-		name string
-		env  map[string]string
-		uid  int
-		want string
-	}{
+	checkPath(t, "NodeRuntimeDir(kate)", func(env Getenv, uid int) string { return NodeRuntimeDir(env, uid, "kate") }, []pathCase{
 		{"RUNTIME_DIRECTORY wins", map[string]string{"RUNTIME_DIRECTORY": "/run/chatd/kate", "CHATD_RUNTIME_DIR": "/x/run"}, nonRoot, "/run/chatd/kate"},
 		{"first of several RUNTIME_DIRECTORY entries", map[string]string{"RUNTIME_DIRECTORY": "/run/chatd/kate:/run/other"}, 0, "/run/chatd/kate"},
 		{"CHATD_RUNTIME_DIR", map[string]string{"CHATD_RUNTIME_DIR": "/x/run"}, nonRoot, "/x/run/kate"},
 		{"root", nil, 0, "/run/chatd/kate"},
 		{"user with XDG_RUNTIME_DIR", map[string]string{"XDG_RUNTIME_DIR": "/run/user/1000"}, nonRoot, "/run/user/1000/chatd/kate"},
 		{"user without XDG_RUNTIME_DIR", nil, nonRoot, "/tmp/chatd-1000/kate"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := NodeRuntimeDir(mapEnv(tc.env), tc.uid, "kate"); got != tc.want {
-				t.Errorf("NodeRuntimeDir = %s, want %s", got, tc.want)
-			}
-		})
-	}
+	})
 }
 
 // systemRootExists reports whether this machine has /run/chatd, which
@@ -145,25 +141,13 @@ func TestClientRuntimeRoot(t *testing.T) {
 }
 
 func TestStateDir(t *testing.T) {
-	tests := []struct {
-		name string
-		env  map[string]string
-		uid  int
-		want string
-	}{
+	checkPath(t, "StateDir", StateDir, []pathCase{
 		{"STATE_DIRECTORY wins", map[string]string{"STATE_DIRECTORY": "/var/lib/chatd/kate", "XDG_STATE_HOME": "/x/state"}, nonRoot, "/var/lib/chatd/kate"},
 		{"first of several STATE_DIRECTORY entries", map[string]string{"STATE_DIRECTORY": "/var/lib/chatd:/var/lib/other"}, 0, "/var/lib/chatd"},
 		{"root", map[string]string{"XDG_STATE_HOME": "/x/state", "HOME": "/root"}, 0, "/var/lib/chatd"},
 		{"user with XDG_STATE_HOME", map[string]string{"XDG_STATE_HOME": "/x/state", "HOME": "/home/kate"}, nonRoot, "/x/state/chatd"},
 		{"user without XDG_STATE_HOME", map[string]string{"HOME": "/home/kate"}, nonRoot, "/home/kate/.local/state/chatd"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := StateDir(mapEnv(tc.env), tc.uid); got != tc.want {
-				t.Errorf("StateDir = %s, want %s", got, tc.want)
-			}
-		})
-	}
+	})
 }
 
 // TestClientFindsDaemon checks that a client finds a node started with
