@@ -2,7 +2,6 @@ package peer
 
 import (
 	"errors"
-	"net"
 
 	"chatd/wire"
 )
@@ -71,13 +70,12 @@ var HandshakeResults = []HandshakeResult{HandshakeOK, HandshakeCookieMismatch, H
 // timeout) and ErrRefused are what they say; anything else is failed, which
 // a protocol may refine with reasons of its own (its refusals).
 func ResultOf(err error) HandshakeResult {
-	var ne net.Error
 	switch {
 	case err == nil:
 		return HandshakeOK
 	case errors.Is(err, ErrCookieMismatch):
 		return HandshakeCookieMismatch
-	case errors.Is(err, ErrTimeout), errors.As(err, &ne) && ne.Timeout():
+	case errors.Is(err, ErrTimeout), isTimeout(err):
 		return HandshakeTimedOut
 	case errors.Is(err, ErrRefused):
 		return HandshakeRefused
