@@ -79,7 +79,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 func nodeFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "name", Usage: "node name, `NAME` or NAME@host (env CHATD_NAME)"},
-		&cli.StringFlag{Name: "config", Usage: "config `FILE` (default $CHATD_CONFIG, else /etc/chatd/chatd.toml if present)"},
+		&cli.StringFlag{Name: "config", Usage: "config `FILE` (default $CHATD_CONFIG, else ~/.config/chatd/chatd.toml for a user, else /etc/chatd/chatd.toml, if present)"},
 		&cli.StringFlag{Name: "env", Usage: "environment `ENV`: dev, test or prod (env CHATD_ENV)"},
 		&cli.StringFlag{Name: "cookie-file", Usage: "owner-only `FILE` holding the cookie (env CHATD_COOKIE_FILE)"},
 		&cli.StringFlag{Name: "listen", Usage: "`HOST:PORT` for peer links; port 0 picks one (env CHATD_LISTEN)"},
