@@ -37,7 +37,7 @@ func TestCallRequest(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			runApp(t, append([]string{"--socket", alex.socket}, tt.args...)...)
-			if got := alex.called(); !reflect.DeepEqual(got, tt.want) {
+			if got := alex.called(t); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("request = %+v, want %+v", got, tt.want)
 			}
 		})

@@ -87,7 +87,7 @@ func TestSendBadPid(t *testing.T) {
 			}
 		})
 	}
-	if n := alex.hits.Load(); n != 0 {
+	if n := alex.log.hits.Load(); n != 0 {
 		t.Errorf("the daemon got %d requests for malformed pids, want 0", n)
 	}
 }

@@ -38,7 +38,7 @@ func TestSpawnRequest(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			runApp(t, append([]string{"--socket", alex.socket}, tt.args...)...)
-			if got := alex.spawned(); !reflect.DeepEqual(got, tt.want) {
+			if got := alex.spawned(t); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("request = %+v, want %+v", got, tt.want)
 			}
 		})
@@ -61,11 +61,6 @@ func TestSpawnJSON(t *testing.T) {
 			ndjsonLines(t, spawnEvents("kate", "say_name")...), ""},
 		{"abnormal exit", []string{"spawn", "kate", "crash"}, exitFailure,
 			ndjsonLines(t, spawnEvents("kate", "crash")...), "chatctl: process <kate@localhost.42.7> exited: panic: crash\n"},
-		{"stream cut", []string{"spawn", "kate", "vanish"}, exitFailure,
-			ndjsonLines(t, spawnEvents("kate", "vanish")...) + `{"error":"spawn: the node went away: chatd at ` + alex.socket +
-				` ended the stream before process <kate@localhost.42.7> exited (it is stopping, or it crashed)","code":"unavailable"}` + "\n",
-			"chatctl: spawn: the node went away: chatd at " + alex.socket +
-				" ended the stream before process <kate@localhost.42.7> exited (it is stopping, or it crashed)\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -132,22 +127,47 @@ func TestSpawnTimeout(t *testing.T) {
 	}
 }
 
-// TestSpawnCut checks a spawn whose stream drops mid-body, as when the
-// daemon is killed: the node went away, exit 1.
+// TestSpawnCut checks a spawn whose stream ends before the process's exit
+// event: cleanly, as when the daemon stops, or mid-body, as when it is
+// killed. The node went away, exit 1; --json ends the events with the
+// error object.
 func TestSpawnCut(t *testing.T) {
-	isolate(t)
-	sock := filepath.Join(t.TempDir(), "control.sock")
 	pid := spawnPid("kate", false)
-	serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_ = json.NewEncoder(w).Encode(wire.SpawnEvent{Event: wire.SpawnEventPid, Pid: pid})
-		w.(http.Flusher).Flush()
-		panic(http.ErrAbortHandler) // the connection drops mid-body
-	}))
-	got := runApp(t, "--socket", sock, "spawn", "kate", "sleep", "1h")
-	want := "chatctl: spawn: the node went away: chatd at " + sock +
-		" ended the stream before process " + pid + " exited (it is stopping, or it crashed)\n"
-	if got.code != exitFailure || got.stdout != "" || got.stderr != want {
-		t.Errorf("run = %+v, want exit 1, no stdout, stderr %q", got, want)
+	going := []wire.SpawnEvent{{Event: wire.SpawnEventPid, Pid: pid}, {Event: wire.SpawnEventOutput, Pid: pid, Text: "going"}}
+	const gone = "spawn: the node went away: chatd at SOCK ended the stream before process <kate@localhost.42.7> exited" +
+		" (it is stopping, or it crashed)"
+	tests := []struct {
+		name       string
+		abort      bool // the connection drops mid-body
+		json       bool
+		wantStdout string
+	}{
+		{"stream ended", false, false, "going\n"},
+		{"stream ended, --json", false, true, ndjsonLines(t, going...) + `{"error":"` + gone + `","code":"unavailable"}` + "\n"},
+		{"connection dropped", true, false, "going\n"},
+		{"connection dropped, --json", true, true, ndjsonLines(t, going...) + `{"error":"` + gone + `","code":"unavailable"}` + "\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			isolate(t)
+			sock := filepath.Join(t.TempDir(), "control.sock")
+			serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				streamLines(w, going[0], going[1])
+				if tt.abort {
+					panic(http.ErrAbortHandler)
+				}
+			}))
+			args := []string{"--socket", sock, "spawn", "kate", "sleep", "1h"}
+			if tt.json {
+				args = append([]string{"--json"}, args...)
+			}
+			got := runApp(t, args...)
+			wantStdout := strings.ReplaceAll(tt.wantStdout, "SOCK", sock)
+			wantStderr := "chatctl: " + strings.ReplaceAll(gone, "SOCK", sock) + "\n"
+			if got.code != exitFailure || got.stdout != wantStdout || got.stderr != wantStderr {
+				t.Errorf("run = %+v, want exit 1, stdout %q, stderr %q", got, wantStdout, wantStderr)
+			}
+		})
 	}
 }
 

@@ -14,11 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"chatd/internal/testkit"
 	"chatd/wire"
 )
-
-// waitLimit bounds every wait in these tests; reaching it is a failure.
-const waitLimit = 10 * time.Second
 
 // syncBuffer is an output a test reads while a command still writes it.
 type syncBuffer struct {
@@ -62,7 +60,7 @@ func startApp(t *testing.T, ctx context.Context, args ...string) *background {
 	t.Cleanup(func() { // never leave the goroutine behind, even after t.Fatal
 		select {
 		case <-b.code:
-		case <-time.After(waitLimit):
+		case <-time.After(testkit.Wait):
 			t.Errorf("chatctl %v did not end", args)
 		}
 	})
@@ -73,7 +71,7 @@ func startApp(t *testing.T, ctx context.Context, args ...string) *background {
 // test.
 func (b *background) waitFor(t *testing.T, want string) {
 	t.Helper()
-	timeout := time.After(waitLimit)
+	timeout := time.After(testkit.Wait)
 	for {
 		out, wrote := b.stdout.snapshot()
 		if strings.Contains(out, want) {
@@ -86,7 +84,7 @@ func (b *background) waitFor(t *testing.T, want string) {
 			errOut, _ := b.stderr.snapshot()
 			t.Fatalf("chatctl ended (exit %d, stderr %q) before printing %q; stdout %q", code, errOut, want, out)
 		case <-timeout:
-			t.Fatalf("stdout %q still lacks %q after %s", out, want, waitLimit)
+			t.Fatalf("stdout %q still lacks %q after %s", out, want, testkit.Wait)
 		}
 	}
 }
@@ -102,8 +100,8 @@ func (b *background) waitStream(t *testing.T, streaming <-chan string) string {
 		b.code <- code
 		errOut, _ := b.stderr.snapshot()
 		t.Fatalf("chatctl ended (exit %d, stderr %q) before the daemon streamed", code, errOut)
-	case <-time.After(waitLimit):
-		t.Fatalf("the daemon saw no stream request within %s", waitLimit)
+	case <-time.After(testkit.Wait):
+		t.Fatalf("the daemon saw no stream request within %s", testkit.Wait)
 	}
 	return ""
 }
@@ -117,8 +115,8 @@ func (b *background) wait(t *testing.T) result {
 		out, _ := b.stdout.snapshot()
 		errOut, _ := b.stderr.snapshot()
 		return result{code: code, stdout: out, stderr: errOut}
-	case <-time.After(waitLimit):
-		t.Fatalf("chatctl did not end within %s", waitLimit)
+	case <-time.After(testkit.Wait):
+		t.Fatalf("chatctl did not end within %s", testkit.Wait)
 	}
 	return result{}
 }
@@ -146,7 +144,7 @@ func ndjsonLines[T any](t *testing.T, values ...T) string {
 func TestStreamCommands(t *testing.T) {
 	root := isolate(t)
 	alex := startFake(t, root, "alex")
-	ev := alex.taskEvents()
+	ev := taskEvents()
 	msgs := alex.messages(0).Messages
 	msgLine := func(m wire.Message, text string) string {
 		return m.Time.Local().Format("15:04:05") + " " + m.From + ": " + text + "\n"
@@ -358,20 +356,10 @@ func TestFollowReconnects(t *testing.T) {
 	}
 }
 
-// streamLines writes each of vs as an NDJSON line and flushes.
-func streamLines(w http.ResponseWriter, vs ...any) {
-	w.Header().Set("Content-Type", "application/x-ndjson")
-	enc := json.NewEncoder(w)
-	for _, v := range vs {
-		_ = enc.Encode(v)
-	}
-	w.(http.Flusher).Flush()
-}
-
 // waitStderr waits until b's stderr contains want.
 func waitStderr(t *testing.T, b *background, want string) {
 	t.Helper()
-	timeout := time.After(waitLimit)
+	timeout := time.After(testkit.Wait)
 	for {
 		out, wrote := b.stderr.snapshot()
 		if strings.Contains(out, want) {
@@ -380,7 +368,7 @@ func waitStderr(t *testing.T, b *background, want string) {
 		select {
 		case <-wrote:
 		case <-timeout:
-			t.Fatalf("stderr %q still lacks %q after %s", out, want, waitLimit)
+			t.Fatalf("stderr %q still lacks %q after %s", out, want, testkit.Wait)
 		}
 	}
 }
