@@ -40,11 +40,10 @@ func isolate(t *testing.T) string {
 	return root
 }
 
-// TestCommands runs every command against a fake daemon, in human and JSON
-// output, and checks stdout, stderr and the exit status.
+// TestCommands runs every command against a fake daemon, in human output
+// (and spawn's NDJSON), and checks stdout, stderr and the exit status.
 func TestCommands(t *testing.T) {
-	root := isolate(t)
-	alex := startFake(t, root, "alex")
+	alex := startAlex(t)
 	sock := []string{"--socket", alex.socket}
 	msgs := alex.messages(0).Messages
 	msgLine := func(m wire.Message, text string) string {
@@ -93,6 +92,10 @@ func TestCommands(t *testing.T) {
 			"", "chatctl: no connection to moebi@localhost: not registered\n"},
 		{"spawn unknown function", []string{"spawn", "kate", "frob"}, exitFailure,
 			"", "chatctl: kate@localhost: no function \"frob\"; chatctl functions lists them\n"},
+		{"spawn --json", []string{"--json", "spawn", "kate", "say_name"}, exitOK,
+			regexp.QuoteMeta(ndjsonLines(t, spawnEvents("kate", "say_name")...)), ""},
+		{"spawn --json abnormal exit", []string{"--json", "spawn", "kate", "crash"}, exitFailure,
+			regexp.QuoteMeta(ndjsonLines(t, spawnEvents("kate", "crash")...)), "chatctl: process <kate@localhost.42.7> exited: panic: crash\n"},
 		{"spawn --detach", []string{"spawn", "--detach", "kate@localhost", "reply", "sup?"}, exitOK,
 			`<kate@localhost\.43\.7>\n`, ""},
 		{"spawn -d no connection", []string{"spawn", "-d", "moebi", "reply", "sup?"}, exitFailure,
@@ -138,8 +141,7 @@ func TestCommands(t *testing.T) {
 // TestCommandsJSON checks that --json prints the daemon's response as is,
 // its error object on a failure, with the same exit status as human output.
 func TestCommandsJSON(t *testing.T) {
-	root := isolate(t)
-	alex := startFake(t, root, "alex")
+	alex := startAlex(t)
 	sock := []string{"--socket", alex.socket, "--json"}
 
 	tests := []struct {
@@ -220,8 +222,7 @@ func TestCommandsJSON(t *testing.T) {
 // and its arguments too (chatctl status --json, as the README shows), and
 // that -- makes the rest of a send's words text.
 func TestFlagsAfterCommand(t *testing.T) {
-	root := isolate(t)
-	alex := startFake(t, root, "alex")
+	alex := startAlex(t)
 	tests := []struct {
 		name     string
 		args     []string
@@ -424,8 +425,7 @@ func TestNodeSelection(t *testing.T) {
 // TestOnlyTheTarget checks send to the one running node without --node:
 // the node is up, the command line must say who speaks (exit 2).
 func TestOnlyTheTarget(t *testing.T) {
-	root := isolate(t)
-	alex := startFake(t, root, "alex")
+	alex := startAlex(t)
 	got := runApp(t, "send", "alex", "hi")
 	want := "chatctl: send: alex is the only running chatd node, and it is the command's target; chatctl speaks as" +
 		" a node other than the target unless told otherwise\n" +
@@ -503,8 +503,7 @@ func TestDaemonGone(t *testing.T) {
 // TestUsageErrors checks that a bad command line exits 2 with a hint and
 // never reaches the daemon.
 func TestUsageErrors(t *testing.T) {
-	root := isolate(t)
-	alex := startFake(t, root, "alex")
+	alex := startAlex(t)
 	tests := []struct {
 		name string
 		args []string

@@ -124,6 +124,24 @@ func startFake(t *testing.T, root, name string) *fakeDaemon {
 	return f
 }
 
+// startAlex isolates the test (see isolate) and starts alex, the one node
+// running.
+func startAlex(t *testing.T) *fakeDaemon {
+	t.Helper()
+	return startFake(t, isolate(t), "alex")
+}
+
+// serveDaemon isolates the test (see isolate) and serves h as a daemon on
+// a control socket of its own, whose path it returns: a daemon that hangs,
+// drops the connection or ends a stream, as only a fake can.
+func serveDaemon(t *testing.T, h http.Handler) string {
+	t.Helper()
+	isolate(t)
+	sock := filepath.Join(t.TempDir(), "control.sock")
+	serveUnix(t, sock, h)
+	return sock
+}
+
 // serveControl serves b with the daemon's control server on a socket of
 // its own until the test ends, and returns the socket's path.
 func serveControl(t *testing.T, b control.Backend) string {

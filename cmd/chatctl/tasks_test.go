@@ -9,8 +9,7 @@ import (
 // TestTasks checks the tasks table: a running task's DURATION is its age
 // when chatctl prints it, a finished task's the time it took.
 func TestTasks(t *testing.T) {
-	root := isolate(t)
-	alex := startFake(t, root, "alex")
+	alex := startAlex(t)
 	tests := []struct {
 		name string
 		args []string
