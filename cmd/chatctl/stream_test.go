@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -308,8 +307,6 @@ func TestStreamEnds(t *testing.T) {
 // its node, like tail -F: it says it lost the node, waits, says it
 // reconnected, and prints what came meanwhile, nothing twice.
 func TestFollowReconnects(t *testing.T) {
-	isolate(t)
-	sock := filepath.Join(t.TempDir(), "control.sock")
 	start := time.Now()
 	m1 := wire.Message{ID: "m1", From: "kate@localhost", Text: "before", Time: start.Add(time.Second)}
 	m2 := wire.Message{ID: "m2", From: "kate@localhost", Text: "meanwhile", Time: start.Add(2 * time.Second)}
@@ -319,7 +316,7 @@ func TestFollowReconnects(t *testing.T) {
 		follows int
 		up      = make(chan struct{}) // closed when the node is back
 	)
-	serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	sock := serveDaemon(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		if r.URL.Query().Get("follow") == "1" {
 			follows++
