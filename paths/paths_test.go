@@ -140,13 +140,21 @@ func TestClientRuntimeRoot(t *testing.T) {
 	}
 }
 
-func TestStateDir(t *testing.T) {
+// TestUserFiles covers the state directory and the user's config file,
+// which follow systemd's variables for root and XDG's for users.
+func TestUserFiles(t *testing.T) {
 	checkPath(t, "StateDir", StateDir, []pathCase{
-		{"STATE_DIRECTORY wins", map[string]string{"STATE_DIRECTORY": "/var/lib/chatd/kate", "XDG_STATE_HOME": "/x/state"}, nonRoot, "/var/lib/chatd/kate"},
-		{"first of several STATE_DIRECTORY entries", map[string]string{"STATE_DIRECTORY": "/var/lib/chatd:/var/lib/other"}, 0, "/var/lib/chatd"},
-		{"root", map[string]string{"XDG_STATE_HOME": "/x/state", "HOME": "/root"}, 0, "/var/lib/chatd"},
-		{"user with XDG_STATE_HOME", map[string]string{"XDG_STATE_HOME": "/x/state", "HOME": "/home/kate"}, nonRoot, "/x/state/chatd"},
-		{"user without XDG_STATE_HOME", map[string]string{"HOME": "/home/kate"}, nonRoot, "/home/kate/.local/state/chatd"},
+		{"state: STATE_DIRECTORY wins", map[string]string{"STATE_DIRECTORY": "/var/lib/chatd/kate", "XDG_STATE_HOME": "/x/state"}, nonRoot, "/var/lib/chatd/kate"},
+		{"state: first of several STATE_DIRECTORY entries", map[string]string{"STATE_DIRECTORY": "/var/lib/chatd:/var/lib/other"}, 0, "/var/lib/chatd"},
+		{"state: root", map[string]string{"XDG_STATE_HOME": "/x/state", "HOME": "/root"}, 0, "/var/lib/chatd"},
+		{"state: user with XDG_STATE_HOME", map[string]string{"XDG_STATE_HOME": "/x/state", "HOME": "/home/kate"}, nonRoot, "/x/state/chatd"},
+		{"state: user without XDG_STATE_HOME", map[string]string{"HOME": "/home/kate"}, nonRoot, "/home/kate/.local/state/chatd"},
+	})
+	checkPath(t, "UserConfigFile", UserConfigFile, []pathCase{
+		{"config: root has only the system file", map[string]string{"XDG_CONFIG_HOME": "/x/config", "HOME": "/root"}, 0, ""},
+		{"config: user with XDG_CONFIG_HOME", map[string]string{"XDG_CONFIG_HOME": "/x/config", "HOME": "/home/kate"}, nonRoot, "/x/config/chatd/chatd.toml"},
+		{"config: user without XDG_CONFIG_HOME", map[string]string{"HOME": "/home/kate"}, nonRoot, "/home/kate/.config/chatd/chatd.toml"},
+		{"config: user without HOME", nil, nonRoot, ""},
 	})
 }
 
