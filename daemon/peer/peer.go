@@ -15,7 +15,11 @@
 //	         chatd links (daemon/link)   Erlang distribution
 //
 // Pids, exit reasons and failure kinds cross the seam as wire values, so
-// that the core never learns which protocol a peer speaks.
+// that the core never learns which protocol a peer speaks. What is the same
+// in every protocol is here once: Peers keeps a protocol's connections (one
+// per node, simultaneous connects, replacement, disconnect, shutdown),
+// DialHandshake bounds a dial and its handshake, Reporter tells the
+// node's Observer.
 package peer
 
 import (
