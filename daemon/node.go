@@ -20,6 +20,7 @@ import (
 	"chatd/daemon/control"
 	"chatd/daemon/core"
 	"chatd/daemon/epmd"
+	"chatd/daemon/fdgate"
 	"chatd/daemon/function"
 	"chatd/daemon/link"
 	"chatd/daemon/metrics"
@@ -64,6 +65,11 @@ type Options struct {
 	// Messages receives chat messages when journald is not used; nil means
 	// os.Stdout.
 	Messages io.Writer
+	// Gate is the descriptor gate every part of the node creates its
+	// descriptors through, so that the control socket can accept on its
+	// spare when peers have taken every other one (daemon/fdgate); nil
+	// means the node makes its own.
+	Gate *fdgate.Gate
 }
 
 // Node is a running chatd node: the place where its parts are wired
@@ -76,6 +82,7 @@ type Node struct {
 	self    wire.NodeName
 	opts    Options
 	log     *slog.Logger
+	gate    *fdgate.Gate // every descriptor of the node is created through it
 	started time.Time
 	listen  net.Listener
 	reg     *epmd.Registrar
@@ -180,7 +187,10 @@ func (n *Node) serve(ctx context.Context, errc <-chan error) error {
 // start acquires the node's resources in order, releasing them on error.
 func start(ctx context.Context, cfg config.Config, cookie config.Cookie, opts Options) (*Node, error) {
 	self := cfg.NodeName()
-	n := &Node{cfg: cfg, applied: cfg, self: self, opts: opts, log: opts.Logger, started: time.Now()}
+	if opts.Gate == nil {
+		opts.Gate = fdgate.New()
+	}
+	n := &Node{cfg: cfg, applied: cfg, self: self, opts: opts, log: opts.Logger, started: time.Now(), gate: opts.Gate}
 	linkTLS, err := LoadLinkTLS(cfg.Link.TLS)
 	if err != nil {
 		return nil, err
@@ -207,9 +217,9 @@ func start(ctx context.Context, cfg config.Config, cookie config.Cookie, opts Op
 	sock := filepath.Join(paths.NodeRuntimeDir(opts.Getenv, opts.UID, cfg.Name), "control.sock")
 	policy := control.Policy{UID: opts.UID, GID: opts.GID}
 	if opts.ControlListener != nil {
-		n.ctl = control.FromListener(opts.ControlListener, sock, policy, n.log)
+		n.ctl, err = control.FromListener(opts.ControlListener, sock, policy, n.gate, n.log)
 	} else {
-		n.ctl, err = control.Listen(sock, policy, n.log)
+		n.ctl, err = control.Listen(sock, policy, n.gate, n.log)
 	}
 	if err != nil {
 		_ = n.reg.Close()
