@@ -191,11 +191,13 @@ func start(ctx context.Context, cfg config.Config, cookie config.Cookie, opts Op
 		opts.Gate = fdgate.New()
 	}
 	n := &Node{cfg: cfg, applied: cfg, self: self, opts: opts, log: opts.Logger, started: time.Now(), gate: opts.Gate}
-	linkTLS, err := LoadLinkTLS(cfg.Link.TLS)
+	var linkTLS *link.TLS
+	var err error
+	n.gate.Shared(func() { linkTLS, err = LoadLinkTLS(cfg.Link.TLS) })
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", cfg.Listen.Address)
+	ln, err := n.gate.Listen(ctx, "tcp", cfg.Listen.Address)
 	if err != nil {
 		return nil, fmt.Errorf("listen for peers on %s (listen.address): %w", cfg.Listen.Address, err)
 	}
@@ -204,7 +206,7 @@ func start(ctx context.Context, cfg config.Config, cookie config.Cookie, opts Op
 	mapper := net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.Mapper.Port))
 	n.reg, err = epmd.StartRegistrar(ctx, epmd.RegistrarConfig{
 		MapperAddr: mapper,
-		Name:       cfg.Name, Port: uint16(port), Logger: n.log,
+		Name:       cfg.Name, Port: uint16(port), Logger: n.log, Gate: n.gate,
 		Server: epmd.ServerConfig{Addresses: cfg.Mapper.Addresses(), PacketTimeout: cfg.Mapper.PacketTimeout.D()},
 	})
 	if err != nil {
@@ -258,16 +260,16 @@ func (n *Node) wire(cfg config.Config, cookie config.Cookie, linkTLS *link.TLS) 
 	guesses := &peer.GuessLimiter{}
 	n.links = link.NewManager(link.Config{
 		Self: n.self, Cookie: cookie.Bytes(), Tick: cfg.Link.Tick.D(), HandshakeTimeout: cfg.Link.HandshakeTimeout.D(),
-		MaxFrame: cfg.Link.MaxFrame, MaxStreams: cfg.Link.MaxStreams, TLS: linkTLS, Local: local, Guesses: guesses, Observer: observer, Logger: n.log,
+		MaxFrame: cfg.Link.MaxFrame, MaxStreams: cfg.Link.MaxStreams, TLS: linkTLS, Local: local, Guesses: guesses, Observer: observer, Gate: n.gate, Logger: n.log,
 	})
 	n.beam = beam.NewManager(beam.Config{
 		Self: n.self, Cookie: string(cookie.Bytes()), Creation: n.reg.Creation(),
 		TickTime: cfg.Erlang.TickTime.D(), HandshakeTimeout: cfg.Link.HandshakeTimeout.D(), Hidden: cfg.Erlang.Hidden,
-		Refuse: refuseErlang(linkTLS), Local: local, Guesses: guesses, Logger: n.log,
+		Refuse: refuseErlang(linkTLS), Local: local, Guesses: guesses, Gate: n.gate, Logger: n.log,
 		Chat: beam.ChatNames{Module: cfg.Erlang.ChatModule, Supervisor: cfg.Erlang.ChatSupervisor, Moebi: cfg.Erlang.MoebiNames()},
 	})
 	n.router = peer.NewRouter(peer.RouterConfig{
-		Self: n.self, Chatd: n.links, Erlang: n.beam, Resolver: mapperResolver{port: cfg.Mapper.Port}, LookupTimeout: lookupTimeout,
+		Self: n.self, Chatd: n.links, Erlang: n.beam, Resolver: mapperResolver{port: cfg.Mapper.Port, client: epmd.Client{Gate: n.gate}}, LookupTimeout: lookupTimeout,
 	})
 	n.core.SetPeers(n.router)
 	n.peers = peer.NewListener(n.router, cfg.Link.HandshakeTimeout.D(), n.log)

@@ -25,8 +25,7 @@ func errorIsSimultaneous(err error) bool { return errors.Is(err, errSimultaneous
 func (m *Manager) dial(ctx context.Context, node wire.NodeName, addr string) (*Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, m.cfg.HandshakeTimeout)
 	defer cancel()
-	var d net.Dialer
-	nc, err := d.DialContext(ctx, "tcp", addr)
+	nc, err := m.cfg.Gate.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("dial %s: %w after %s", addr, peer.ErrTimeout, m.cfg.HandshakeTimeout)

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"chatd/daemon/fdgate"
 	"chatd/daemon/peer"
 	"chatd/wire"
 	"chatd/wire/dist"
@@ -48,7 +49,10 @@ type Config struct {
 	Local peer.Local
 	// Guesses slows down cookie guessing, shared with chatd's own links.
 	Guesses *peer.GuessLimiter
-	Logger  *slog.Logger
+	// Gate is the node's descriptor gate (daemon/fdgate) dials go
+	// through; nil: none.
+	Gate   *fdgate.Gate
+	Logger *slog.Logger
 }
 
 // ChatNames are the names of the lesson's Chat application, in Elixir's

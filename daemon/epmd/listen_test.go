@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"chatd/daemon/fdgate"
 )
 
 func TestListenAddrs(t *testing.T) {
@@ -27,7 +29,7 @@ func TestListenAddrs(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			addrs, err := listenAddrs(testCtx(t), tc.extra)
+			addrs, err := listenAddrs(testCtx(t), tc.extra, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -40,7 +42,7 @@ func TestListenAddrs(t *testing.T) {
 			}
 		})
 	}
-	if _, err := listenAddrs(testCtx(t), []string{"no-such-host.invalid"}); err == nil || !strings.Contains(err.Error(), "no-such-host.invalid") {
+	if _, err := listenAddrs(testCtx(t), []string{"no-such-host.invalid"}, nil); err == nil || !strings.Contains(err.Error(), "no-such-host.invalid") {
 		t.Fatalf("unresolvable host: err = %v; want one naming it", err)
 	}
 }
@@ -108,7 +110,7 @@ func TestServerWithoutIPv6ServesIPv4(t *testing.T) {
 		}
 		return lc.Listen(ctx, network, addr)
 	}
-	s := startPortServer(t, ServerConfig{Logger: slog.New(logs), listen: noIPv6Host})
+	s := startPortServer(t, ServerConfig{Logger: slog.New(logs), listen: noIPv6Host, Gate: fdgate.New()})
 	if addrs := s.Addrs(); len(addrs) != 1 || !addrs[0].(*net.TCPAddr).IP.Equal(net.IPv4(127, 0, 0, 1)) {
 		t.Fatalf("Addrs() = %v; want 127.0.0.1 alone", addrs)
 	}

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"testing"
 	"time"
+
+	"chatd/daemon/fdgate"
 )
 
 // startRegistrar starts a registrar for name on the mapper at addr and
@@ -14,7 +16,7 @@ import (
 func startRegistrar(t *testing.T, addr, name string, port uint16) *Registrar {
 	t.Helper()
 	r, err := StartRegistrar(testCtx(t), RegistrarConfig{MapperAddr: addr, Name: name, Port: port,
-		Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
+		Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil)), Gate: fdgate.New()})
 	if err != nil {
 		t.Fatalf("StartRegistrar(%s): %v", name, err)
 	}

@@ -20,6 +20,12 @@
 // start (name resolution included: the resolver opens files and sockets)
 // until its socket exists, not while it connects.
 //
+// One send stays outside on purpose: a journald record (logs under
+// systemd, received messages) is a datagram on a socket opened at start,
+// and go-systemd opens a memfd only for a record too large for a
+// datagram. A send can block on a slow journald, and holding the gate
+// through it would stall every other part of the node.
+//
 // A nil *Gate is valid and coordinates nothing: everything runs at once.
 package fdgate
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/hashicorp/yamux"
 
+	"chatd/daemon/fdgate"
 	"chatd/daemon/link/calls"
 	"chatd/daemon/peer"
 	"chatd/wire"
@@ -40,7 +41,10 @@ type Config struct {
 	// Observer hears of handshakes and links going up and down (node
 	// events, metrics); nil: nobody.
 	Observer peer.Observer
-	Logger   *slog.Logger
+	// Gate is the node's descriptor gate (daemon/fdgate) dials go
+	// through; nil: none.
+	Gate   *fdgate.Gate
+	Logger *slog.Logger
 }
 
 // peerState is what the manager knows about one peer. Guarded by Manager.mu.
@@ -268,8 +272,7 @@ func (m *Manager) waitLink(ctx context.Context, node wire.NodeName) {
 func (m *Manager) dial(ctx context.Context, node wire.NodeName, addr string) (*Link, error) {
 	ctx, cancel := context.WithTimeout(ctx, m.cfg.HandshakeTimeout)
 	defer cancel()
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", addr)
+	conn, err := m.cfg.Gate.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("dial %s: %w after %s", addr, peer.ErrTimeout, m.cfg.HandshakeTimeout)

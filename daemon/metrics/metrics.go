@@ -19,7 +19,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
 
+	"chatd/daemon/fdgate"
 	"chatd/daemon/peer"
 	"chatd/daemon/proc"
 	"chatd/wire"
@@ -49,11 +51,16 @@ type Sources struct {
 	// the port mapper; MapperEmbedded whether it runs the mapper now.
 	MapperRegistrations func() uint64
 	MapperEmbedded      func() bool
+	// Gate is the node's descriptor gate (daemon/fdgate): a scrape, whose
+	// process collector opens /proc files, and the [metrics] listener
+	// create their descriptors through it; nil: none.
+	Gate *fdgate.Gate
 }
 
 // Metrics is one node's metrics.
 type Metrics struct {
 	reg          *prometheus.Registry
+	gate         *fdgate.Gate
 	handshakes   *prometheus.CounterVec
 	downs        *prometheus.CounterVec
 	calls        *prometheus.CounterVec
@@ -73,7 +80,8 @@ var callBuckets = prometheus.ExponentialBuckets(0.0001, 4, 9)
 // process collectors, on a registry of its own.
 func New(src Sources) *Metrics {
 	m := &Metrics{
-		reg: prometheus.NewRegistry(),
+		reg:  prometheus.NewRegistry(),
+		gate: src.Gate,
 		handshakes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "chatd_handshakes_total",
 			Help: "Link handshakes that ended, by protocol, direction (in: the peer dialled) and result.",
@@ -123,11 +131,24 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 // Handler serves the registry in the Prometheus text format (or
 // OpenMetrics, when the scraper asks for it).
 func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
+	return promhttp.HandlerFor(gatedGatherer{m.reg, m.gate}, promhttp.HandlerOpts{
 		Registry:          m.reg, // promhttp_metric_handler_errors_total
 		EnableOpenMetrics: true,
 		Timeout:           scrapeTimeout,
 	})
+}
+
+// gatedGatherer gathers through the descriptor gate: the process
+// collector opens files in /proc.
+type gatedGatherer struct {
+	prometheus.Gatherer
+	gate *fdgate.Gate
+}
+
+// Gather implements prometheus.Gatherer.
+func (g gatedGatherer) Gather() (mfs []*dto.MetricFamily, err error) {
+	g.gate.Shared(func() { mfs, err = g.Gatherer.Gather() })
+	return mfs, err
 }
 
 // Handshake implements peer.Observer.
