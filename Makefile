@@ -25,7 +25,7 @@ FUZZTIME     ?= 3s
 # Every fuzz target as ./dir:Name, found in the test files.
 FUZZ_TARGETS := $(shell grep -rHo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*' . | sed -E 's|^(.*)/[^/]*_test.go:func (.*)|\1/:\2|')
 
-.PHONY: help build test lint fmt-check vet staticcheck unit e2e fuzz fuzz-short demo install install-files install-cookie deb deb-lint deb-deps bench test-systemd test-faults faults-deps deps clean
+.PHONY: help build test lint fmt-check vet staticcheck unit e2e fuzz fuzz-short demo install install-files install-cookie deb deb-lint deb-deps bench profile test-systemd test-faults faults-deps deps clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -63,13 +63,14 @@ fuzz-short: ## run every fuzz target for FUZZTIME (3s)
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
 		echo "fuzz $$name ($(FUZZTIME))"; \
-		$(GO) test -run='^$$' -fuzz="^$$name$$" -fuzztime=$(FUZZTIME) $$pkg >/dev/null; \
+		out=$$($(GO) test -run='^$$' -fuzz="^$$name$$" -fuzztime=$(FUZZTIME) $$pkg 2>&1) || \
+			{ printf '%s\n' "$$out"; echo "fuzz $$name failed; a crasher, if any, is in $$pkg/testdata/fuzz/$$name"; exit 1; }; \
 	done
 
 fuzz: ## run every fuzz target for 5 minutes
 	$(MAKE) fuzz-short FUZZTIME=5m
 
-demo: build deps ## start alex, kate and moebi on a private mapper, show them talking, stop them
+demo: build ## start alex, kate and moebi on a private mapper, show them talking, stop them
 	@scripts/demo.sh $(BIN)
 
 install: install-files install-cookie ## install binaries, units, sysusers, config, cookie, man pages, completions under $(DESTDIR)$(PREFIX)
@@ -113,6 +114,9 @@ deb-deps: ## install what the package build needs: dpkg-dev's dpkg-deb (always t
 
 bench: ## chatd vs the BEAM and the TCP floor, one run; writes docs/BENCHMARKS.md (~10 min)
 	tests/bench/run.sh
+
+profile: ## per-call counts on the node-to-node and control paths: allocations, goroutine wake-ups, system calls (strace; ~1 min)
+	tests/bench/profile.sh
 
 test-faults: build deps faults-deps ## the fault suite: hostile bytes, floods, dead, silent and partitioned peers (root)
 	$(GO) test -tags faults -race -count=1 -v -run '^TestFault' -timeout 14m ./tests/

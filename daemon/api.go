@@ -25,7 +25,7 @@ func (n *Node) Status() wire.StatusResponse {
 		MapperLocal: n.reg.Embedded(), Creation: n.reg.Creation(), Links: len(n.router.Links()),
 		Tasks: n.sup.Running(), Goroutines: runtime.NumGoroutine(),
 	}
-	n.gate.Shared(func() { st.RSSBytes = rssBytes() }) // opens /proc/self/statm
+	n.fds.Shared(func() { st.RSSBytes = rssBytes() }) // opens /proc/self/statm
 	st.HeapBytes, st.StackBytes = memBytes()
 	return st
 }

@@ -33,8 +33,9 @@ import (
 	"chatd/wire"
 )
 
-// ShutdownGrace bounds how long requests in flight may take to finish at
-// shutdown.
+// ShutdownGrace bounds how long control requests in flight may take to
+// finish at shutdown, once the tasks are done (tasks.stop_grace bounds
+// those).
 const ShutdownGrace = 5 * time.Second
 
 // Options carries what Run needs besides the configuration.
@@ -65,11 +66,18 @@ type Options struct {
 	// Messages receives chat messages when journald is not used; nil means
 	// os.Stdout.
 	Messages io.Writer
-	// Gate is the descriptor gate every part of the node creates its
+	// StopNow, if set, closes when the operator asks again to stop (a
+	// second SIGINT or SIGTERM): a shutdown waiting for running tasks
+	// cancels them and goes on at once.
+	StopNow <-chan struct{}
+	// StopNowHint, if set, says how to close StopNow ("press Ctrl-C again
+	// to stop now"), for the line that says the node waits for its tasks.
+	StopNowHint func() string
+	// FDGate is the descriptor gate every part of the node creates its
 	// descriptors through, so that the control socket can accept on its
 	// spare when peers have taken every other one (daemon/fdgate); nil
 	// means the node makes its own.
-	Gate *fdgate.Gate
+	FDGate *fdgate.Gate
 }
 
 // Node is a running chatd node: the place where its parts are wired
@@ -82,7 +90,7 @@ type Node struct {
 	self    wire.NodeName
 	opts    Options
 	log     *slog.Logger
-	gate    *fdgate.Gate // every descriptor of the node is created through it
+	fds     *fdgate.Gate // every descriptor of the node is created through it
 	started time.Time
 	listen  net.Listener
 	reg     *epmd.Registrar
@@ -92,6 +100,7 @@ type Node struct {
 	peers   *peer.Listener
 	ctl     *control.Server
 	sup     *task.Supervisor
+	gate    *peer.Gate // peers' calls pass it; shutdown closes it
 	sink    *sink.Sink
 	procs   *proc.Table
 	core    *core.Core
@@ -106,8 +115,10 @@ type Node struct {
 }
 
 // Run starts the node and serves until ctx ends, then shuts down: it stops
-// accepting, closes its links (peers see it down at once), deregisters and
-// removes its control socket.
+// accepting links and peers' calls, closes at once the links of peers it
+// owes no result (they see it down at once), lets running tasks finish
+// within tasks.stop_grace (until Options.StopNow), closing each other link
+// once its results are out, deregisters and removes its control socket.
 func Run(ctx context.Context, cfg config.Config, cookie config.Cookie, opts Options) error {
 	n, err := Start(ctx, cfg, cookie, opts)
 	if err != nil {
@@ -187,17 +198,17 @@ func (n *Node) serve(ctx context.Context, errc <-chan error) error {
 // start acquires the node's resources in order, releasing them on error.
 func start(ctx context.Context, cfg config.Config, cookie config.Cookie, opts Options) (*Node, error) {
 	self := cfg.NodeName()
-	if opts.Gate == nil {
-		opts.Gate = fdgate.New()
+	if opts.FDGate == nil {
+		opts.FDGate = fdgate.New()
 	}
-	n := &Node{cfg: cfg, applied: cfg, self: self, opts: opts, log: opts.Logger, started: time.Now(), gate: opts.Gate}
+	n := &Node{cfg: cfg, applied: cfg, self: self, opts: opts, log: opts.Logger, started: time.Now(), fds: opts.FDGate}
 	var linkTLS *link.TLS
 	var err error
-	n.gate.Shared(func() { linkTLS, err = LoadLinkTLS(cfg.Link.TLS) })
+	n.fds.Shared(func() { linkTLS, err = LoadLinkTLS(cfg.Link.TLS) })
 	if err != nil {
 		return nil, err
 	}
-	ln, err := n.gate.Listen(ctx, "tcp", cfg.Listen.Address)
+	ln, err := n.fds.Listen(ctx, "tcp", cfg.Listen.Address)
 	if err != nil {
 		return nil, fmt.Errorf("listen for peers on %s (listen.address): %w", cfg.Listen.Address, err)
 	}
@@ -206,7 +217,7 @@ func start(ctx context.Context, cfg config.Config, cookie config.Cookie, opts Op
 	mapper := net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.Mapper.Port))
 	n.reg, err = epmd.StartRegistrar(ctx, epmd.RegistrarConfig{
 		MapperAddr: mapper,
-		Name:       cfg.Name, Port: uint16(port), Logger: n.log, Gate: n.gate,
+		Name:       cfg.Name, Port: uint16(port), Logger: n.log, Gate: n.fds,
 		Server: epmd.ServerConfig{Addresses: cfg.Mapper.Addresses(), PacketTimeout: cfg.Mapper.PacketTimeout.D()},
 	})
 	if err != nil {
@@ -219,9 +230,9 @@ func start(ctx context.Context, cfg config.Config, cookie config.Cookie, opts Op
 	sock := filepath.Join(paths.NodeRuntimeDir(opts.Getenv, opts.UID, cfg.Name), "control.sock")
 	policy := control.Policy{UID: opts.UID, GID: opts.GID}
 	if opts.ControlListener != nil {
-		n.ctl, err = control.FromListener(opts.ControlListener, sock, policy, n.gate, n.log)
+		n.ctl, err = control.FromListener(opts.ControlListener, sock, policy, n.fds, n.log)
 	} else {
-		n.ctl, err = control.Listen(sock, policy, n.gate, n.log)
+		n.ctl, err = control.Listen(sock, policy, n.fds, n.log)
 	}
 	if err != nil {
 		_ = n.reg.Close()
@@ -252,24 +263,26 @@ func (n *Node) wire(cfg config.Config, cookie config.Cookie, linkTLS *link.TLS) 
 	n.metrics = metrics.New(n.metricSources())
 	n.core = core.New(core.Config{
 		Self: n.self, AwaitTimeout: cfg.Tasks.AwaitTimeout.D(), LocalPlacement: cfg.Tasks.Placement == config.PlacementLocal,
-		Sup: n.sup, Procs: n.procs, Sink: n.sink, Funcs: function.Builtins(), OnCall: n.metrics.Call, Logger: n.log,
+		LocalReason: cfg.LocalPlacementReason(),
+		Sup:         n.sup, Procs: n.procs, Sink: n.sink, Funcs: function.Builtins(), OnCall: n.metrics.Call, Logger: n.log,
 	})
-	local := n.metrics.Local(n.core) // what peers are served from, measured
+	n.gate = peer.NewGate(n.metrics.Local(n.core))
+	local := n.gate // what peers are served from, measured and counted
 	observer := peer.Observers{n.events, n.metrics}
 	n.core.SetResponderReply(cfg.Responder.Reply)
 	guesses := &peer.GuessLimiter{}
 	n.links = link.NewManager(link.Config{
 		Self: n.self, Cookie: cookie.Bytes(), Tick: cfg.Link.Tick.D(), HandshakeTimeout: cfg.Link.HandshakeTimeout.D(),
-		MaxFrame: cfg.Link.MaxFrame, MaxStreams: cfg.Link.MaxStreams, TLS: linkTLS, Local: local, Guesses: guesses, Observer: observer, Gate: n.gate, Logger: n.log,
+		MaxFrame: cfg.Link.MaxFrame, MaxStreams: cfg.Link.MaxStreams, TLS: linkTLS, Local: local, Guesses: guesses, Observer: observer, Gate: n.fds, Logger: n.log,
 	})
 	n.beam = beam.NewManager(beam.Config{
 		Self: n.self, Cookie: string(cookie.Bytes()), Creation: n.reg.Creation(),
 		TickTime: cfg.Erlang.TickTime.D(), HandshakeTimeout: cfg.Link.HandshakeTimeout.D(), Hidden: cfg.Erlang.Hidden,
-		Refuse: refuseErlang(linkTLS), Local: local, Guesses: guesses, Gate: n.gate, Logger: n.log,
+		Refuse: refuseErlang(linkTLS), Local: local, Guesses: guesses, Observer: observer, Gate: n.fds, Logger: n.log,
 		Chat: beam.ChatNames{Module: cfg.Erlang.ChatModule, Supervisor: cfg.Erlang.ChatSupervisor, Moebi: cfg.Erlang.MoebiNames()},
 	})
 	n.router = peer.NewRouter(peer.RouterConfig{
-		Self: n.self, Chatd: n.links, Erlang: n.beam, Resolver: mapperResolver{port: cfg.Mapper.Port, client: epmd.Client{Gate: n.gate}}, LookupTimeout: lookupTimeout,
+		Self: n.self, Chatd: n.links, Erlang: n.beam, Resolver: mapperResolver{port: cfg.Mapper.Port, client: epmd.Client{Gate: n.fds}}, LookupTimeout: lookupTimeout,
 	})
 	n.core.SetPeers(n.router)
 	n.peers = peer.NewListener(n.router, cfg.Link.HandshakeTimeout.D(), n.log)
@@ -309,13 +322,13 @@ func messageWriter(opts Options) sink.Writer {
 
 // shutdown releases everything start acquired, in reverse order.
 func (n *Node) shutdown() {
-	ctx, cancel := context.WithTimeout(context.Background(), ShutdownGrace)
-	defer cancel()
+	now, stopNow := n.stopNow()
+	defer stopNow()
 	_ = n.listen.Close()
 	n.peers.Close()
-	if err := n.sup.Close(ctx); err != nil {
-		n.log.Warn("tasks still running at shutdown were cancelled", "err", err)
-	}
+	n.drain(now)
+	ctx, cancel := context.WithTimeout(now, ShutdownGrace)
+	defer cancel()
 	n.procs.Close()
 	n.core.Close() // before the links: remote processes' exits must not wait for a client
 	if err := n.router.Close(); err != nil {

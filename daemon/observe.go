@@ -12,13 +12,13 @@ func (n *Node) metricSources() metrics.Sources {
 	return metrics.Sources{
 		Version:             n.opts.Version,
 		Protocols:           []string{link.Protocol, beam.Protocol},
-		Observed:            []string{link.Protocol}, // beam.Config has no Observer yet
+		Observed:            []string{link.Protocol, beam.Protocol},
 		Links:               func() []wire.LinkInfo { return n.router.Links() },
 		TasksRunning:        n.sup.Running,
 		Processes:           n.procs.Stats,
 		MessagesReceived:    n.sink.Delivered,
 		MapperRegistrations: n.reg.Registrations,
 		MapperEmbedded:      n.reg.Embedded,
-		Gate:                n.gate,
+		Gate:                n.fds,
 	}
 }

@@ -18,7 +18,7 @@ const statusEvery = 10 * time.Second
 // notify sends an sd_notify state if the daemon runs under a notifier.
 func (n *Node) notify(state string) {
 	if n.opts.Notify != nil {
-		n.gate.Shared(func() { n.opts.Notify(state) }) // sd_notify opens a socket each time
+		n.fds.Shared(func() { n.opts.Notify(state) }) // sd_notify opens a socket each time
 	}
 }
 
@@ -61,8 +61,8 @@ func (n *Node) watch(ctx context.Context) {
 }
 
 // reload re-reads the configuration and applies what can change at run
-// time: the responder's reply, the log level and the link tick. Other
-// changes are reported as needing a restart.
+// time: the responder's reply, the log level, the link tick and the stop
+// grace. Other changes are reported as needing a restart.
 func (n *Node) reload() {
 	n.notify("RELOADING=1\nMONOTONIC_USEC=" + monotonicUsec())
 	defer func() { n.notify("READY=1\nSTATUS=" + n.statusLine()) }()
@@ -72,7 +72,7 @@ func (n *Node) reload() {
 	}
 	var cfg config.Config
 	var err error
-	n.gate.Shared(func() { cfg, err = n.opts.LoadConfig() }) // opens the file and the cookie
+	n.fds.Shared(func() { cfg, err = n.opts.LoadConfig() }) // opens the file and the cookie
 	if err != nil {
 		n.log.Error("reload failed; keeping the running settings", "err", err)
 		return
@@ -85,7 +85,8 @@ func (n *Node) reload() {
 	}
 	n.links.SetTick(cfg.Link.Tick.D())
 	n.applied = cfg
-	n.log.Info("reloaded", "responder_reply", reply, "log_level", cfg.Log.Level, "tick", cfg.Link.Tick.String())
+	n.log.Info("reloaded", "responder_reply", reply, "log_level", cfg.Log.Level, "tick", cfg.Link.Tick.String(),
+		"stop_grace", cfg.Tasks.StopGrace.String())
 	if keys := restartKeys(old, cfg); len(keys) > 0 {
 		n.log.Warn("changed settings need a restart to take effect", "keys", fmt.Sprint(keys))
 	}
@@ -98,6 +99,7 @@ func restartKeys(a, b config.Config) []string {
 	a.Responder, b.Responder = config.Responder{}, config.Responder{}
 	a.Log, b.Log = config.Log{}, config.Log{}
 	a.Link.Tick, b.Link.Tick = 0, 0
+	a.Tasks.StopGrace, b.Tasks.StopGrace = 0, 0 // read when the node stops
 	var keys []string
 	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
 	t := va.Type()

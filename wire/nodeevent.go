@@ -83,3 +83,9 @@ type NodeEvent struct {
 // the control socket and, with [metrics] listen, over TCP. It is not
 // versioned: Prometheus scrapes /metrics.
 const PathMetrics = "/metrics"
+
+// PathDebugPprof is the prefix of the Go runtime's profiles on the control
+// socket: profile?seconds=N (CPU), trace?seconds=N (execution trace) and
+// the named profiles of runtime/pprof (heap, allocs, goroutine, ...), in
+// the formats of net/http/pprof. Not versioned: `go tool pprof` knows it.
+const PathDebugPprof = "/debug/pprof/"

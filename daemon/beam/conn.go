@@ -34,9 +34,9 @@ type Conn struct {
 	lastWrite atomic.Int64 // monotonic nanoseconds since since, of the last write
 
 	closeOnce sync.Once
-	reason    atomic.Pointer[string] // why it went down
-	down      chan struct{}          // closed when it is down
-	gone      chan struct{}          // closed once the manager has forgotten it
+	cause     atomic.Pointer[downCause] // why it went down
+	down      chan struct{}             // closed when it is down
+	gone      chan struct{}             // closed once the manager has forgotten it
 }
 
 var _ peer.Conn = (*Conn)(nil)
@@ -76,22 +76,33 @@ func (c *Conn) isDown() bool {
 	}
 }
 
-// close brings the connection down, recording why; safe to call often.
-func (c *Conn) close(reason string) {
+// downCause is why a connection went down: the node event reason and
+// the protocol's own words.
+type downCause struct {
+	reason wire.NodeReason
+	detail string
+}
+
+// close brings the connection down, recording why; safe to call often
+// (the first cause stays).
+func (c *Conn) close(reason wire.NodeReason, detail string) {
 	c.closeOnce.Do(func() {
-		c.reason.Store(&reason)
+		c.cause.Store(&downCause{reason, detail})
 		close(c.down)
 		_ = c.nc.Close()
 	})
 }
 
-// downReason says why the connection went down.
-func (c *Conn) downReason() string {
-	if r := c.reason.Load(); r != nil {
-		return *r
+// downCause says why the connection went down.
+func (c *Conn) downCause() downCause {
+	if d := c.cause.Load(); d != nil {
+		return *d
 	}
-	return "connection closed"
+	return downCause{wire.ReasonClosed, "connection closed"}
 }
+
+// downReason says in words why the connection went down.
+func (c *Conn) downReason() string { return c.downCause().detail }
 
 // tickInterval is how often an idle side ticks: a quarter of net_ticktime.
 func (c *Conn) tickInterval() time.Duration { return c.m.cfg.TickTime / 4 }
@@ -107,7 +118,8 @@ func (c *Conn) run() {
 		c.tick()
 	}()
 	c.read()
-	c.close(c.downReason())
+	d := c.downCause()
+	c.close(d.reason, d.detail)
 	<-ticker
 }
 
@@ -136,7 +148,8 @@ func (c *Conn) read() {
 		_ = c.nc.SetReadDeadline(time.Now().Add(c.m.cfg.TickTime))
 		body, err := dist.ReadFrame(c.nc, c.m.cfg.MaxFrame, buf)
 		if err != nil {
-			c.close(c.readError(err))
+			d := c.readError(err)
+			c.close(d.reason, d.detail)
 			return
 		}
 		if len(body) == 0 { // a tick: answer it
@@ -151,19 +164,19 @@ func (c *Conn) read() {
 }
 
 // readError names why reading failed.
-func (c *Conn) readError(err error) string {
+func (c *Conn) readError(err error) downCause {
 	var ne net.Error
 	switch {
 	case c.isDown():
-		return c.downReason()
+		return c.downCause()
 	case errors.As(err, &ne) && ne.Timeout():
-		return fmt.Sprintf("net_ticktime: nothing from %s for %s", c.peer, c.m.cfg.TickTime)
+		return downCause{wire.ReasonTickTimeout, fmt.Sprintf("net_ticktime: nothing from %s for %s", c.peer, c.m.cfg.TickTime)}
 	case errors.Is(err, io.EOF):
-		return "connection closed by peer"
+		return downCause{wire.ReasonClosed, "connection closed by peer"}
 	case errors.Is(err, dist.ErrFrameTooLarge):
-		return fmt.Sprintf("%v (the limit is %d bytes)", err, c.m.cfg.MaxFrame)
+		return downCause{wire.ReasonConnectionLost, fmt.Sprintf("%v (the limit is %d bytes)", err, c.m.cfg.MaxFrame)}
 	}
-	return "connection lost: " + err.Error()
+	return downCause{wire.ReasonConnectionLost, "connection lost: " + err.Error()}
 }
 
 // write sends one control message (and its message, when it has one).
@@ -198,10 +211,10 @@ func (c *Conn) writeLocked(b []byte) {
 	if _, err := c.nc.Write(b); err != nil {
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
-			c.close(fmt.Sprintf("a write made no progress for %s (the peer stopped reading)", max(c.m.cfg.TickTime/2, time.Second)))
+			c.close(wire.ReasonConnectionLost, fmt.Sprintf("a write made no progress for %s (the peer stopped reading)", max(c.m.cfg.TickTime/2, time.Second)))
 			return
 		}
-		c.close("connection lost: " + err.Error())
+		c.close(wire.ReasonConnectionLost, "connection lost: "+err.Error())
 		return
 	}
 	c.lastWrite.Store(time.Since(c.since).Nanoseconds())

@@ -74,7 +74,7 @@ func (m *Manager) initiate(nc net.Conn, node wire.NodeName) (*Conn, error) {
 			return nil, err
 		}
 	default:
-		return nil, fmt.Errorf("refused by peer: %s (its log says why: a missing flag, or not an allowed node)", status)
+		return nil, fmt.Errorf("%w by the peer: %s (its log says why: a missing flag, or not an allowed node)", peer.ErrRefused, status)
 	}
 	p, err := dist.ReadHandshake(nc)
 	if err != nil {
@@ -122,8 +122,14 @@ func (m *Manager) Accept(ctx context.Context, nc net.Conn) {
 	deadline := time.Now().Add(m.cfg.HandshakeTimeout)
 	_ = nc.SetDeadline(deadline)
 	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
-	c, st, err := m.respond(ctx, nc, deadline)
+	hello, node, err := m.hello(nc)
+	var c *Conn
+	var st *connState
+	if err == nil {
+		c, st, err = m.respond(ctx, nc, node, hello, deadline)
+	}
 	stop()
+	m.report.Handshake(node, "in", nc.RemoteAddr().String(), err)
 	if err != nil {
 		_ = nc.Close()
 		m.logRefused(nc, err)
@@ -145,6 +151,7 @@ func (m *Manager) Accept(ctx context.Context, nc net.Conn) {
 type refusal struct {
 	node string
 	why  string
+	race bool // lost to a connection already being made: no failure
 }
 
 func (r *refusal) Error() string {
@@ -154,26 +161,32 @@ func (r *refusal) Error() string {
 	return fmt.Sprintf("%s: %s", r.node, r.why)
 }
 
-// respond runs the acceptor's side on nc; on success the peer's state is
-// marked accepting (the caller installs the connection and clears it).
-func (m *Manager) respond(ctx context.Context, nc net.Conn, deadline time.Time) (*Conn, *connState, error) {
+// hello reads and vets the peer's name message: a refusal is answered
+// with not_allowed before any challenge. node is the peer's name when it
+// said one chatd accepts.
+func (m *Manager) hello(nc net.Conn) (hello dist.SendName, node wire.NodeName, err error) {
 	p, err := dist.ReadHandshake(nc)
 	if err != nil {
-		return nil, nil, err
+		return hello, node, err
 	}
-	hello, err := dist.ParseSendName(p)
-	if err != nil {
-		return nil, nil, err
+	if hello, err = dist.ParseSendName(p); err != nil {
+		return hello, node, err
 	}
-	node, err := wire.ParseNodeName(hello.Name, "")
-	if err != nil {
+	if node, err = wire.ParseNodeName(hello.Name, ""); err != nil {
 		_ = dist.WriteHandshake(nc, dist.StatusNotAllowed)
-		return nil, nil, &refusal{hello.Name, fmt.Sprintf("not a node name chatd accepts: %v", err)}
+		return hello, wire.NodeName{}, &refusal{node: hello.Name, why: fmt.Sprintf("not a node name chatd accepts: %v", err)}
 	}
 	if why := m.admissible(hello); why != "" {
 		_ = dist.WriteHandshake(nc, dist.StatusNotAllowed)
-		return nil, nil, &refusal{node.String(), why}
+		return hello, node, &refusal{node: node.String(), why: why}
 	}
+	return hello, node, nil
+}
+
+// respond runs the rest of the acceptor's side on nc; on success the
+// peer's state is marked accepting (the caller installs the connection and
+// clears it).
+func (m *Manager) respond(ctx context.Context, nc net.Conn, node wire.NodeName, hello dist.SendName, deadline time.Time) (*Conn, *connState, error) {
 	st, status, err := m.admit(nc, node)
 	if err != nil {
 		return nil, nil, err
@@ -216,11 +229,11 @@ func (m *Manager) admit(nc net.Conn, node wire.NodeName) (*connState, dist.Statu
 	case st.accepting:
 		m.mu.Unlock()
 		_ = dist.WriteHandshake(nc, dist.StatusNok)
-		return nil, "", &refusal{node.String(), "a handshake from it is already in progress"}
+		return nil, "", &refusal{node: node.String(), why: "a handshake from it is already in progress", race: true}
 	case st.dialing && node.String() < m.cfg.Self.String():
 		m.mu.Unlock()
 		_ = dist.WriteHandshake(nc, dist.StatusNok) // our own connect goes on and wins
-		return nil, "", &refusal{node.String(), "simultaneous connect: ours wins"}
+		return nil, "", &refusal{node: node.String(), why: "simultaneous connect: ours wins", race: true}
 	case st.dialing:
 		st.accepting = true
 		m.mu.Unlock()
@@ -238,7 +251,7 @@ func (m *Manager) admit(nc net.Conn, node wire.NodeName) (*connState, dist.Statu
 		answer, err := dist.ReadStatus(nc)
 		if err != nil || answer != dist.StatusTrue {
 			m.finishAccept(node, st)
-			return nil, "", &refusal{node.String(), fmt.Sprintf("it gave up its new connection (answered %q to alive)", answer)}
+			return nil, "", &refusal{node: node.String(), why: fmt.Sprintf("it gave up its new connection (answered %q to alive)", answer)}
 		}
 		return st, "", nil
 	}

@@ -49,6 +49,9 @@ type Config struct {
 	Local peer.Local
 	// Guesses slows down cookie guessing, shared with chatd's own links.
 	Guesses *peer.GuessLimiter
+	// Observer hears of handshakes and connections going up and down
+	// (node events, metrics); none when nil.
+	Observer peer.Observer
 	// Gate is the node's descriptor gate (daemon/fdgate) dials go
 	// through; nil: none.
 	Gate   *fdgate.Gate
@@ -96,6 +99,8 @@ type Manager struct {
 	ctx    context.Context // ends when Close starts
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // connection loops and process goroutines
+
+	report peer.Reporter // to cfg.Observer
 }
 
 var _ peer.Protocol = (*Manager)(nil)
@@ -125,6 +130,8 @@ func NewManager(cfg Config) *Manager {
 		conns: make(map[wire.NodeName]*connState), spawning: make(map[etf.Ref]chan dist.SpawnReply),
 		ctx: ctx, cancel: cancel,
 	}
+	m.report = peer.Reporter{Protocol: Protocol, Observer: cfg.Observer, Classify: handshakeResult,
+		Stopping: func() bool { return ctx.Err() != nil }}
 	m.names = m.startServices()
 	return m
 }
@@ -251,6 +258,7 @@ func (m *Manager) connOrDial(node wire.NodeName) (*Conn, <-chan struct{}, error)
 // dialAndInstall dials node at addr (the caller marked it as dialling).
 func (m *Manager) dialAndInstall(ctx context.Context, node wire.NodeName, addr string) (*Conn, error) {
 	c, err := m.dial(ctx, node, addr)
+	m.report.Handshake(node, "out", addr, err)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	st := m.state(node)
@@ -270,14 +278,15 @@ func (m *Manager) dialAndInstall(ctx context.Context, node wire.NodeName, addr s
 // mu held.
 func (m *Manager) install(st *connState, c *Conn) error {
 	if m.closing {
-		c.close("node shutting down")
+		c.close(wire.ReasonClosed, "node shutting down")
 		return peer.ErrShutdown
 	}
 	if old := st.conn; old != nil {
-		old.close("replaced by a new connection")
+		old.close(wire.ReasonClosed, "replaced by a new connection")
 	}
 	st.conn = c
 	m.log.Info("node up", "node", c.peer.String(), "protocol", Protocol, "addr", c.addr, "direction", c.direction())
+	m.report.Up(c.Info())
 	m.wg.Add(1)
 	go m.serve(st, c)
 	return nil
@@ -296,7 +305,9 @@ func (m *Manager) serve(st *connState, c *Conn) {
 	}
 	m.mu.Unlock()
 	m.nodeDown(etf.Atom(c.peer.String()))
-	m.log.Info("node down", "node", c.peer.String(), "protocol", Protocol, "reason", c.downReason())
+	d := c.downCause()
+	m.report.Down(c.Info(), d.reason, d.detail)
+	m.log.Info("node down", "node", c.peer.String(), "protocol", Protocol, "reason", d.detail)
 }
 
 // Links implements peer.Protocol.
@@ -314,12 +325,12 @@ func (m *Manager) Links() []wire.LinkInfo {
 }
 
 // Disconnect implements peer.Protocol.
-func (m *Manager) Disconnect(node wire.NodeName) bool {
+func (m *Manager) Disconnect(node wire.NodeName, reason string) bool {
 	c := m.live(node)
 	if c == nil {
 		return false
 	}
-	c.close("disconnected by operator")
+	c.close(wire.ReasonClosed, reason)
 	<-c.gone
 	return true
 }
@@ -357,7 +368,7 @@ func (m *Manager) Close() error {
 	m.mu.Unlock()
 	m.cancel()
 	for _, c := range conns {
-		c.close("node shutting down")
+		c.close(wire.ReasonClosed, "node shutting down")
 	}
 	m.wg.Wait()
 	return nil

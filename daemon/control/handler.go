@@ -1,6 +1,7 @@
 package control
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
+	"sync"
 
 	"chatd/wire"
 )
@@ -70,36 +72,40 @@ func newHandler(b Backend, log *slog.Logger) http.Handler {
 	h.mux.HandleFunc("POST "+wire.PathDisconnect, h.disconnect)
 	h.registerChat()
 	h.registerProc()
+	h.registerDebug()
 	if b.Metrics != nil {
 		h.mux.Handle("GET "+wire.PathMetrics, b.Metrics)
 	}
+	h.mux.HandleFunc("/", h.unrouted) // the least specific pattern: whatever no endpoint takes
 	return h
 }
 
 // parseNode parses a node argument, giving a bare name the node's host.
 func (h *handler) parseNode(s string) (wire.NodeName, error) { return wire.ParseNodeName(s, h.b.Host) }
 
-// ServeHTTP routes, turning the mux's plain-text 404 and 405 into JSON errors.
+// ServeHTTP routes; what no endpoint takes gets a JSON error (unrouted),
+// not the mux's plain-text 404 and 405.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set(wire.HeaderVersion, h.b.Version)
-	_, pattern := h.mux.Handler(r)
-	if pattern == "" {
-		if h.pathKnown(r.URL.Path) {
-			writeErrorStatus(w, http.StatusMethodNotAllowed, wire.CodeBadRequest,
-				fmt.Sprintf("method %s not allowed on %s", r.Method, r.URL.Path))
-			return
-		}
-		writeError(w, wire.CodeNotFound,
-			fmt.Sprintf("no endpoint %s %s; see the control API in the README", r.Method, r.URL.Path))
+	h.mux.ServeHTTP(w, r)
+}
+
+// unrouted answers a request no endpoint takes: 405 when another method
+// would have been served on its path, else 404.
+func (h *handler) unrouted(w http.ResponseWriter, r *http.Request) {
+	if h.pathKnown(r.URL.Path) {
+		writeErrorStatus(w, http.StatusMethodNotAllowed, wire.CodeBadRequest,
+			fmt.Sprintf("method %s not allowed on %s", r.Method, r.URL.Path))
 		return
 	}
-	h.mux.ServeHTTP(w, r)
+	writeError(w, wire.CodeNotFound,
+		fmt.Sprintf("no endpoint %s %s; see the control API in the README", r.Method, r.URL.Path))
 }
 
 func (h *handler) pathKnown(path string) bool {
 	for _, m := range []string{http.MethodGet, http.MethodPost} {
 		r, _ := http.NewRequest(m, path, nil)
-		if _, p := h.mux.Handler(r); p != "" {
+		if _, p := h.mux.Handler(r); p != "" && p != "/" {
 			return true
 		}
 	}
@@ -215,10 +221,30 @@ func writeErrorStatus(w http.ResponseWriter, status int, code wire.ErrorCode, ms
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	e := jsonEncoders.Get().(*jsonEncoder)
+	defer jsonEncoders.Put(e)
+	e.buf.Reset()
+	if err := e.enc.Encode(v); err != nil {
+		writeErrorStatus(w, http.StatusInternalServerError, wire.CodeInternal, "encode the answer: "+err.Error())
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false) // pids are <node.id.creation>
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v) // the client went away; nothing to do
+	_, _ = w.Write(e.buf.Bytes()) // the client went away; nothing to do
 }
+
+// jsonEncoder is an answer's encoder and the buffer it encodes into, kept
+// in jsonEncoders between requests: an encoder reuses its indenting
+// buffer, so a fresh one per answer would allocate it again each time.
+type jsonEncoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+var jsonEncoders = sync.Pool{New: func() any {
+	e := &jsonEncoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	e.enc.SetEscapeHTML(false) // pids are <node.id.creation>
+	e.enc.SetIndent("", "  ")
+	return e
+}}

@@ -96,10 +96,11 @@ func (c *Core) startTask(ctx context.Context, caller wire.NodeName, call wire.Ca
 		return nil, err
 	}
 	spec.Timeout = limit
+	fn := call.Function
 	spec.OnDone = func(t *task.Task) {
 		v, err := t.Result()
 		if err != nil {
-			done("", peer.CallFailed(c.cfg.Self, call.Function, err))
+			done("", peer.CallFailed(c.cfg.Self, fn, err))
 			return
 		}
 		done(v, nil)
@@ -117,13 +118,12 @@ func (c *Core) prepare(caller wire.NodeName, call wire.Call) (task.Spec, error) 
 	if err != nil {
 		return task.Spec{}, err
 	}
-	env := &function.Env{
+	r := &taskRun{c: c, f: f, args: call.Args}
+	r.env = function.Env{
 		Node: c.cfg.Self, Caller: caller, MsgID: call.MsgID, Flags: call.Flags,
-		Sink: c.cfg.Sink, ResponderReply: c.responderReply, Call: c.Call,
+		Sink: replySink{sink: c.cfg.Sink, replies: &c.sends}, ResponderReply: c.replyFn, Call: c.callFn, Print: r.print,
 	}
-	return task.Spec{
-		Function: call.Function, Args: call.Args, Caller: caller.String(), Run: c.taskIO(env, f, call.Args),
-	}, nil
+	return task.Spec{Function: call.Function, Args: call.Args, Caller: caller.String(), Run: r.run}, nil
 }
 
 // lookupFunc finds a function and checks its arguments; the errors are
@@ -139,32 +139,42 @@ func (c *Core) lookupFunc(name string, args []string) (function.Func, error) {
 	return f, nil
 }
 
-// taskIO gives a task the Print, Receive and SendPid of Env: printed lines
-// become the result when the function returns none, and a function that
-// needs a mailbox gets one for the task's life.
-func (c *Core) taskIO(env *function.Env, f function.Func, args []string) task.Func {
-	var mu sync.Mutex
-	var printed []string
-	env.Print = func(line string) {
-		mu.Lock()
-		printed = append(printed, line)
-		mu.Unlock()
-	}
-	return func(ctx context.Context) (string, error) {
-		if f.Mailbox {
-			p, release, err := c.cfg.Procs.Attach(f.Name, args)
-			if err != nil {
-				return "", err
-			}
-			defer release()
-			c.withMailbox(env, p)
+// taskRun is a task running a builtin function, with the Env it gets:
+// printed lines become the result when the function returns none, and a
+// function that needs a mailbox gets one for the task's life. One
+// allocation holds it all.
+type taskRun struct {
+	c    *Core
+	f    function.Func
+	args []string
+	env  function.Env
+
+	mu      sync.Mutex
+	printed []string // guarded by mu
+}
+
+// print is the task's Env.Print.
+func (r *taskRun) print(line string) {
+	r.mu.Lock()
+	r.printed = append(r.printed, line)
+	r.mu.Unlock()
+}
+
+// run is the task's body.
+func (r *taskRun) run(ctx context.Context) (string, error) {
+	if r.f.Mailbox {
+		p, release, err := r.c.cfg.Procs.Attach(r.f.Name, r.args)
+		if err != nil {
+			return "", err
 		}
-		v, err := f.Run(ctx, env, args)
-		if v == "" && err == nil {
-			mu.Lock()
-			v = strings.Join(printed, "\n")
-			mu.Unlock()
-		}
-		return v, err
+		defer release()
+		r.c.withMailbox(&r.env, p)
 	}
+	v, err := r.f.Run(ctx, &r.env, r.args)
+	if v == "" && err == nil {
+		r.mu.Lock()
+		v = strings.Join(r.printed, "\n")
+		r.mu.Unlock()
+	}
+	return v, err
 }

@@ -178,7 +178,7 @@ func (l *Link) callsClient(ctx context.Context) (*calls.Client, error) {
 		return nil, &peer.ConnectError{Node: l.peer, Err: peer.ErrLinkDown}
 	}
 	var c *calls.Client
-	c = calls.NewClient(l.peer, s, l.maxFrame, func() {
+	c = calls.NewClient(l.peer, s, l.maxFrame, &l.conn.load, func() {
 		defer l.streams.done()
 		l.callsMu.Lock()
 		if l.calls == c {

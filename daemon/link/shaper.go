@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -11,15 +12,21 @@ import (
 // so that each yamux frame costs at most one system call and, under load,
 // many frames share one: bytes are queued until they end a yamux frame
 // (frameEnd follows the framing of yamux's spec, so however yamux splits a
-// frame into Write calls, the header and body go out together); a frame on
-// a quiet link is written at once by the sending goroutine; while frames
-// follow each other within batchWindow they are left to a flusher
-// goroutine, which writes all that queued in one call. A write that makes
-// no progress for writeTimeout fails the link. It also remembers the first
+// frame into Write calls, the header and body go out together); a frame is
+// written at once by the sending goroutine unless the link is under load:
+// more than one call in flight (load, counted by the calls streams) and
+// frames following each other within batchWindow. Then, or while a write
+// is under way, frames are left to a flusher goroutine, which writes all
+// that queued in one call. A lone call's frames never wait for the
+// flusher, however quickly they follow each other. A write that makes no
+// progress for writeTimeout fails the link. It also remembers the first
 // read and write errors, so that a link that went down can say why.
 type shapedConn struct {
 	net.Conn
 	writeTimeout time.Duration
+	// load is the link's calls in flight, both ways (calls.NewClient,
+	// calls.Server.Handle); frames batch only while it is over one.
+	load atomic.Int64
 
 	mu        sync.Mutex
 	err       error      // guarded by mu: the first read error
@@ -38,7 +45,7 @@ type shapedConn struct {
 // Write shaping limits.
 const (
 	maxPending  = 1 << 20               // queued bytes past which Write waits
-	batchWindow = 50 * time.Microsecond // frames closer than this are batched
+	batchWindow = 50 * time.Microsecond // under load, frames closer than this are batched
 )
 
 func newShapedConn(c net.Conn, writeTimeout time.Duration) *shapedConn {
@@ -67,7 +74,7 @@ func (c *shapedConn) Write(p []byte) (int, error) {
 		c.mu.Unlock() // the rest of the frame follows
 		return len(p), nil
 	}
-	if c.writing || time.Since(c.lastWrite) < batchWindow {
+	if c.writing || (c.load.Load() > 1 && time.Since(c.lastWrite) < batchWindow) {
 		c.mu.Unlock()
 		c.signal() // busy: the flusher batches
 		return len(p), nil

@@ -37,7 +37,7 @@ func (m *Manager) serveStream(ctx context.Context, l *Link, s net.Conn) {
 			m.log.Debug("ping stream ended", "node", l.peer.String(), "err", err)
 		}
 	case wire.KindCalls:
-		m.calls.Handle(ctx, l.peer, s, fr)
+		m.calls.Handle(ctx, l.peer, s, fr, &l.conn.load)
 	case wire.KindSpawn:
 		spawn.Serve(ctx, m.cfg.Local, l.peer, s, fr, m.cfg.HandshakeTimeout)
 	default:

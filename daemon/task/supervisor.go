@@ -49,10 +49,6 @@ type Supervisor struct {
 	log        *slog.Logger
 	maxRunning int
 
-	// life is cancelled (cause ErrShutdown) when Close gives up waiting; every
-	// task context is bound to it.
-	life     context.Context
-	stopLife context.CancelCauseFunc
 	// wg counts task goroutines; Add happens under mu while !closed.
 	wg sync.WaitGroup
 	// idle is closed once closed is set and no task is running.
@@ -81,12 +77,9 @@ func New(cfg Config) *Supervisor {
 	if hist == 0 {
 		hist = DefaultHistory
 	}
-	life, stop := context.WithCancelCause(context.Background())
 	return &Supervisor{
 		log:        logger,
 		maxRunning: cfg.MaxRunning,
-		life:       life,
-		stopLife:   stop,
 		idle:       make(chan struct{}),
 		running:    make(map[uint64]*Task),
 		history:    newRing(hist),
@@ -96,7 +89,7 @@ func New(cfg Config) *Supervisor {
 
 // Start runs spec.Run in a new goroutine and returns at once. The task's
 // context is derived from ctx (cancelling ctx cancels the task) and is also
-// cancelled when Close stops waiting. Start fails with ErrShutdown after
+// cancelled, with cause ErrShutdown, when Close stops waiting. Start fails with ErrShutdown after
 // Close, with ErrOverloaded when Config.MaxRunning tasks are running, and
 // with ctx's error when ctx has ended already.
 func (s *Supervisor) Start(ctx context.Context, spec Spec) (*Task, error) {
@@ -117,7 +110,6 @@ func (s *Supervisor) Start(ctx context.Context, spec Spec) (*Task, error) {
 	}
 
 	tctx, cancel := context.WithCancelCause(ctx)
-	stopLife := context.AfterFunc(s.life, func() { cancel(context.Cause(s.life)) })
 	stopTimeout := context.CancelFunc(func() {})
 	if spec.Timeout > 0 {
 		tctx, stopTimeout = context.WithTimeoutCause(tctx, spec.Timeout, errTaskTimeout)
@@ -128,24 +120,23 @@ func (s *Supervisor) Start(ctx context.Context, spec Spec) (*Task, error) {
 		sup:      s,
 		id:       s.nextID,
 		function: spec.Function,
-		args:     truncate(joinArgs(spec.Args), maxArgs),
+		args:     wire.ShownArgs(spec.Args),
 		caller:   spec.Caller,
 		timeout:  spec.Timeout,
 		onDone:   spec.OnDone,
 		started:  time.Now(),
 		cancel:   cancel,
+		stopTime: stopTimeout,
 		done:     make(chan struct{}),
 		state:    wire.TaskRunning,
 	}
 	s.running[t.id] = t
 	s.wg.Add(1)
-	go s.run(tctx, t, spec.Run, func() {
-		stopTimeout()
-		stopLife()
-		cancel(context.Canceled)
-	})
+	go s.run(tctx, t, spec.Run)
 
-	s.log.Debug("task started", "id", t.id, "function", t.function, "caller", t.caller)
+	if s.log.Enabled(ctx, slog.LevelDebug) { // the arguments cost allocations even when not logged
+		s.log.Debug("task started", "id", t.id, "function", t.function, "caller", t.caller)
+	}
 	s.publishLocked(t.infoLocked(t.started))
 	return t, nil
 }
@@ -237,16 +228,29 @@ func (s *Supervisor) Close(ctx context.Context) error {
 		if n > 0 {
 			err = fmt.Errorf("close task supervisor: cancelled %d running tasks: %w", n, context.Cause(ctx))
 		}
-		s.stopLife(ErrShutdown)
+		s.cancelRunning(ErrShutdown)
 		<-s.idle
 	}
-	s.stopLife(ErrShutdown)
+	s.cancelRunning(ErrShutdown) // none left: Start fails once closed
 	s.wg.Wait()
 
 	s.mu.Lock()
 	s.closeWatchersLocked()
 	s.mu.Unlock()
 	return err
+}
+
+// cancelRunning cancels every running task with cause.
+func (s *Supervisor) cancelRunning(cause error) {
+	s.mu.Lock()
+	cancels := make([]context.CancelCauseFunc, 0, len(s.running))
+	for _, t := range s.running {
+		cancels = append(cancels, t.cancel)
+	}
+	s.mu.Unlock()
+	for _, cancel := range cancels {
+		cancel(cause)
+	}
 }
 
 // markIdleLocked closes idle when the supervisor is closed and no task runs.

@@ -7,6 +7,7 @@
 # Loopback only; every process it starts is stopped.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tests/bench/lib.sh
 repeats=${BENCH_REPEATS:-3}
 secs=${BENCH_SECONDS:-5}
 calls=${BENCH_CALLS:-5000}
@@ -43,28 +44,6 @@ go build -o "$out/chatd" ./cmd/chatd
 go build -o "$out/chatctl" ./cmd/chatctl
 go build -o "$out/chatbench" ./tests/bench/chatbench
 
-# A free loopback port in 10000..30000 outside the kernel's ephemeral
-# range: an unrelated outgoing connection can hold an ephemeral port, and a
-# mapper's listen on it would fail.
-port_free() {
-	if command -v python3 >/dev/null; then
-		python3 -c 'import socket,sys; socket.socket().bind(("127.0.0.1", int(sys.argv[1])))' "$1" 2>/dev/null
-	else
-		! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-	fi
-}
-private_port() {
-	local lo hi p
-	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
-	for _ in $(seq 200); do
-		p=$((10000 + RANDOM % 20001))
-		((p >= lo && p <= hi)) && continue
-		port_free "$p" && { echo "$p"; return; }
-	done
-	echo "no free port in 10000..30000 outside the ephemeral range $lo..$hi" >&2
-	return 1
-}
-
 # One port mapper for every node of the run: chatd's embedded one, which
 # the BEAM nodes use too (ERL_EPMD_PORT, -start_epmd false). One cookie.
 mapper=$(private_port)
@@ -86,12 +65,6 @@ erl_flags="-start_epmd false -kernel inet_dist_use_interface {127,0,0,1}"
 	echo "elixir: $(elixir --version 2>/dev/null | tail -1)"
 	echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$out/machine.txt"
-
-wait_socket() { # wait (bounded) until a chatd node answers
-	for _ in $(seq 200); do "$out/chatctl" --node "$1" status >/dev/null 2>&1 && return; sleep 0.05; done
-	echo "node $1 did not start: $(tail -5 "$work/$1.log")" >&2
-	exit 1
-}
 
 log "chatd kate (sink to a file) and alex; BEAM beamkate (the lesson's Chat)"
 "$out/chatd" --name kate >"$work/kate.messages" 2>"$work/kate.log" & pids+=($!)

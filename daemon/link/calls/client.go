@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"chatd/daemon/peer"
@@ -16,8 +17,9 @@ import (
 type Client struct {
 	node wire.NodeName
 	s    net.Conn
-	wmu  sync.Mutex // serialises frame writes on s
-	wbuf []byte     // guarded by wmu
+	load *atomic.Int64 // the link's calls in flight (see Load); nil: not counted
+	wmu  sync.Mutex    // serialises frame writes on s
+	wbuf []byte        // guarded by wmu
 
 	mu      sync.Mutex
 	next    uint64                      // guarded by mu
@@ -28,9 +30,10 @@ type Client struct {
 
 // NewClient makes calls to node on s, a calls stream whose Open frame was
 // sent, and starts its reader, which calls onDown (if set) as the last
-// thing it does. The Client owns s.
-func NewClient(node wire.NodeName, s net.Conn, maxFrame int, onDown func()) *Client {
-	c := &Client{node: node, s: s, pending: make(map[uint64]chan wire.Result), done: make(chan struct{})}
+// thing it does. Its calls count in load while they are in flight (nil:
+// not counted). The Client owns s.
+func NewClient(node wire.NodeName, s net.Conn, maxFrame int, load *atomic.Int64, onDown func()) *Client {
+	c := &Client{node: node, s: s, load: load, pending: make(map[uint64]chan wire.Result), done: make(chan struct{})}
 	c.reader.Add(1)
 	go c.read(wire.NewFrameReader(s, maxFrame), onDown)
 	return c
@@ -86,6 +89,7 @@ func (c *Client) Call(ctx context.Context, call wire.Call) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	defer c.unload()
 	call.ID = id
 
 	start := time.Now()
@@ -105,7 +109,11 @@ func (c *Client) Call(ctx context.Context, call wire.Call) (string, error) {
 		c.forget(call.ID)
 		_ = c.write(wire.FrameCancel, func(b []byte) []byte { return wire.AppendCancel(b, call.ID) })
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return "", timeoutError(c.node, call.Function, time.Since(start))
+			waited := time.Since(start)
+			if call.Timeout > 0 && waited >= call.Timeout-10*time.Millisecond {
+				waited = call.Timeout // the await timeout the caller set, not when the select woke
+			}
+			return "", timeoutError(c.node, call.Function, waited)
 		}
 		return "", fmt.Errorf("call %s on %s: %w", call.Function, c.node, ctx.Err())
 	}
@@ -118,6 +126,7 @@ func (c *Client) Send(ctx context.Context, m wire.PidSend) error {
 	if err != nil {
 		return err
 	}
+	defer c.unload()
 	m.ID = id
 	if err := c.write(wire.FrameSend, func(b []byte) []byte { return wire.AppendPidSend(b, m) }); err != nil {
 		c.forget(id)
@@ -137,7 +146,8 @@ func (c *Client) Send(ctx context.Context, m wire.PidSend) error {
 	}
 }
 
-// register reserves a call id and the channel its result arrives on.
+// register reserves a call id and the channel its result arrives on, and
+// counts the call in the link's load; unload uncounts it.
 func (c *Client) register() (uint64, chan wire.Result, error) {
 	ch := make(chan wire.Result, 1)
 	c.mu.Lock()
@@ -147,7 +157,16 @@ func (c *Client) register() (uint64, chan wire.Result, error) {
 	}
 	c.next++
 	c.pending[c.next] = ch
+	if c.load != nil {
+		c.load.Add(1)
+	}
 	return c.next, ch, nil
+}
+
+func (c *Client) unload() {
+	if c.load != nil {
+		c.load.Add(-1)
+	}
 }
 
 func (c *Client) forget(id uint64) {

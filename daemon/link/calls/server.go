@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 
 	"chatd/daemon/peer"
 	"chatd/wire"
@@ -23,6 +24,7 @@ type serverStream struct {
 	srv    *Server
 	caller wire.NodeName
 	s      net.Conn
+	load   *atomic.Int64 // the link's calls in flight (see NewClient); nil: not counted
 	wmu    sync.Mutex
 	wbuf   []byte // guarded by wmu
 
@@ -33,9 +35,10 @@ type serverStream struct {
 
 // Handle serves one calls stream from caller until it ends. Calls still
 // running then are cancelled, and their results never sent: the caller
-// sees the stream (or the link) go down instead.
-func (srv *Server) Handle(ctx context.Context, caller wire.NodeName, s net.Conn, fr *wire.FrameReader) {
-	ss := &serverStream{srv: srv, caller: caller, s: s, cancels: make(map[uint64]func())}
+// sees the stream (or the link) go down instead. A call counts in load
+// from its frame's arrival until its result is written (nil: not counted).
+func (srv *Server) Handle(ctx context.Context, caller wire.NodeName, s net.Conn, fr *wire.FrameReader, load *atomic.Int64) {
+	ss := &serverStream{srv: srv, caller: caller, s: s, load: load, cancels: make(map[uint64]func())}
 	ctx, cancel := context.WithCancel(ctx)
 	defer func() {
 		cancel() // cancels every task still running for this stream
@@ -60,7 +63,9 @@ func (srv *Server) Handle(ctx context.Context, caller wire.NodeName, s net.Conn,
 				srv.Log.Warn("bad send frame", "node", ss.caller.String(), "err", err)
 				return
 			}
+			ss.count(1)
 			ss.send(result(m.ID, "", srv.Local.Deliver(m.From, m.To, m.Text)))
+			ss.count(-1)
 		case wire.FrameCancel:
 			id, err := wire.ParseCancel(f.Payload)
 			if err != nil {
@@ -77,6 +82,7 @@ func (srv *Server) Handle(ctx context.Context, caller wire.NodeName, s net.Conn,
 // start runs c as a task and arranges for its result to be sent.
 func (ss *serverStream) start(ctx context.Context, c wire.Call) {
 	id := c.ID
+	ss.count(1)
 	ss.wg.Add(1)
 	// Register the cancel before the call can finish, under the same lock.
 	ss.mu.Lock()
@@ -88,6 +94,7 @@ func (ss *serverStream) start(ctx context.Context, c wire.Call) {
 	if err != nil {
 		ss.wg.Done()
 		ss.send(result(id, "", err))
+		ss.count(-1)
 	}
 }
 
@@ -96,6 +103,7 @@ func (ss *serverStream) start(ctx context.Context, c wire.Call) {
 // no result: the caller must see the link go down, not a cancelled task.
 func (ss *serverStream) finish(ctx context.Context, id uint64, v string, err error) {
 	defer ss.wg.Done()
+	defer ss.count(-1)
 	ss.mu.Lock()
 	delete(ss.cancels, id)
 	ss.mu.Unlock()
@@ -103,6 +111,13 @@ func (ss *serverStream) finish(ctx context.Context, id uint64, v string, err err
 		return
 	}
 	ss.send(result(id, v, err))
+}
+
+// count adds delta to the link's calls in flight.
+func (ss *serverStream) count(delta int64) {
+	if ss.load != nil {
+		ss.load.Add(delta)
+	}
 }
 
 func (ss *serverStream) cancel(id uint64) {

@@ -115,7 +115,11 @@ func post(ctx context.Context, hc *http.Client, path string, body []byte) error 
 func runHTTPServer(args []string) error {
 	fs := newFlags("http-server")
 	socket := fs.String("socket", "", "the Unix socket to listen on")
+	debug := debugFlag(fs)
 	_ = fs.Parse(args)
+	if err := serveDebug(*debug); err != nil {
+		return err
+	}
 	ln, err := net.Listen("unix", *socket)
 	if err != nil {
 		return err

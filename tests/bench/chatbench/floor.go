@@ -166,7 +166,13 @@ func runFloorServer([]string) error {
 // runYamuxServer accepts one loopback TCP connection as a yamux server
 // session, printing its address first, and echoes every stream opened on
 // it until the session ends.
-func runYamuxServer([]string) error {
+func runYamuxServer(args []string) error {
+	fs := newFlags("yamux-server")
+	debug := debugFlag(fs)
+	_ = fs.Parse(args)
+	if err := serveDebug(*debug); err != nil {
+		return err
+	}
 	conn, err := acceptOne()
 	if err != nil {
 		return err

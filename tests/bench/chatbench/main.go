@@ -23,6 +23,7 @@
 //	chatbench scale -chatd PATH -nodes 50,100 -tasks 10000
 //	chatbench idle -chatd PATH -n 5
 //	chatbench beam-idle -n 5
+//	chatbench profile -socket PATH -peer-socket PATH -peer kate@localhost -n 2000 -detail FILE
 //	chatbench report -in RESULTS -machine FILE -micro FILE -out docs/BENCHMARKS.md
 package main
 
@@ -39,7 +40,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: chatbench calls|floor|api|cli|scale|idle|beam-idle|report [flags]")
+		fmt.Fprintln(os.Stderr, "usage: chatbench calls|floor|api|cli|scale|idle|beam-idle|profile|report [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -64,6 +65,8 @@ func main() {
 		err = runIdle(os.Args[2:])
 	case "beam-idle":
 		err = runBeamIdle(os.Args[2:])
+	case "profile":
+		err = runProfile(os.Args[2:])
 	case "report":
 		err = runReport(os.Args[2:])
 	default:

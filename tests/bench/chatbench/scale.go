@@ -494,6 +494,7 @@ func (cl *nodeCluster) stop() {
 // nodeStatus is the part of GET /v1/status chatbench reads.
 type nodeStatus struct {
 	Node       string `json:"node"`
+	PID        int    `json:"pid"`
 	Links      int    `json:"links"`
 	Tasks      int    `json:"tasks"`
 	HeapBytes  uint64 `json:"heap_bytes"`
