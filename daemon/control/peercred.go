@@ -136,7 +136,7 @@ func newCredListener(ln net.Listener, policy Policy, gate *fdgate.Gate, log *slo
 // Accept returns the next allowed connection.
 func (l *credListener) Accept() (net.Conn, error) {
 	for {
-		c, err := acceptReserved(l.Listener, l.raw, l.spare)
+		c, onSpare, err := acceptReserved(l.Listener, l.raw, l.spare)
 		if err != nil {
 			return nil, err
 		}
@@ -146,7 +146,7 @@ func (l *credListener) Accept() (net.Conn, error) {
 			l.gate.Shared(func() { allowed = l.policy.Allows(p) }) // may read /proc/<pid>/status
 		}
 		if allowed {
-			return &reservedConn{Conn: c, spare: l.spare}, nil
+			return &reservedConn{Conn: c, spare: l.spare, onSpare: onSpare}, nil
 		}
 		l.log.Warn("control socket: refused a client", "uid", p.UID, "gid", p.GID, "pid", p.PID, "err", err)
 		l.refuser.refuse(c, p)

@@ -1,8 +1,10 @@
 package control
 
 import (
+	"context"
 	"errors"
 	"net"
+	"net/http"
 	"os"
 	"syscall"
 	"time"
@@ -37,6 +39,10 @@ const spareAcceptWait = 100 * time.Millisecond
 type reservedConn struct {
 	net.Conn
 	spare *fdgate.Spare
+	// onSpare is set when the connection was accepted on the spare: it
+	// is closed after its answer (closeSpareConns), so that an idle
+	// keep-alive client cannot keep the spare from the next one.
+	onSpare bool
 }
 
 // Close closes the connection and, when the spare is spent, takes it back
@@ -47,18 +53,18 @@ func (c *reservedConn) Close() error {
 
 // acceptReserved accepts on ln (through the gate), except that when the
 // process is out of descriptors it waits for a client on raw, the same
-// socket, and spends the spare on it. It returns the accept error when it
-// cannot do better (no spare, or a listener without a descriptor to wait
-// on); the caller backs off.
-func acceptReserved(ln net.Listener, raw fdgate.Deadliner, spare *fdgate.Spare) (net.Conn, error) {
+// socket, and spends the spare on it (onSpare). It returns the accept
+// error when it cannot do better (no spare, or a listener without a
+// descriptor to wait on); the caller backs off.
+func acceptReserved(ln net.Listener, raw fdgate.Deadliner, spare *fdgate.Spare) (c net.Conn, onSpare bool, err error) {
 	for {
 		c, err := ln.Accept()
 		if !outOfDescriptors(err) {
-			return c, err
+			return c, false, err
 		}
 		waiting, perr := clientWaiting(raw, reservePoll)
 		if perr != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if !waiting {
 			spare.Fill() // descriptors may have freed up meanwhile
@@ -68,14 +74,40 @@ func acceptReserved(ln net.Listener, raw fdgate.Deadliner, spare *fdgate.Spare) 
 		switch {
 		case errors.Is(serr, fdgate.ErrNoSpare):
 			spare.Fill()
-			return nil, err
+			return nil, false, err
 		case errors.Is(serr, os.ErrDeadlineExceeded):
 			continue // the client left; the spare is back
 		case serr != nil:
-			return nil, serr
+			return nil, false, serr
 		}
-		return c, nil
+		return c, true, nil
 	}
+}
+
+// spareConnKey is the context key under which ConnContext marks a
+// connection accepted on the spare.
+type spareConnKey struct{}
+
+// markSpareConn is the http.Server's ConnContext: it notes in the
+// connection's context whether it was accepted on the spare.
+func markSpareConn(ctx context.Context, c net.Conn) context.Context {
+	if rc, ok := c.(*reservedConn); ok && rc.onSpare {
+		return context.WithValue(ctx, spareConnKey{}, true)
+	}
+	return ctx
+}
+
+// closeSpareConns answers with Connection: close on a connection
+// accepted on the spare, so that the server closes it after the answer
+// and the spare is back for the next client; a client that wants more
+// connects again.
+func closeSpareConns(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Context().Value(spareConnKey{}) != nil {
+			w.Header().Set("Connection", "close")
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // outOfDescriptors reports whether err is an accept that failed for want

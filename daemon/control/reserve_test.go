@@ -190,3 +190,47 @@ func statusOn(t *testing.T, c net.Conn) int {
 	_, _ = io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode
 }
+
+// TestSpareConnClosesAfterAnswer: a keep-alive client accepted on the
+// spare gets Connection: close and the server closes the connection after
+// the answer, so that the spare is back for the next client; a client
+// accepted while descriptors are free keeps its connection.
+func TestSpareConnClosesAfterAnswer(t *testing.T) {
+	path := socketPath(t)
+	startServer(t, path, selfPolicy(), newBackend())
+	keepAlive := func(t *testing.T) (closeAsked, closedAfter bool) {
+		t.Helper()
+		c, err := net.Dial("unix", path)
+		if err != nil {
+			t.Fatalf("dial: %v", err)
+		}
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(testWait))
+		if _, err := io.WriteString(c, "GET "+wire.PathStatus+" HTTP/1.1\r\nHost: chatd\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		br := bufio.NewReader(c)
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("read the answer: %v", err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET /v1/status: %d", resp.StatusCode)
+		}
+		// The server closes at once or keeps the connection for its idle
+		// timeout: a short read deadline tells the two apart.
+		_ = c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+		_, err = br.ReadByte()
+		return resp.Close, errors.Is(err, io.EOF)
+	}
+	if asked, closed := keepAlive(t); asked || closed {
+		t.Errorf("with descriptors free: Connection: close %v, closed after the answer %v; want the connection kept", asked, closed)
+	}
+	hogs := fdtest.Exhaust(t)
+	_ = hogs[len(hogs)-1].Close() // the client's end; the server has only its spare
+	if asked, closed := keepAlive(t); !asked || !closed {
+		t.Errorf("on the spare: Connection: close %v, closed after the answer %v; want both", asked, closed)
+	}
+}

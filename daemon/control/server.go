@@ -28,6 +28,7 @@ var ErrSocketInUse = errors.New("control socket in use by another daemon")
 type Server struct {
 	path string
 	ln   net.Listener
+	gate *fdgate.Gate // the node's descriptor gate
 	log  *slog.Logger
 	done chan struct{} // closed when Serve returns
 
@@ -94,6 +95,7 @@ func newServer(ln net.Listener, path string, policy Policy, gate *fdgate.Gate, l
 		base: base, cancelBase: cancel,
 		path: path,
 		ln:   cl,
+		gate: gate,
 		log:  log,
 		done: make(chan struct{}),
 	}, nil
@@ -142,7 +144,8 @@ func (s *Server) Path() string { return s.path }
 func (s *Server) Serve(b Backend) error {
 	defer close(s.done)
 	hs := &http.Server{
-		Handler:           newHandler(b, s.log),
+		Handler:           closeSpareConns(newHandler(b, s.gate, s.log)),
+		ConnContext:       markSpareConn,
 		ReadHeaderTimeout: 5 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,

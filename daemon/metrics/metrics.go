@@ -19,7 +19,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	dto "github.com/prometheus/client_model/go"
 
 	"chatd/daemon/fdgate"
 	"chatd/daemon/peer"
@@ -51,9 +50,9 @@ type Sources struct {
 	// the port mapper; MapperEmbedded whether it runs the mapper now.
 	MapperRegistrations func() uint64
 	MapperEmbedded      func() bool
-	// Gate is the node's descriptor gate (daemon/fdgate): a scrape, whose
-	// process collector opens /proc files, and the [metrics] listener
-	// create their descriptors through it; nil: none.
+	// Gate is the node's descriptor gate (daemon/fdgate): the process
+	// collector, which opens /proc files at a scrape, and the [metrics]
+	// listener create their descriptors through it; nil: none.
 	Gate *fdgate.Gate
 }
 
@@ -120,7 +119,7 @@ func New(src Sources) *Metrics {
 	m.reg.MustRegister(m.handshakes, m.downs, m.calls, m.callSeconds, m.messagesSent, m.replies,
 		newNodeCollector(src),
 		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		gatedCollector{collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), src.Gate},
 	)
 	return m
 }
@@ -131,24 +130,25 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 // Handler serves the registry in the Prometheus text format (or
 // OpenMetrics, when the scraper asks for it).
 func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(gatedGatherer{m.reg, m.gate}, promhttp.HandlerOpts{
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
 		Registry:          m.reg, // promhttp_metric_handler_errors_total
 		EnableOpenMetrics: true,
 		Timeout:           scrapeTimeout,
 	})
 }
 
-// gatedGatherer gathers through the descriptor gate: the process
-// collector opens files in /proc.
-type gatedGatherer struct {
-	prometheus.Gatherer
+// gatedCollector collects through the descriptor gate: the process
+// collector opens files in /proc. Only it holds the gate, not the whole
+// scrape, whose other collectors call into the node's parts.
+type gatedCollector struct {
+	prometheus.Collector
 	gate *fdgate.Gate
 }
 
-// Gather implements prometheus.Gatherer.
-func (g gatedGatherer) Gather() (mfs []*dto.MetricFamily, err error) {
-	g.gate.Shared(func() { mfs, err = g.Gatherer.Gather() })
-	return mfs, err
+// Collect implements prometheus.Collector. The registry reads ch as it
+// is written, without the gate.
+func (c gatedCollector) Collect(ch chan<- prometheus.Metric) {
+	c.gate.Shared(func() { c.Collector.Collect(ch) })
 }
 
 // Handshake implements peer.Observer.
