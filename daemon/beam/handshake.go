@@ -119,7 +119,7 @@ func (m *Manager) Accept(ctx context.Context, nc net.Conn) {
 	defer cancel()
 	stopManager := context.AfterFunc(m.ctx, cancel)
 	defer stopManager()
-	deadline := time.Now().Add(m.cfg.HandshakeTimeout)
+	deadline := peer.HandshakeDeadline(ctx, m.cfg.HandshakeTimeout)
 	_ = nc.SetDeadline(deadline)
 	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
 	hello, node, err := m.hello(nc)
