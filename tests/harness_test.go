@@ -90,21 +90,64 @@ func (c *cluster) writeCookie(name, content string, mode os.FileMode) string {
 }
 
 // freePort returns a port for a cluster's mapper that was free on both
-// loopbacks a moment ago. It is picked at random below the kernel's
-// ephemeral range (net.ipv4.ip_local_port_range), never from it: there
-// any outgoing connection may hold it as its local port, and the mapper's
-// listen would fail with EADDRINUSE.
+// loopbacks a moment ago, and that no other cluster of this suite is given
+// until t ends, in this test process or in another one on the machine: a
+// port is a cluster's while it holds the lock of reservedPorts/PORT. A
+// free port alone is not enough: the cluster binds it only when its first
+// node starts, and another suite running meanwhile (two make test-faults
+// on one machine) could have picked the same one and become that
+// cluster's mapper. It is picked at random below the kernel's ephemeral
+// range (net.ipv4.ip_local_port_range), never from it: there any outgoing
+// connection may hold it as its local port, and the mapper's listen would
+// fail with EADDRINUSE.
 func freePort(t *testing.T) int {
 	t.Helper()
 	lo, hi := ephemeralPorts()
 	for range 1000 {
 		p := 10000 + rand.IntN(20000)
-		if (p < lo || p > hi) && canListen("127.0.0.1", p) && canListen("::1", p) {
+		if p >= lo && p <= hi {
+			continue
+		}
+		release, ok := reservePort(t, p)
+		if !ok {
+			continue
+		}
+		if canListen("127.0.0.1", p) && canListen("::1", p) {
+			t.Cleanup(release)
 			return p
 		}
+		release()
 	}
 	t.Fatalf("no free port in 10000..29999 outside the ephemeral range %d..%d", lo, hi)
 	return 0
+}
+
+// reservedPorts is where freePort's locks live, one file a port, shared
+// by every test process on the machine.
+var reservedPorts = filepath.Join(os.TempDir(), "chatd-test-ports")
+
+// reservePort takes the lock of port p without waiting; false when
+// another cluster holds it. The lock goes with its descriptor, so a test
+// process that dies leaves none behind.
+func reservePort(t *testing.T, p int) (release func(), ok bool) {
+	t.Helper()
+	if err := os.MkdirAll(reservedPorts, 0o755); err != nil {
+		t.Fatalf("port reservations: %v", err)
+	}
+	_ = os.Chmod(reservedPorts, 0o1777) // every user's suites share it; fails unless ours
+	// Read-only: a lock needs no more, and another user's file allows it.
+	f, err := os.OpenFile(filepath.Join(reservedPorts, strconv.Itoa(p)), os.O_RDONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatalf("port reservations: %v", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if !errors.Is(err, syscall.EWOULDBLOCK) {
+			t.Fatalf("reserve port %d (%s): %v", p, f.Name(), err)
+		}
+		return nil, false
+	}
+	return func() { f.Close() }, true
 }
 
 // ephemeralPorts reads the kernel's ephemeral port range (Linux's default
