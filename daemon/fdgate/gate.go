@@ -20,11 +20,21 @@
 // start (name resolution included: the resolver opens files and sockets)
 // until its socket exists, not while it connects.
 //
-// One send stays outside on purpose: a journald record (logs under
-// systemd, received messages) is a datagram on a socket opened at start,
-// and go-systemd opens a memfd only for a record too large for a
-// datagram. A send can block on a slow journald, and holding the gate
-// through it would stall every other part of the node.
+// Two things stay outside, and are the known holes in the guarantee:
+//
+//   - journald (logs under systemd, received messages): go-systemd's
+//     journal.Send opens its datagram socket at the first record (at
+//     start, unless the log level silences every record until later),
+//     and a temporary file in /dev/shm for a record the socket refuses as
+//     too large (EMSGSIZE) or for want of buffers (ENOBUFS). A send can
+//     block on a slow journald, and holding the gate through it would
+//     stall every other part of the node; closing these holes needs a
+//     sender of chatd's own that opens its socket at start and its file
+//     through the gate without blocking.
+//   - a CPU profile (GET /debug/pprof/profile, the operator's): its
+//     start reads /proc/self/maps and the mapped binaries in
+//     runtime/pprof's own goroutine. Named profiles are written through
+//     the gate.
 //
 // A nil *Gate is valid and coordinates nothing: everything runs at once.
 package fdgate

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"testing"
 
@@ -84,12 +85,7 @@ func TestDialContext(t *testing.T) {
 	}
 	defer unix.Close()
 	_, port, _ := net.SplitHostPort(tcp.Addr().String())
-	refused, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	refusedAddr := refused.Addr().String()
-	refused.Close()
+	refusedAddr := boundNotListening(t)
 	for _, tc := range []struct {
 		name, network, addr string
 		wantErr             error // nil: connected
@@ -123,6 +119,27 @@ func TestDialContext(t *testing.T) {
 		t.Fatal("a dial left the gate held")
 	}
 	g.mu.Unlock()
+}
+
+// boundNotListening returns the address of a TCP socket bound on the
+// loopback that does not listen, held until the test ends: a connection
+// to it is refused, and no other socket can take its port meanwhile (a
+// listener closed to free its port would let anyone's take it).
+func boundNotListening(t *testing.T) string {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(sa.(*syscall.SockaddrInet4).Port))
 }
 
 // errAny stands for any error in a table.
