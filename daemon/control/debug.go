@@ -25,8 +25,8 @@ import (
 // binaries, for their build IDs), so a named profile is written through
 // the node's descriptor gate into memory first, then sent. A CPU profile
 // reads them in runtime/pprof's own goroutine as it starts, which no gate
-// can hold: the one descriptor a node opens outside its gate, on the
-// operator's request (see daemon/fdgate).
+// can hold: one of the known holes daemon/fdgate lists, on the
+// operator's request.
 
 // maxProfileSeconds bounds a CPU profile or a trace.
 const maxProfileSeconds = 60
