@@ -175,9 +175,12 @@ type rawPeer struct {
 	closed atomic.Bool
 }
 
-// rpConnect links to n as name (a bare name on localhost). wrap, if not
-// nil, wraps the authenticated connection before yamux starts on it. The
-// link is closed when the test ends.
+// rpConnect links to n as name (a bare name on localhost) and returns once
+// n lists the link: the handshake ends on the peer's side when n has sent
+// its last message, before n installs the link, and a call n made in
+// between would not find it. wrap, if not nil, wraps the authenticated
+// connection before yamux starts on it. The link is closed when the test
+// ends.
 func rpConnect(t *testing.T, n *node, name string, yc *yamux.Config, wrap func(net.Conn) net.Conn) *rawPeer {
 	t.Helper()
 	p, err := dialRawPeer(rpPeerAddr(t, n), rpName(t, name), rpName(t, n.name), rpCookie(t, n.c), yc, wrap)
@@ -185,6 +188,8 @@ func rpConnect(t *testing.T, n *node, name string, yc *yamux.Config, wrap func(n
 		t.Fatalf("raw peer %s: %v", name, err)
 	}
 	t.Cleanup(p.close)
+	full := rpName(t, name).String()
+	waitFor(t, 10*time.Second, n.name+" to list the link of the raw peer "+full, func() bool { return slices.Contains(n.links(), full) })
 	return p
 }
 
