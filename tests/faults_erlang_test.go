@@ -316,7 +316,7 @@ func TestFaultErlangChatdKilled(t *testing.T) {
 			alex = c.start("alex")
 		}
 		wait := kate.begin(tc.expr)
-		waitFor(t, 10*time.Second, "alex to run kate's sleep", func() bool { return runsSleep(t, alex) })
+		waitFor(t, 10*time.Second, "alex to run kate's sleep", func() bool { return alex.runsTask("sleep") })
 		killed := time.Now()
 		alex.kill()
 		got := wait(10 * time.Second)
@@ -330,18 +330,4 @@ func TestFaultErlangChatdKilled(t *testing.T) {
 		figure(t, "%s: kate's call ended %s after alex's SIGKILL: %s", tc.name, after.Round(time.Millisecond), strings.Join(strings.Fields(got), " "))
 		kate.alive(5 * time.Second)
 	}
-}
-
-// runsSleep reports whether n runs a sleep task now.
-func runsSleep(t *testing.T, n *node) bool {
-	t.Helper()
-	var resp struct {
-		Tasks []struct{ Function, State string } `json:"tasks"`
-	}
-	if err := n.api("GET", "/v1/tasks", nil, &resp); err != nil {
-		t.Fatal(err)
-	}
-	return slices.ContainsFunc(resp.Tasks, func(x struct{ Function, State string }) bool {
-		return x.Function == "sleep" && x.State == "running"
-	})
 }

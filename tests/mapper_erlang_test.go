@@ -89,11 +89,8 @@ func TestMapperServesIPv6ErlangNodes(t *testing.T) {
 	c := newCluster(t)
 	alex := c.start("alex")
 	c.start("kate")
-	var st struct {
-		MapperLocal bool `json:"mapper_local"`
-	}
-	if err := alex.api("GET", "/v1/status", nil, &st); err != nil || !st.MapperLocal {
-		t.Fatalf("alex should run the embedded mapper (err %v)", err)
+	if !alex.status().MapperLocal {
+		t.Fatal("alex should run the embedded mapper")
 	}
 	inet6 := []string{"-proto_dist", "inet6_tcp"}
 	c.startErl("erl6b", append(inet6, "-name", "erl6b@::1")...)

@@ -74,8 +74,7 @@ func TestSameNameTwice(t *testing.T) {
 	if msg := second.stderr.String(); !strings.Contains(msg, "node name alex@localhost is already in use") {
 		t.Fatalf("second alex said %q", msg)
 	}
-	var st map[string]any
-	if err := first.api("GET", "/v1/status", nil, &st); err != nil {
+	if _, err := first.client.Status(apiCtx(t)); err != nil {
 		t.Fatalf("first alex stopped serving: %v", err)
 	}
 	if r := c.chatctl("--node", "alex", "status"); r.code != 0 {
@@ -166,7 +165,7 @@ func TestSimultaneousConnect(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-gate
-				errs[j] = p.from.api("POST", "/v1/connect", map[string]string{"node": p.to}, nil)
+				_, errs[j] = p.from.client.Connect(apiCtx(t), p.to)
 			}()
 		}
 		close(gate)
@@ -180,7 +179,7 @@ func TestSimultaneousConnect(t *testing.T) {
 		if a, k := alex.links(), kate.links(); len(a) != 1 || len(k) != 1 {
 			t.Fatalf("try %d: alex links %v, kate links %v", i, a, k)
 		}
-		if err := alex.api("POST", "/v1/disconnect", map[string]string{"node": "kate"}, nil); err != nil {
+		if _, err := alex.client.Disconnect(apiCtx(t), "kate"); err != nil {
 			t.Fatal(err)
 		}
 		waitFor(t, 2*time.Second, "the link to close on both sides", func() bool {

@@ -146,10 +146,8 @@ func TestNotifyReadyReloadStop(t *testing.T) {
 		t.Errorf("STATUS with READY=1 is %q, want it to say kate@localhost linked to 0 nodes", status)
 	}
 	// READY=1 means serving: the control socket answers at once.
-	var st struct {
-		PID int `json:"pid"`
-	}
-	if err := kate.api("GET", "/v1/status", nil, &st); err != nil {
+	st, err := kate.client.Status(apiCtx(t))
+	if err != nil {
 		t.Fatalf("control socket after READY=1: %v", err)
 	}
 	if st.PID != kate.cmd.Process.Pid {
@@ -184,7 +182,7 @@ func TestNotifyReadyReloadStop(t *testing.T) {
 		return strings.Contains(log, "responder_reply=second") && strings.Contains(log, "need a restart") &&
 			strings.Contains(log, "tasks")
 	})
-	if err := kate.api("GET", "/v1/status", nil, nil); err != nil {
+	if _, err := kate.client.Status(apiCtx(t)); err != nil {
 		t.Fatalf("control socket after the reload: %v", err)
 	}
 
@@ -299,13 +297,7 @@ func TestSocketActivation(t *testing.T) {
 	_ = ln.Close()
 
 	kate.waitReady()
-	var st struct {
-		Node string `json:"node"`
-		PID  int    `json:"pid"`
-	}
-	if err := kate.api("GET", "/v1/status", nil, &st); err != nil {
-		t.Fatal(err)
-	}
+	st := kate.status()
 	if st.Node != "kate@localhost" || st.PID != kate.cmd.Process.Pid {
 		t.Errorf("status: node %q pid %d; want kate@localhost, pid %d", st.Node, st.PID, kate.cmd.Process.Pid)
 	}
@@ -313,7 +305,7 @@ func TestSocketActivation(t *testing.T) {
 		t.Errorf("chatctl status on the activated socket: exit %d, stderr %q", r.code, r.stderr)
 	}
 
-	kate.hc.CloseIdleConnections()
+	kate.client.CloseIdleConnections()
 	if err := kate.stop(syscall.SIGTERM, 10*time.Second); err != nil {
 		t.Fatalf("kate exited with %v after SIGTERM, want status 0\n%s", err, kate.stderr.String())
 	}
