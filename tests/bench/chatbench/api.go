@@ -32,11 +32,9 @@ func runAPI(args []string) error {
 	fs := newFlags("api")
 	socket := fs.String("socket", "", "the calling node's control socket")
 	peer := fs.String("peer", "kate@localhost", "the node called and sent to")
-	n := fs.Int("n", 5000, "sequential requests per kind")
-	conc := fs.String("c", "64", "concurrent clients for throughput")
-	dur := fs.Duration("d", 10*time.Second, "time per throughput run")
+	loadFlags := addLoadFlags(fs, 5000, "sequential requests per kind", "64", "concurrent clients for throughput")
 	_ = fs.Parse(args)
-	concs, err := parseInts(*conc)
+	ld, err := loadFlags()
 	if err != nil {
 		return err
 	}
@@ -66,15 +64,15 @@ func runAPI(args []string) error {
 	}
 	ctx := context.Background()
 	for _, k := range kinds {
-		hc := unixHTTPClient(k.socket, slices.Max(concs))
+		hc := unixHTTPClient(k.socket, slices.Max(ld.concs))
 		op := func(ctx context.Context) error { return post(ctx, hc, k.path, k.body) }
-		ds, err := sequential(ctx, *n, op)
+		ds, err := sequential(ctx, ld.n, op)
 		if err != nil {
 			return fmt.Errorf("%s: %w", k.name, err)
 		}
 		percentiles("api rtt "+k.name, ds)
-		for _, c := range concs {
-			rate, err := throughput(ctx, c, *dur, op)
+		for _, c := range ld.concs {
+			rate, err := throughput(ctx, c, ld.d, op)
 			if err != nil {
 				return fmt.Errorf("%s with %d clients: %w", k.name, c, err)
 			}

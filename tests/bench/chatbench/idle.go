@@ -22,24 +22,19 @@ import (
 // startup: from just before the exec to READY=1 on NOTIFY_SOCKET; rss: the
 // process's resident set one second later.
 func runIdle(args []string) error {
-	fs := newFlags("idle")
-	chatd := fs.String("chatd", "chatd", "the chatd binary")
-	n := fs.Int("n", 5, "starts")
-	ready := fs.Duration("ready-timeout", 30*time.Second, "how long a start may take")
-	timeout := fs.Duration("timeout", 5*time.Minute, "bound on the whole run")
-	_ = fs.Parse(args)
-	if *n < 1 {
-		return errors.New("want -n >= 1")
+	f, err := parseIdleFlags("idle", "chatd", args)
+	if err != nil {
+		return err
 	}
-	ctx, stop := benchContext(*timeout)
+	ctx, stop := benchContext(f.timeout)
 	defer stop()
 	dir, err := os.MkdirTemp("", "chatbench-idle-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	return idleRuns(ctx, "idle", *n, func(ctx context.Context, k int) (time.Duration, uint64, error) {
-		return chatdIdleOnce(ctx, *chatd, fmt.Sprintf("idle%d", k), filepath.Join(dir, fmt.Sprintf("notify%d.sock", k)), *ready)
+	return idleRuns(ctx, "idle", f.n, func(ctx context.Context, k int) (time.Duration, uint64, error) {
+		return chatdIdleOnce(ctx, f.bin, fmt.Sprintf("idle%d", k), filepath.Join(dir, fmt.Sprintf("notify%d.sock", k)), f.ready)
 	})
 }
 
@@ -50,20 +45,40 @@ func runIdle(args []string) error {
 // startup: from just before the exec to "ready" on its stdout. The epmd
 // that erl may start is left running (the caller's run shares it).
 func runBeamIdle(args []string) error {
-	fs := newFlags("beam-idle")
-	erl := fs.String("erl", "erl", "the erl binary")
-	n := fs.Int("n", 5, "starts")
-	ready := fs.Duration("ready-timeout", 30*time.Second, "how long a start may take")
-	timeout := fs.Duration("timeout", 5*time.Minute, "bound on the whole run")
-	_ = fs.Parse(args)
-	if *n < 1 {
-		return errors.New("want -n >= 1")
+	f, err := parseIdleFlags("beam-idle", "erl", args)
+	if err != nil {
+		return err
 	}
-	ctx, stop := benchContext(*timeout)
+	ctx, stop := benchContext(f.timeout)
 	defer stop()
-	return idleRuns(ctx, "beam_idle", *n, func(ctx context.Context, k int) (time.Duration, uint64, error) {
-		return beamIdleOnce(ctx, *erl, fmt.Sprintf("idle%d", k), *ready)
+	return idleRuns(ctx, "beam_idle", f.n, func(ctx context.Context, k int) (time.Duration, uint64, error) {
+		return beamIdleOnce(ctx, f.bin, fmt.Sprintf("idle%d", k), f.ready)
 	})
+}
+
+// idleFlags are what both idle benchmarks take: the binary to start
+// (-chatd or -erl), the number of starts, and the bounds on one start and
+// on the whole run.
+type idleFlags struct {
+	bin            string
+	n              int
+	ready, timeout time.Duration
+}
+
+// parseIdleFlags parses the flags of the idle benchmark called name,
+// whose binary flag is bin (its default too: found on PATH).
+func parseIdleFlags(name, bin string, args []string) (idleFlags, error) {
+	var f idleFlags
+	fs := newFlags(name)
+	fs.StringVar(&f.bin, bin, bin, "the "+bin+" binary")
+	fs.IntVar(&f.n, "n", 5, "starts")
+	fs.DurationVar(&f.ready, "ready-timeout", 30*time.Second, "how long a start may take")
+	fs.DurationVar(&f.timeout, "timeout", 5*time.Minute, "bound on the whole run")
+	_ = fs.Parse(args)
+	if f.n < 1 {
+		return f, errors.New("want -n >= 1")
+	}
+	return f, nil
 }
 
 // idleRuns runs once n times, one after the other, and prints
