@@ -340,14 +340,12 @@ func TestKillDuringSends(t *testing.T) {
 	results := make([]outcome, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			text := fmt.Sprintf("in-flight-%03d", i)
 			start := time.Now()
 			_, err := alex.client.Send(apiCtx(t), "kate@localhost", text)
 			results[i] = outcome{text, err, time.Since(start)}
-		}()
+		})
 	}
 	waitFor(t, 10*time.Second, "some sends to land", func() bool { return len(kate.lines()) >= 20 })
 	kate.kill()

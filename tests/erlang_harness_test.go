@@ -25,16 +25,8 @@ import (
 // Erlang tests give it to their chatd nodes too.
 const lessonCookie = "secret_token"
 
-// iexPath finds iex from Debian's elixir; the suite needs it (make deps
-// installs it), so its absence fails rather than skips.
-func iexPath(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("iex")
-	if err != nil {
-		t.Fatal("iex not found: install Debian package elixir (make deps)")
-	}
-	return p
-}
+// iexPath finds iex from Debian's elixir.
+func iexPath(t *testing.T) string { return debianTool(t, "iex", "elixir") }
 
 // compiledChat is the lesson's Chat app, copied out of tests/elixir/chat
 // and compiled by the first test that needs it.

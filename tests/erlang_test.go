@@ -260,12 +260,7 @@ func TestErlangSpawn(t *testing.T) {
 	if r := c.chatctl("--node", "alex", "send", pid, "hi"); r.code != 0 {
 		t.Fatalf("chatctl send %s hi: exit %d, stderr %q", pid, r.code, r.stderr)
 	}
-	var flushed string
-	waitFor(t, 5*time.Second, "chatctl flush to show kate's :sup?", func() bool {
-		r := c.chatctl("--node", "alex", "flush")
-		flushed += r.stdout
-		return strings.Contains(flushed, pid+" :sup?")
-	})
+	c.flushUntil("alex", pid+" :sup?", "chatctl flush to show kate's :sup?")
 
 	got := kate.expect(`Node.spawn_link(:alex@localhost, fn -> IO.puts "hi" end)`, ">")
 	if !regexp.MustCompile(`^hi\n#PID<\d+\.\d+\.\d+>$`).MatchString(got) {
@@ -275,7 +270,7 @@ func TestErlangSpawn(t *testing.T) {
 	if got := kate.eval(`send(pid, {:hi, self()})`); !strings.HasPrefix(got, "{:hi, #PID<") {
 		t.Fatalf("kate's send(pid, {:hi, self()}) printed %q", got)
 	}
-	flushed = ""
+	var flushed string
 	waitFor(t, 5*time.Second, "kate's flush() to show :sup?", func() bool {
 		flushed += kate.eval("flush()")
 		return strings.Contains(flushed, ":sup?")

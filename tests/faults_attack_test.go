@@ -171,11 +171,9 @@ func TestFaultWrongCookieFlood(t *testing.T) {
 	out := make([]atkGuessOutcome, attempts)
 	var wg sync.WaitGroup
 	for i := range attempts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			out[i] = atkGuess(addr, names[i], to, wrong, start)
-		}()
+		})
 	}
 	wg.Wait()
 	flood := time.Since(start)
@@ -354,9 +352,7 @@ func TestFaultMalformedInput(t *testing.T) {
 	start := time.Now()
 	var wg sync.WaitGroup
 	for i, w := range runs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for j := i; j < inputs; j += workers {
 				switch {
 				case j%2 == 1:
@@ -371,7 +367,7 @@ func TestFaultMalformedInput(t *testing.T) {
 				w.peer.close()
 				w.peer = nil
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	took := time.Since(start)
@@ -463,6 +459,29 @@ func (d *dribbler) watch() {
 	}
 }
 
+// dialDribblers opens n connections to addr, each watched until the node
+// closes it, and closes them when the test ends.
+func dialDribblers(t *testing.T, addr string, n int) []*dribbler {
+	t.Helper()
+	ds := make([]*dribbler, 0, n)
+	t.Cleanup(func() {
+		for _, d := range ds {
+			_ = d.conn.Close()
+			<-d.closed
+		}
+	})
+	for range n {
+		conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			t.Fatalf("dial %s: %v", addr, err)
+		}
+		d := &dribbler{conn: conn, opened: time.Now(), closed: make(chan struct{})}
+		ds = append(ds, d)
+		go d.watch()
+	}
+	return ds
+}
+
 // isClosed reports whether the node has closed d.
 func (d *dribbler) isClosed() bool {
 	select {
@@ -487,22 +506,7 @@ func TestFaultSlowloris(t *testing.T) {
 	addr := rpPeerAddr(t, kate)
 	hello := wire.EncodeHandshake(rpHello(rpName(t, "loris"), rpName(t, "kate"), rpIncarnation()))
 
-	ds := make([]*dribbler, 0, conns)
-	t.Cleanup(func() {
-		for _, d := range ds {
-			_ = d.conn.Close()
-			<-d.closed
-		}
-	})
-	for range conns {
-		conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
-		if err != nil {
-			t.Fatalf("dial %s: %v", addr, err)
-		}
-		d := &dribbler{conn: conn, opened: time.Now(), closed: make(chan struct{})}
-		ds = append(ds, d)
-		go d.watch()
-	}
+	ds := dialDribblers(t, addr, conns)
 	stop := make(chan struct{})
 	legit := measureLegit(t, alex, kate, stop)
 	dribble(ds, hello, every, timeout+5*time.Second)
@@ -631,13 +635,11 @@ func TestFaultStreamFlood(t *testing.T) {
 	jobs := make(chan struct{})
 	var wg sync.WaitGroup
 	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for range jobs {
 				st.try(p)
 			}
-		}()
+		})
 	}
 	start := time.Now()
 	for range streams {
@@ -786,13 +788,11 @@ func (b *atkBackground) call(node string, args, size int) {
 	for range args {
 		req.Args = append(req.Args, strings.Repeat("x", size))
 	}
-	b.wg.Add(1)
-	go func() {
-		defer b.wg.Done()
+	b.wg.Go(func() {
 		ctx, cancel := context.WithTimeout(b.ctx, time.Minute)
 		defer cancel()
 		_, _ = b.client.Call(ctx, req)
-	}()
+	})
 }
 
 // wait waits for the requests started so far.

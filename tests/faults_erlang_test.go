@@ -241,29 +241,6 @@ func TestFaultErlangSlowloris(t *testing.T) {
 	}
 }
 
-// dialDribblers opens n connections to addr, each watched until the node
-// closes it, and closes them when the test ends.
-func dialDribblers(t *testing.T, addr string, n int) []*dribbler {
-	t.Helper()
-	ds := make([]*dribbler, 0, n)
-	t.Cleanup(func() {
-		for _, d := range ds {
-			_ = d.conn.Close()
-			<-d.closed
-		}
-	})
-	for range n {
-		conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
-		if err != nil {
-			t.Fatalf("dial %s: %v", addr, err)
-		}
-		d := &dribbler{conn: conn, opened: time.Now(), closed: make(chan struct{})}
-		ds = append(ds, d)
-		go d.watch()
-	}
-	return ds
-}
-
 // TestFaultErlangPeerKilled: kate's iex is killed (SIGKILL) while chatd
 // waits for a call to it; chatctl's call fails with no connection at once,
 // not after its 60 s timeout.

@@ -219,9 +219,7 @@ func (p *rawPeer) serve() {
 		if err != nil {
 			return
 		}
-		p.wg.Add(1)
-		go func() {
-			defer p.wg.Done()
+		p.wg.Go(func() {
 			defer s.Close()
 			fr := wire.NewFrameReader(s, 64<<20)
 			f, err := fr.ReadFrame()
@@ -250,7 +248,7 @@ func (p *rawPeer) serve() {
 				}
 			}
 			_, _ = io.Copy(io.Discard, s)
-		}()
+		})
 	}
 }
 

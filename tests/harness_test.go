@@ -137,6 +137,17 @@ func canListen(host string, port int) bool {
 	return true
 }
 
+// debianTool finds the program name from the Debian package pkg; the suite
+// needs it (make deps installs it), so its absence fails rather than skips.
+func debianTool(t *testing.T, name, pkg string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatalf("%s not found: install Debian package %s (make deps)", name, pkg)
+	}
+	return p
+}
+
 // baseEnv is the environment of every process the cluster starts.
 func (c *cluster) baseEnv() []string {
 	env := []string{

@@ -9,16 +9,8 @@ import (
 	"time"
 )
 
-// erlPath finds erl from Debian's erlang-base; the suite needs it (make
-// deps installs it), so its absence fails rather than skips.
-func erlPath(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("erl")
-	if err != nil {
-		t.Fatal("erl not found: install Debian package erlang-base (make deps)")
-	}
-	return p
-}
+// erlPath finds erl from Debian's erlang-base.
+func erlPath(t *testing.T) string { return debianTool(t, "erl", "erlang-base") }
 
 // erlCookie is the cookie of the Erlang nodes the tests start (they never
 // talk to chatd nodes).

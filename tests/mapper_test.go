@@ -10,16 +10,8 @@ import (
 	"time"
 )
 
-// epmdPath finds the real epmd from Debian's erlang-base; the suite needs it
-// (make deps installs it), so its absence fails rather than skips.
-func epmdPath(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("epmd")
-	if err != nil {
-		t.Fatal("epmd not found: install Debian package erlang-base (make deps)")
-	}
-	return p
-}
+// epmdPath finds the real epmd from Debian's erlang-base.
+func epmdPath(t *testing.T) string { return debianTool(t, "epmd", "erlang-base") }
 
 // epmdNames runs the real `epmd -port P -names` client.
 func epmdNames(t *testing.T, port int) string {

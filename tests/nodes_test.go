@@ -161,12 +161,10 @@ func TestSimultaneousConnect(t *testing.T) {
 			from *node
 			to   string
 		}{{alex, "kate@localhost"}, {kate, "alex@localhost"}} {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				<-gate
 				_, errs[j] = p.from.client.Connect(apiCtx(t), p.to)
-			}()
+			})
 		}
 		close(gate)
 		wg.Wait()

@@ -37,6 +37,19 @@ func TestSpawnOutputGoesToCaller(t *testing.T) {
 	t.Logf("spawned %s on kate; its output came to alex", pid)
 }
 
+// flushUntil runs chatctl flush on node until what the runs printed,
+// together, contains want (at most 5 s, described by what), and returns
+// that.
+func (c *cluster) flushUntil(node, want, what string) string {
+	c.t.Helper()
+	var got string
+	waitFor(c.t, 5*time.Second, what, func() bool {
+		got += c.chatctl("--node", node, "flush").stdout
+		return strings.Contains(got, want)
+	})
+	return got
+}
+
 func TestSpawnReplyAndFlush(t *testing.T) {
 	c := newCluster(t)
 	c.start("alex")
@@ -53,12 +66,7 @@ func TestSpawnReplyAndFlush(t *testing.T) {
 		t.Fatalf("send to %s: exit %d: %s", pid, r.code, r.stderr)
 	}
 	// reply answers asynchronously: flush until its message is there.
-	var got string
-	waitFor(t, 5*time.Second, "the reply in alex's shell mailbox", func() bool {
-		r := c.chatctl("--node", "alex", "flush")
-		got += r.stdout
-		return strings.Contains(got, "sup?")
-	})
+	got := c.flushUntil("alex", "sup?", "the reply in alex's shell mailbox")
 	if strings.TrimSpace(got) != pid+" sup?" {
 		t.Fatalf("flush printed %q, want %q", got, pid+" sup?")
 	}
@@ -74,11 +82,7 @@ func TestExitNoticeWhenNodeDies(t *testing.T) {
 	r := c.chatctl("--node", "alex", "spawn", "--detach", "kate@localhost", "reply", "sup?")
 	pid := pidLine(t, r.stdout, "kate@localhost")
 	kate.kill()
-	var got string
-	waitFor(t, 5*time.Second, "an exit notice in alex's shell", func() bool {
-		got += c.chatctl("--node", "alex", "flush").stdout
-		return strings.Contains(got, "EXIT")
-	})
+	got := c.flushUntil("alex", "EXIT", "an exit notice in alex's shell")
 	if want := pid + " EXIT noconnection"; strings.TrimSpace(got) != want {
 		t.Fatalf("flush printed %q, want %q", got, want)
 	}

@@ -69,39 +69,41 @@ func (s *notifySocket) env(extra ...string) nodeOpt {
 // after d. Every datagram read is logged.
 func (s *notifySocket) expect(d time.Duration, what string, match func(state string) bool) notice {
 	s.t.Helper()
-	deadline := time.After(d)
-	for {
-		select {
-		case g, ok := <-s.grams:
-			if !ok {
-				s.t.Fatalf("notify socket closed while waiting for %s", what)
-			}
-			s.t.Logf("notify: %q", g.state)
-			if match(g.state) {
-				return g
-			}
-		case <-deadline:
-			s.t.Fatalf("no %s on the notify socket within %s", what, d)
-		}
+	g, found, closed := s.next(d, match)
+	switch {
+	case closed:
+		s.t.Fatalf("notify socket closed while waiting for %s", what)
+	case !found:
+		s.t.Fatalf("no %s on the notify socket within %s", what, d)
 	}
+	return g
 }
 
 // none fails the test if a datagram satisfying match arrives within d.
 func (s *notifySocket) none(d time.Duration, what string, match func(state string) bool) {
+	s.t.Helper()
+	if g, found, _ := s.next(d, match); found {
+		s.t.Fatalf("unexpected %s: %q", what, g.state)
+	}
+}
+
+// next reads datagrams, logging each, until one satisfies match (found),
+// the socket closes (closed) or d passes.
+func (s *notifySocket) next(d time.Duration, match func(state string) bool) (g notice, found, closed bool) {
 	s.t.Helper()
 	deadline := time.After(d)
 	for {
 		select {
 		case g, ok := <-s.grams:
 			if !ok {
-				return
+				return notice{}, false, true
 			}
 			s.t.Logf("notify: %q", g.state)
 			if match(g.state) {
-				s.t.Fatalf("unexpected %s: %q", what, g.state)
+				return g, true, false
 			}
 		case <-deadline:
-			return
+			return notice{}, false, false
 		}
 	}
 }

@@ -44,11 +44,10 @@ func runFloor(args []string) error {
 
 // tcpFloor times n 1-byte round trips on one TCP connection.
 func tcpFloor(ctx context.Context, n int) error {
-	conn, srv, err := dialServerChild("floor-server")
+	conn, err := dialServerChild("floor-server")
 	if err != nil {
 		return err
 	}
-	defer srv.stop(5 * time.Second)
 	defer conn.Close()
 	ds, err := sequential(ctx, n, func(context.Context) error { return pingPong(conn) })
 	if err != nil {
@@ -61,11 +60,10 @@ func tcpFloor(ctx context.Context, n int) error {
 // yamuxFloor times ld.n 1-byte round trips on one yamux stream, then the
 // rate of c streams doing the same at once, for each c of ld.concs.
 func yamuxFloor(ctx context.Context, ld load) error {
-	conn, srv, err := dialServerChild("yamux-server")
+	conn, err := dialServerChild("yamux-server")
 	if err != nil {
 		return err
 	}
-	defer srv.stop(5 * time.Second)
 	sess, err := yamux.Client(conn, yamuxFloorConfig())
 	if err != nil {
 		conn.Close()
@@ -143,18 +141,31 @@ func startServerChild(args ...string) (string, *childProc, error) {
 }
 
 // dialServerChild starts the TCP server child called name and connects
-// to it.
-func dialServerChild(name string) (net.Conn, *childProc, error) {
+// to it; closing the connection stops the child.
+func dialServerChild(name string) (net.Conn, error) {
 	addr, srv, err := startServerChild(name)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		srv.stop(5 * time.Second)
-		return nil, nil, err
+		return nil, err
 	}
-	return conn, srv, nil
+	return childConn{Conn: conn, child: srv}, nil
+}
+
+// childConn is a connection to a server child, which it stops on Close.
+type childConn struct {
+	net.Conn
+	child *childProc
+}
+
+// Close closes the connection, then stops the child.
+func (c childConn) Close() error {
+	err := c.Conn.Close()
+	c.child.stop(5 * time.Second)
+	return err
 }
 
 // runFloorServer echoes bytes on one loopback TCP connection, printing its
