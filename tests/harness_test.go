@@ -20,7 +20,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -163,31 +162,13 @@ func (c *cluster) baseEnv() []string {
 	return append(env, c.env...)
 }
 
-// syncBuffer is a bytes.Buffer safe for a process writing while the test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // node is one running chatd process.
 type node struct {
 	c      *cluster
 	name   string
 	cmd    *exec.Cmd
-	stdout *syncBuffer
-	stderr *syncBuffer
+	stdout *testkit.Buffer
+	stderr *testkit.Buffer
 	exited chan struct{} // closed when the process has exited
 	err    error         // the Wait result, once exited is closed
 	client *client.Client
@@ -242,7 +223,7 @@ func (c *cluster) spawn(name string, opts ...nodeOpt) *node {
 // it when the test ends (printing its output if the test failed).
 func (c *cluster) run(name string, cmd *exec.Cmd) *node {
 	c.t.Helper()
-	n := &node{c: c, name: name, cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}, exited: make(chan struct{})}
+	n := &node{c: c, name: name, cmd: cmd, stdout: &testkit.Buffer{}, stderr: &testkit.Buffer{}, exited: make(chan struct{})}
 	n.client, n.hc = client.New(n.socket()), unixClient(n.socket())
 	cmd.Stdout, cmd.Stderr = n.stdout, n.stderr
 	if err := cmd.Start(); err != nil {

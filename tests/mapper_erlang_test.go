@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"chatd/internal/testkit"
 )
 
 // erlPath finds erl from Debian's erlang-base.
@@ -32,7 +34,7 @@ func (c *cluster) erlCommand(ctx context.Context, args ...string) *exec.Cmd {
 func (c *cluster) startErl(name string, args ...string) {
 	c.t.Helper()
 	cmd := c.erlCommand(context.Background(), args...)
-	out := &syncBuffer{}
+	out := &testkit.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		c.t.Fatalf("start erl %s: %v", name, err)
