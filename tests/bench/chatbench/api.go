@@ -83,27 +83,43 @@ func runAPI(args []string) error {
 	return nil
 }
 
-// post makes one POST of body to path and wants 200 and a body, which it
-// reads to the end so that the connection is reused.
+// post makes one POST of body to path and wants 200 and a body.
 func post(ctx context.Context, hc *http.Client, path string, body []byte) error {
-	req, err := http.NewRequestWithContext(ctx, "POST", "http://chatd"+path, bytes.NewReader(body))
-	if err != nil {
-		return err
+	b, err := roundTrip(ctx, hc, "POST", path, body, 64<<10)
+	if err == nil && len(b) == 0 {
+		err = fmt.Errorf("POST %s: an empty answer", path)
 	}
-	req.Header.Set("Content-Type", "application/json")
+	return err
+}
+
+// roundTrip makes one request with body (JSON; none when nil) to path and
+// returns the answer's body, of at most limit bytes, read to the end so
+// that the connection is reused. An answer other than 200 is an error.
+func roundTrip(ctx context.Context, hc *http.Client, method, path string, body []byte, limit int64) ([]byte, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "http://chatd"+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, limit))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if resp.StatusCode != http.StatusOK || len(b) == 0 {
-		return fmt.Errorf("POST %s: %s: %s", path, resp.Status, bytes.TrimSpace(b))
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, bytes.TrimSpace(b))
 	}
-	return nil
+	return b, nil
 }
 
 // runHTTPServer is the trivial HTTP server: on -socket, every POST has its
