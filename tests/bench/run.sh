@@ -105,16 +105,31 @@ for rep in $(seq "$repeats"); do
 	done
 done
 
-# Scale has no BEAM side: meshes of 50 and 100 chatd nodes and 10,000
+# Scale has no BEAM side: meshes of 50, 100 and 200 chatd nodes and 10,000
 # in-flight tasks, on their own mapper and runtime directory.
 for rep in $(seq "$repeats"); do
-	log "repeat $rep/$repeats: scale (meshes of 50 and 100, 10,000 in-flight tasks)"
+	log "repeat $rep/$repeats: scale (meshes of 50, 100 and 200, 10,000 in-flight tasks)"
 	port=$(private_port)
 	mapper_ports+=("$port")
 	echo "repeat $rep" >>"$results"
 	CHATD_MAPPER_PORT=$port CHATD_RUNTIME_DIR=$work/scale$rep \
-		"$out/chatbench" scale -chatd "$out/chatd" -nodes 50,100 -tasks 10000 | sed 's/^/chatd /' >>"$results"
+		"$out/chatbench" scale -chatd "$out/chatd" -nodes 50,100,200 -tasks 10000 | sed 's/^/chatd /' >>"$results"
 done
+
+# Per-call counts (allocations, wake-ups, system calls): once, since a
+# loaded machine does not change them (make profile runs only these).
+log "per-call counts (chatbench profile)"
+strace_flag=-strace=true
+if ! command -v strace >/dev/null; then
+	if [ "$(id -u)" = 0 ]; then
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq strace >/dev/null; } || strace_flag=-strace=false
+	else
+		log "strace missing (sudo apt-get install strace): no system call counts"
+		strace_flag=-strace=false
+	fi
+fi
+"$out/chatbench" profile -socket "$CHATD_RUNTIME_DIR/alex/control.sock" -peer-socket "$CHATD_RUNTIME_DIR/kate/control.sock" \
+	-peer kate@localhost -n 2000 "$strace_flag" -detail "$out/profile-detail.txt" >>"$results"
 
 log "Go micro benchmarks"
 mapfile -t micro < <(grep -rl --include='*_test.go' '^func Benchmark' . | xargs -n1 dirname | sort -u)

@@ -194,7 +194,9 @@ func runReport(args []string) error {
 		mb, _ = os.ReadFile(*micro) // optional: benchstat may be unavailable
 	}
 	doc := "# Benchmarks\n\nWritten by `make bench` on " + time.Now().UTC().Format("2006-01-02 15:04 MST") +
-		". Each figure is the median of the repeats, with the range in brackets.\n\n" +
+		". Each figure is the median of the repeats, with the range in brackets. Where the time goes\n" +
+		"per call, what was removed and what bounds the mesh: [PERFORMANCE.md](PERFORMANCE.md) (kept by hand;\n" +
+		"`make profile` reproduces its counts).\n\n" +
 		"## Machine and versions\n\n```\n" + string(m) + "```\n\n" + b.String() +
 		"\n## Go micro benchmarks (benchstat)\n\n```\n" + string(mb) + "```\n" + reproduce
 	return os.WriteFile(*out, []byte(doc), 0o644)
@@ -229,7 +231,7 @@ nodes). Then every repeat runs, in an order that rotates from one repeat to the 
   first line (erl), and their RSS a second later.
 
 Round trips are sequential calls after a warm-up; rates count the calls that callers, each
-waiting for its answer before the next, complete in a fixed time. Scale (meshes of 50 and 100
+waiting for its answer before the next, complete in a fixed time. Scale (meshes of 50, 100 and 200
 chatd nodes, 10,000 in-flight tasks) runs after the repeats, on a mapper of its own. Raw results:
 ` + "`bin/bench/results.txt`" + `; Go micro benchmarks: ` + "`bin/bench/micro.txt`" + ` (compare runs with
 benchstat).
