@@ -344,6 +344,10 @@ func (p *profiler) traces(ctx context.Context, pp profPath, n int, took time.Dur
 	}
 	results := make([]chan got, len(pp.sides))
 	var self bytes.Buffer
+	// The nodes' traces are read once this process's own trace has
+	// stopped, so that reading them is not in it; they wait meanwhile in
+	// the socket and in the nodes' trace buffers.
+	selfDone := make(chan struct{})
 	for i, s := range pp.sides {
 		results[i] = make(chan got, 1)
 		if s.node == nil {
@@ -356,6 +360,7 @@ func (p *profiler) traces(ctx context.Context, pp profPath, n int, took time.Dur
 				return
 			}
 			defer body.Close()
+			<-selfDone
 			b, err := io.ReadAll(body)
 			results[i] <- got{b, err}
 		}()
@@ -369,6 +374,7 @@ func (p *profiler) traces(ctx context.Context, pp profPath, n int, took time.Dur
 	}
 	err := repeat(ctx, n, pp.op)
 	trace.Stop() // nothing when not started
+	close(selfDone)
 	if err != nil {
 		return err
 	}
