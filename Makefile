@@ -70,7 +70,7 @@ fuzz-short: ## run every fuzz target for FUZZTIME (3s)
 fuzz: ## run every fuzz target for 5 minutes
 	$(MAKE) fuzz-short FUZZTIME=5m
 
-demo: build deps ## start alex, kate and moebi on a private mapper, show them talking, stop them
+demo: build ## start alex, kate and moebi on a private mapper, show them talking, stop them
 	@scripts/demo.sh $(BIN)
 
 install: install-files install-cookie ## install binaries, units, sysusers, config, cookie, man pages, completions under $(DESTDIR)$(PREFIX)

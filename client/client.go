@@ -194,8 +194,25 @@ func (c *Client) send(ctx context.Context, method, path string, in any) (*http.R
 
 // wrap names the request and the socket in err.
 func (c *Client) wrap(method, path string, err error) error {
-	return fmt.Errorf("%s %s on %s: %w", method, path, c.socket, err)
+	return &RequestError{Method: method, Path: path, Socket: c.socket, Err: err}
 }
+
+// RequestError is a request that failed on the way, not by the daemon's
+// answer (that is an *APIError): the connection broke, the body could not
+// be read or decoded.
+type RequestError struct {
+	Method, Path string // the request, e.g. POST /v1/call
+	Socket       string // the control socket
+	Err          error  // the cause, e.g. io.ErrUnexpectedEOF
+}
+
+// Error names the request, the socket and the cause.
+func (e *RequestError) Error() string {
+	return fmt.Sprintf("%s %s on %s: %v", e.Method, e.Path, e.Socket, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *RequestError) Unwrap() error { return e.Err }
 
 // readLimited reads all of r, failing once it has more than limit bytes.
 func readLimited(r io.Reader, limit int64) ([]byte, error) {

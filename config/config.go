@@ -3,7 +3,9 @@
 //
 // A setting's value comes from, highest first: command-line flags, CHATD_*
 // environment variables, the [nodes.<name>] section, the
-// [environments.<env>] section, the file's top level, and Default.
+// [environments.<env>] section, the environment's built-in settings (the
+// test environment runs every task locally), the file's top level, and
+// Default.
 package config
 
 import (
@@ -75,8 +77,9 @@ type Mapper struct {
 	// sets it). Empty, or loopback addresses, mean loopback only.
 	Address string `toml:"address"`
 	// PacketTimeout closes a connection to an embedded mapper that has not
-	// registered once it has sent nothing for this long (epmd's
-	// -packet_timeout; every byte restarts it).
+	// registered once it has sent nothing for this long and one second
+	// more, as epmd's -packet_timeout with its whole-second clock; every
+	// byte restarts it.
 	PacketTimeout Duration `toml:"packet_timeout"`
 }
 
@@ -130,6 +133,10 @@ type Tasks struct {
 	MaxRunning int `toml:"max_running"`
 	// Placement is "remote" or "local" (run every call on this node).
 	Placement string `toml:"placement"`
+	// StopGrace is how long a stopping node waits for its running tasks
+	// before it cancels them; 0 cancels them at once. Peers with no call
+	// running here see the node down at once, whatever it is.
+	StopGrace Duration `toml:"stop_grace"`
 }
 
 // Processes configures lightweight processes.
@@ -157,7 +164,7 @@ type Erlang struct {
 	// Hidden connects hidden: BEAM nodes list chatd in Node.list(:hidden),
 	// not Node.list(), and never involve it in global's name registry.
 	// chatd does not speak global's protocol, and a published node that
-	// ignores it stalls :global.sync() on every BEAM node of the cluster.
+	// ignores it stalls :global.sync() on every BEAM node connected to it.
 	Hidden bool `toml:"hidden"`
 	// ChatModule is the lesson's module on BEAM nodes (Chat).
 	ChatModule string `toml:"chat_module"`
@@ -204,6 +211,7 @@ func Default() Config {
 			AwaitTimeout: Duration(5 * time.Second),
 			MaxRunning:   10000,
 			Placement:    PlacementRemote,
+			StopGrace:    Duration(5 * time.Second),
 		},
 		Processes: Processes{Mailbox: 1024, Max: 10000},
 		Erlang: Erlang{
@@ -212,6 +220,28 @@ func Default() Config {
 		},
 		Log: Log{Level: "info"},
 	}
+}
+
+// applyEnvironmentDefaults applies env's built-in settings, which a file's
+// [environments.<env>] section overrides and its top level does not: the
+// test environment is the lesson's, where every task runs on this node's
+// supervisor (tasks.placement = "local").
+func applyEnvironmentDefaults(c *Config, env string, org origins) {
+	if env == EnvTest {
+		c.Tasks.Placement, org["tasks.placement"] = PlacementLocal, "the built-in test environment"
+	}
+}
+
+// LocalPlacementReason says why calls naming another node run on this one,
+// for what chatctl prints; "" when they do not (placement "remote").
+func (c Config) LocalPlacementReason() string {
+	switch {
+	case c.Tasks.Placement != PlacementLocal:
+		return ""
+	case c.Environment == EnvTest:
+		return `tasks.placement is "local" in the test environment`
+	}
+	return `tasks.placement is "local"`
 }
 
 // Duration is a time.Duration written in TOML as a Go duration string

@@ -45,6 +45,24 @@ func foreignOwner(t *testing.T, path string) (runAs, owner int) {
 	return os.Getuid() + 1, os.Getuid()
 }
 
+// ownCookie is a LoadCookie setup: a file of this user's that holds
+// content, with mode.
+func ownCookie(content string, mode os.FileMode) func(*testing.T, string) (string, int) {
+	return func(t *testing.T, dir string) (string, int) { return writeCookie(t, dir, content, mode), os.Getuid() }
+}
+
+// ownPath is a LoadCookie setup: name in the directory, made by mk as this
+// user.
+func ownPath(name string, mk func(path string) error) func(*testing.T, string) (string, int) {
+	return func(t *testing.T, dir string) (string, int) {
+		p := filepath.Join(dir, name)
+		if err := mk(p); err != nil {
+			t.Fatal(err)
+		}
+		return p, os.Getuid()
+	}
+}
+
 func TestLoadCookieFile(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -52,24 +70,12 @@ func TestLoadCookieFile(t *testing.T) {
 		want    string // the cookie; "" when an error is expected
 		wantErr string // P stands for the path; checked when want == ""
 	}{
-		{"owner-only file", func(t *testing.T, dir string) (string, int) {
-			return writeCookie(t, dir, "\n  "+secret+"\t\n", 0o600), os.Getuid()
-		}, secret, ""},
-		{"read-only for the owner", func(t *testing.T, dir string) (string, int) {
-			return writeCookie(t, dir, secret, 0o400), os.Getuid()
-		}, secret, ""},
-		{"exactly the minimum length", func(t *testing.T, dir string) (string, int) {
-			return writeCookie(t, dir, secret[:WeakCookieLen]+"\n", 0o600), os.Getuid()
-		}, secret[:WeakCookieLen], ""},
-		{"readable by all", func(t *testing.T, dir string) (string, int) {
-			return writeCookie(t, dir, secret, 0o644), os.Getuid()
-		}, "", "cookie file P is readable by group or others (mode 0644); fix: chmod 600 P"},
-		{"readable by group", func(t *testing.T, dir string) (string, int) {
-			return writeCookie(t, dir, secret, 0o640), os.Getuid()
-		}, "", "cookie file P is readable by group or others (mode 0640); fix: chmod 600 P"},
-		{"writable by group", func(t *testing.T, dir string) (string, int) {
-			return writeCookie(t, dir, secret, 0o620), os.Getuid()
-		}, "", "cookie file P is writable or executable by group or others (mode 0620); fix: chmod 600 P"},
+		{"owner-only file", ownCookie("\n  "+secret+"\t\n", 0o600), secret, ""},
+		{"read-only for the owner", ownCookie(secret, 0o400), secret, ""},
+		{"exactly the minimum length", ownCookie(secret[:WeakCookieLen]+"\n", 0o600), secret[:WeakCookieLen], ""},
+		{"readable by all", ownCookie(secret, 0o644), "", "cookie file P is readable by group or others (mode 0644); fix: chmod 600 P"},
+		{"readable by group", ownCookie(secret, 0o640), "", "cookie file P is readable by group or others (mode 0640); fix: chmod 600 P"},
+		{"writable by group", ownCookie(secret, 0o620), "", "cookie file P is writable or executable by group or others (mode 0620); fix: chmod 600 P"},
 		{"symbolic link", func(t *testing.T, dir string) (string, int) {
 			target := writeCookie(t, dir, secret, 0o600)
 			link := filepath.Join(dir, "link")
@@ -78,32 +84,12 @@ func TestLoadCookieFile(t *testing.T) {
 			}
 			return link, os.Getuid()
 		}, "", "cookie file P is a symbolic link; point the setting at the file itself"},
-		{"directory", func(t *testing.T, dir string) (string, int) {
-			p := filepath.Join(dir, "cookie.d")
-			if err := os.Mkdir(p, 0o700); err != nil {
-				t.Fatal(err)
-			}
-			return p, os.Getuid()
-		}, "", "cookie file P is a directory, not a file"},
-		{"named pipe", func(t *testing.T, dir string) (string, int) {
-			p := filepath.Join(dir, "fifo")
-			if err := syscall.Mkfifo(p, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			return p, os.Getuid()
-		}, "", "cookie file P is not a regular file (mode prw-------)"},
-		{"empty", func(t *testing.T, dir string) (string, int) {
-			return writeCookie(t, dir, " \n\t\n", 0o600), os.Getuid()
-		}, "", "cookie file P is empty: it must hold the shared cookie (at least 16 random bytes are best); fix: openssl rand -hex 32 > P"},
-		{"short, as the lesson's secret_token: accepted (weak)", func(t *testing.T, dir string) (string, int) {
-			return writeCookie(t, dir, "  secret_token  \n", 0o600), os.Getuid()
-		}, "secret_token", ""},
-		{"Erlang's own mode 0400", func(t *testing.T, dir string) (string, int) {
-			return writeCookie(t, dir, secret, 0o400), os.Getuid()
-		}, secret, ""},
-		{"too long", func(t *testing.T, dir string) (string, int) {
-			return writeCookie(t, dir, strings.Repeat(secret, MaxCookieLen/len(secret)+1), 0o600), os.Getuid()
-		}, "", "cookie file P is larger than 4096 bytes; a cookie is 1..4096 bytes"},
+		{"directory", ownPath("cookie.d", func(p string) error { return os.Mkdir(p, 0o700) }), "", "cookie file P is a directory, not a file"},
+		{"named pipe", ownPath("fifo", func(p string) error { return syscall.Mkfifo(p, 0o600) }), "", "cookie file P is not a regular file (mode prw-------)"},
+		{"empty", ownCookie(" \n\t\n", 0o600), "", "cookie file P is empty: it must hold the shared cookie (at least 16 random bytes are best); fix: openssl rand -hex 32 > P"},
+		{"short, as the lesson's secret_token: accepted (weak)", ownCookie("  secret_token  \n", 0o600), "secret_token", ""},
+		{"Erlang's own mode 0400", ownCookie(secret, 0o400), secret, ""},
+		{"too long", ownCookie(strings.Repeat(secret, MaxCookieLen/len(secret)+1), 0o600), "", "cookie file P is larger than 4096 bytes; a cookie is 1..4096 bytes"},
 		{"owned by someone else", func(t *testing.T, dir string) (string, int) {
 			p := writeCookie(t, dir, secret, 0o600)
 			uid, _ := foreignOwner(t, p)

@@ -29,6 +29,9 @@ func (c Config) Effective(getenv paths.Getenv, uid int) string {
 	if c.Responder.Reply == "" {
 		comments["responder.reply"] = "empty: the responder is off"
 	}
+	if c.Tasks.Placement == PlacementLocal {
+		comments["tasks.placement"] = "every call and send runs on this node, whatever node it names"
+	}
 	if c.Metrics.Listen == "" {
 		comments["metrics.listen"] = "empty: GET /metrics on the control socket only"
 	}

@@ -38,7 +38,7 @@ func TestEffective(t *testing.T) {
 			"# config file: /etc/chatd/chatd.toml",
 			"cookie_file = \"/etc/chatd/cookie\"\n",
 			"[responder]\nreply = \"say \\\"chicken?\\\"\"\n",
-			"[tasks]\nawait_timeout = \"5s\"\nmax_running = 10000\nplacement = \"local\"\n",
+			"[tasks]\nawait_timeout = \"5s\"\nmax_running = 10000\nplacement = \"local\"  # every call and send runs on this node, whatever node it names\nstop_grace = \"5s\"\n",
 		}},
 		{"systemd credential", func(c *Config) { c.CookieFile = "/etc/chatd/cookie" },
 			map[string]string{"CREDENTIALS_DIRECTORY": credDir}, []string{

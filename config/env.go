@@ -72,6 +72,9 @@ func applyOverrides(c *Config, ov Overrides, org origins) {
 	if ov.MapperPort != 0 {
 		c.Mapper.Port, org["mapper.port"] = ov.MapperPort, "--mapper-port"
 	}
+	if ov.LogLevel != "" {
+		c.Log.Level, org["log.level"] = ov.LogLevel, "--log-level"
+	}
 }
 
 // selectedName returns the node name as given by --name, else by

@@ -38,6 +38,8 @@ type Overrides struct {
 	ListenAddress string
 	// MapperPort is --mapper-port.
 	MapperPort int
+	// LogLevel is --log-level: debug, info, warn or error.
+	LogLevel string
 }
 
 // Load builds the effective Config and validates it.
@@ -50,7 +52,9 @@ type Overrides struct {
 //
 // Precedence, highest first: ov > CHATD_* environment variables (read
 // through getenv) > [nodes.<name>] > [environments.<env>] > the file's top
-// level > Default(). Every section of the file is checked, also those this
+// level > Default(). The built-in settings of the environment sit between
+// the file's top level and its [environments.<env>] section (see
+// applyEnvironmentDefaults). Every section of the file is checked, also those this
 // node does not select. Errors name the file, the line and the key, or the
 // flag or environment variable a bad value came from. When only Validate
 // fails, the Config is returned along with the error, for `chatd check`.
@@ -85,6 +89,7 @@ func load(path string, ov Overrides, getenv paths.Getenv, systemFile string) (Co
 	if ov.Env != "" {
 		env = ov.Env
 	}
+	applyEnvironmentDefaults(&cfg, env, org)
 	if l != nil {
 		if err := l.decodeSection(&cfg, org, sectionEnvironments, env); err != nil {
 			return Config{}, err

@@ -118,8 +118,19 @@ func TestLoadPrecedence(t *testing.T) {
 			"CHATD_MAPPER_PORT": "1004", "CHATD_ENV": "prod",
 		}, Overrides{Name: "alex@flag.example", ListenAddress: "127.0.0.1:1006", MapperPort: 1006, Env: "test"},
 			want{"flag.example", "127.0.0.1:1006", "remote", "test", "warn", 1006, 3 * time.Second}},
+		{"--log-level beats CHATD_LOG_LEVEL", layered, map[string]string{"CHATD_LOG_LEVEL": "error"},
+			Overrides{Name: "alex", LogLevel: "debug"},
+			want{"nodesection.example", "127.0.0.1:1003", "local", "dev", "debug", 1003, 3 * time.Second}},
 		{"sections written as dotted keys", "environments.test.link.tick = \"2s\"\nnodes.alex.mapper.port = 1003\n", nil, Overrides{Name: "alex", Env: "test"},
-			want{"localhost", "127.0.0.1:0", "remote", "test", "info", 1003, 2 * time.Second}},
+			want{"localhost", "127.0.0.1:0", "local", "test", "info", 1003, 2 * time.Second}},
+		{"built-in test environment: --env test alone", "", nil, Overrides{Name: "alex", Env: "test"},
+			want{"localhost", "127.0.0.1:0", "local", "test", "info", 4369, 15 * time.Second}},
+		{"built-in test environment beats the top level", "environment = \"test\"\n[tasks]\nplacement = \"remote\"\n", nil, Overrides{Name: "alex"},
+			want{"localhost", "127.0.0.1:0", "local", "test", "info", 4369, 15 * time.Second}},
+		{"the file's test section beats the built-in one", "[environments.test]\ntasks.placement = \"remote\"\n", map[string]string{"CHATD_ENV": "test"}, Overrides{Name: "alex"},
+			want{"localhost", "127.0.0.1:0", "remote", "test", "info", 4369, 15 * time.Second}},
+		{"prod has no built-in placement", "", nil, Overrides{Name: "alex", Env: "prod"},
+			want{"localhost", "127.0.0.1:0", "remote", "prod", "info", 4369, 15 * time.Second}},
 		{"bare --name keeps the configured host", layered, map[string]string{"CHATD_NAME": "kate@name.example"}, Overrides{Name: "alex"},
 			want{"nodesection.example", "127.0.0.1:1003", "local", "dev", "warn", 1003, 3 * time.Second}},
 	}
@@ -225,5 +236,18 @@ func TestLoadMapper(t *testing.T) {
 				t.Fatalf("mapper = %+v (addresses %q); want address %q (%q), packet_timeout %s", m, m.Addresses(), tc.address, tc.extra, tc.timeout)
 			}
 		})
+	}
+}
+
+func TestReference(t *testing.T) {
+	d := Defaults()
+	for _, want := range []string{"version = 1\n", "[tasks]\nawait_timeout = \"5s\"\n", "[log]\nlevel = \"info\"\n"} {
+		if !strings.Contains(d, want) {
+			t.Errorf("Defaults() lacks %q:\n%s", want, d)
+		}
+	}
+	vars := EnvVars()
+	if len(vars) != len(envSettings()) || vars[len(vars)-1] != (EnvVar{Name: "CHATD_LOG_LEVEL", Key: "log.level"}) {
+		t.Errorf("EnvVars() = %v", vars)
 	}
 }

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"strings"
 	"testing"
 )
 
@@ -9,11 +8,7 @@ import (
 // at every kind of place: a setting, a table, a section and the section
 // roots. FILE stands for the config file's path.
 func TestLoadTypeErrors(t *testing.T) {
-	tests := []struct {
-		name string
-		file string
-		want string
-	}{
+	checkBadFiles(t, []badFile{
 		{"float for an integer", "[link]\nmax_frame = 1.5\n",
 			`FILE:2: link.max_frame: want an integer, not a float`},
 		{"boolean for an integer", "[processes]\nmax = true\n",
@@ -52,17 +47,5 @@ func TestLoadTypeErrors(t *testing.T) {
 			`FILE:1: nodes: want a table of sections like [nodes.alex]`},
 		{"wrong type for the version", "version = \"1\"\n",
 			`FILE:1: version: want an integer, not a string`},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			_, path, err := loadText(t, tc.file, nil, Overrides{Name: "alex"})
-			want := strings.ReplaceAll(tc.want, "FILE", path)
-			if err == nil {
-				t.Fatalf("Load succeeded, want error\n%s", want)
-			}
-			if got := err.Error(); got != want {
-				t.Errorf("error:\ngot  %s\nwant %s", got, want)
-			}
-		})
-	}
+	})
 }

@@ -158,6 +158,9 @@ func (c Config) validateTasks(bad func(string, error, string, ...any)) {
 	if t.Placement != PlacementRemote && t.Placement != PlacementLocal {
 		bad("tasks.placement", nil, "%q is not a placement: want %q or %q", t.Placement, PlacementRemote, PlacementLocal)
 	}
+	if t.StopGrace < 0 {
+		bad("tasks.stop_grace", nil, "%s is negative: want a duration like \"5s\", or \"0s\" to cancel running tasks at once", t.StopGrace)
+	}
 }
 
 func (c Config) validateProcesses(bad func(string, error, string, ...any)) {

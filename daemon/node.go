@@ -32,8 +32,9 @@ import (
 	"chatd/wire"
 )
 
-// ShutdownGrace bounds how long requests in flight may take to finish at
-// shutdown.
+// ShutdownGrace bounds how long control requests in flight may take to
+// finish at shutdown, once the tasks are done (tasks.stop_grace bounds
+// those).
 const ShutdownGrace = 5 * time.Second
 
 // Options carries what Run needs besides the configuration.
@@ -64,6 +65,13 @@ type Options struct {
 	// Messages receives chat messages when journald is not used; nil means
 	// os.Stdout.
 	Messages io.Writer
+	// StopNow, if set, closes when the operator asks again to stop (a
+	// second SIGINT or SIGTERM): a shutdown waiting for running tasks
+	// cancels them and goes on at once.
+	StopNow <-chan struct{}
+	// StopNowHint, if set, says how to close StopNow ("press Ctrl-C again
+	// to stop now"), for the line that says the node waits for its tasks.
+	StopNowHint func() string
 }
 
 // Node is a running chatd node: the place where its parts are wired
@@ -85,6 +93,7 @@ type Node struct {
 	peers   *peer.Listener
 	ctl     *control.Server
 	sup     *task.Supervisor
+	gate    *peer.Gate // peers' calls pass it; shutdown closes it
 	sink    *sink.Sink
 	procs   *proc.Table
 	core    *core.Core
@@ -99,8 +108,10 @@ type Node struct {
 }
 
 // Run starts the node and serves until ctx ends, then shuts down: it stops
-// accepting, closes its links (peers see it down at once), deregisters and
-// removes its control socket.
+// accepting links and peers' calls, closes at once the links of peers it
+// owes no result (they see it down at once), lets running tasks finish
+// within tasks.stop_grace (until Options.StopNow), closing each other link
+// once its results are out, deregisters and removes its control socket.
 func Run(ctx context.Context, cfg config.Config, cookie config.Cookie, opts Options) error {
 	n, err := Start(ctx, cfg, cookie, opts)
 	if err != nil {
@@ -240,9 +251,11 @@ func (n *Node) wire(cfg config.Config, cookie config.Cookie, linkTLS *link.TLS) 
 	n.metrics = metrics.New(n.metricSources())
 	n.core = core.New(core.Config{
 		Self: n.self, AwaitTimeout: cfg.Tasks.AwaitTimeout.D(), LocalPlacement: cfg.Tasks.Placement == config.PlacementLocal,
-		Sup: n.sup, Procs: n.procs, Sink: n.sink, Funcs: function.Builtins(), OnCall: n.metrics.Call, Logger: n.log,
+		LocalReason: cfg.LocalPlacementReason(),
+		Sup:         n.sup, Procs: n.procs, Sink: n.sink, Funcs: function.Builtins(), OnCall: n.metrics.Call, Logger: n.log,
 	})
-	local := n.metrics.Local(n.core) // what peers are served from, measured
+	n.gate = peer.NewGate(n.metrics.Local(n.core))
+	local := n.gate // what peers are served from, measured and counted
 	observer := peer.Observers{n.events, n.metrics}
 	n.core.SetResponderReply(cfg.Responder.Reply)
 	guesses := &peer.GuessLimiter{}
@@ -297,13 +310,13 @@ func messageWriter(opts Options) sink.Writer {
 
 // shutdown releases everything start acquired, in reverse order.
 func (n *Node) shutdown() {
-	ctx, cancel := context.WithTimeout(context.Background(), ShutdownGrace)
-	defer cancel()
+	now, stopNow := n.stopNow()
+	defer stopNow()
 	_ = n.listen.Close()
 	n.peers.Close()
-	if err := n.sup.Close(ctx); err != nil {
-		n.log.Warn("tasks still running at shutdown were cancelled", "err", err)
-	}
+	n.drain(now)
+	ctx, cancel := context.WithTimeout(now, ShutdownGrace)
+	defer cancel()
 	n.procs.Close()
 	n.core.Close() // before the links: remote processes' exits must not wait for a client
 	if err := n.router.Close(); err != nil {

@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"chatd/config"
 	"chatd/daemon/peer"
 	"chatd/internal/testkit"
@@ -21,7 +19,7 @@ import (
 	"chatd/wire"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { testkit.Main(m) }
 
 // lockedBuffer is a node's stdout: where its received messages go.
 type lockedBuffer struct {

@@ -53,4 +53,6 @@ func (n nodes) Connect(ctx context.Context, node wire.NodeName) (bool, error) {
 }
 
 // Disconnect implements control.NodesBackend.
-func (n nodes) Disconnect(node wire.NodeName) bool { return n.router.Disconnect(node) }
+func (n nodes) Disconnect(node wire.NodeName) bool {
+	return n.router.Disconnect(node, "disconnected by operator")
+}

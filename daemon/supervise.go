@@ -61,8 +61,8 @@ func (n *Node) watch(ctx context.Context) {
 }
 
 // reload re-reads the configuration and applies what can change at run
-// time: the responder's reply, the log level and the link tick. Other
-// changes are reported as needing a restart.
+// time: the responder's reply, the log level, the link tick and the stop
+// grace. Other changes are reported as needing a restart.
 func (n *Node) reload() {
 	n.notify("RELOADING=1\nMONOTONIC_USEC=" + monotonicUsec())
 	defer func() { n.notify("READY=1\nSTATUS=" + n.statusLine()) }()
@@ -83,7 +83,8 @@ func (n *Node) reload() {
 	}
 	n.links.SetTick(cfg.Link.Tick.D())
 	n.applied = cfg
-	n.log.Info("reloaded", "responder_reply", reply, "log_level", cfg.Log.Level, "tick", cfg.Link.Tick.String())
+	n.log.Info("reloaded", "responder_reply", reply, "log_level", cfg.Log.Level, "tick", cfg.Link.Tick.String(),
+		"stop_grace", cfg.Tasks.StopGrace.String())
 	if keys := restartKeys(old, cfg); len(keys) > 0 {
 		n.log.Warn("changed settings need a restart to take effect", "keys", fmt.Sprint(keys))
 	}
@@ -96,6 +97,7 @@ func restartKeys(a, b config.Config) []string {
 	a.Responder, b.Responder = config.Responder{}, config.Responder{}
 	a.Log, b.Log = config.Log{}, config.Log{}
 	a.Link.Tick, b.Link.Tick = 0, 0
+	a.Tasks.StopGrace, b.Tasks.StopGrace = 0, 0 // read when the node stops
 	var keys []string
 	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
 	t := va.Type()

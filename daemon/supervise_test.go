@@ -19,6 +19,7 @@ func TestRestartKeys(t *testing.T) {
 		{"responder reply", func(c *config.Config) { c.Responder.Reply = "chicken?" }, nil},
 		{"log level", func(c *config.Config) { c.Log.Level = "debug" }, nil},
 		{"link tick", func(c *config.Config) { c.Link.Tick = config.Duration(time.Second) }, nil},
+		{"stop grace", func(c *config.Config) { c.Tasks.StopGrace = config.Duration(time.Minute) }, nil},
 		{"everything reloadable at once", func(c *config.Config) {
 			c.Responder.Reply = "chicken?"
 			c.Log.Level = "warn"

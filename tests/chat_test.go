@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os/exec"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -65,9 +66,7 @@ func TestResponder(t *testing.T) {
 	moebi := c.start("moebi", cfg)
 
 	r := c.chatctl("--node", "alex", "send", "moebi@localhost", "hi")
-	if r.code != 0 {
-		t.Fatalf("send to moebi: exit %d: %s", r.code, r.stderr)
-	}
+	expectReply(t, r, "moebi@localhost", "chicken?")
 	if !hasMessage(moebi.messages(), "alex@localhost", "hi") {
 		t.Fatalf("moebi's messages = %+v", moebi.messages())
 	}
@@ -77,6 +76,45 @@ func TestResponder(t *testing.T) {
 	}
 	if got := kate.messages(); len(got) != 0 {
 		t.Fatalf("kate received %+v", got)
+	}
+	expectJSONReply(t, c.chatctl("--node", "alex", "--json", "send", "moebi", "hi"), "alex@localhost", "moebi@localhost", "chicken?")
+	// A node that answers nothing sends no replies.
+	if r := c.chatctl("--node", "alex", "--json", "send", "kate", "hi"); r.code != 0 || strings.Contains(r.stdout, "replies") {
+		t.Fatalf("send --json to kate: exit %d, stdout %q; want no replies", r.code, r.stdout)
+	}
+}
+
+// replyLine is how chatctl send prints a send to a node and the reply that
+// came back as part of it.
+var replyLine = regexp.MustCompile(`^sent to (\S+) \(id [0-9a-f]+\)\n(.*)\n$`)
+
+// expectReply checks what `chatctl send` printed: the send to from, then
+// from's reply (issue 14, point 11).
+func expectReply(t *testing.T, r result, from, reply string) {
+	t.Helper()
+	m := replyLine.FindStringSubmatch(r.stdout)
+	if r.code != 0 || m == nil || m[1] != from || m[2] != from+": "+reply {
+		t.Fatalf("chatctl send to %s: exit %d, stdout %q, stderr %q; want the send, then %q", from, r.code, r.stdout, r.stderr, from+": "+reply)
+	}
+}
+
+// expectJSONReply checks `chatctl --json send`: its replies hold from's
+// reply to to.
+func expectJSONReply(t *testing.T, r result, to, from, reply string) {
+	t.Helper()
+	var resp struct {
+		Replies []struct {
+			ID   string `json:"id"`
+			From string `json:"from"`
+			To   string `json:"to"`
+			Text string `json:"text"`
+		} `json:"replies"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &resp); err != nil || r.code != 0 || len(resp.Replies) != 1 {
+		t.Fatalf("chatctl --json send to %s: exit %d, %q (%v); want one reply", from, r.code, r.stdout, err)
+	}
+	if got := resp.Replies[0]; got.From != from || got.To != to || got.Text != reply || got.ID == "" {
+		t.Fatalf("chatctl --json send to %s: reply %+v; want %q from %s to %s, with an id", from, got, reply, from, to)
 	}
 }
 
@@ -238,10 +276,14 @@ func TestMessagesFollow(t *testing.T) {
 	}
 }
 
+// TestTestEnvironmentRunsLocally: the lesson's test environment, written
+// out in the file or the built-in one that --env test selects alone, runs
+// every send and call on the node itself, with no link; the output says
+// so and why (issue 14, point 7).
 func TestTestEnvironmentRunsLocally(t *testing.T) {
+	const why = `tasks.placement is "local" in the test environment`
 	c := newCluster(t)
-	cfg := c.withConfig("chatd", "environment = \"test\"\n[environments.test]\ntasks.placement = \"local\"\n")
-	alex := c.start("alex", cfg)
+	alex := c.start("alex", c.withConfig("chatd", "environment = \"test\"\n[environments.test]\ntasks.placement = \"local\"\n"))
 	r := c.chatctl("--node", "alex", "send", "kate@localhost", "hi")
 	if r.code != 0 {
 		t.Fatalf("send in the test environment with no kate: exit %d: %s", r.code, r.stderr)
@@ -249,8 +291,53 @@ func TestTestEnvironmentRunsLocally(t *testing.T) {
 	if !slices.Equal(alex.lines(), []string{"hi"}) {
 		t.Fatalf("alex's sink = %q, want the message delivered locally", alex.lines())
 	}
-	if l := alex.links(); len(l) != 0 {
-		t.Fatalf("a link was made in the test environment: %v", l)
+
+	sophie := c.start("sophie", withArgs("--env", "test"))
+	r = c.chatctl("--node", "sophie", "send", "moebi", "hi")
+	if want := "sent to moebi@localhost (id "; r.code != 0 || !strings.HasPrefix(r.stdout, want) ||
+		!strings.HasSuffix(r.stdout, "): ran here on sophie@localhost, not on moebi@localhost ("+why+")\n") {
+		t.Fatalf("chatctl --node sophie send moebi hi with --env test: exit %d, stdout %q, stderr %q; want that it ran here and why", r.code, r.stdout, r.stderr)
+	}
+	var sent struct {
+		To    string `json:"to"`
+		RanOn string `json:"ran_on"`
+		Local string `json:"local"`
+	}
+	r = c.chatctl("--node", "sophie", "--json", "send", "moebi", "hi again")
+	if err := json.Unmarshal([]byte(r.stdout), &sent); err != nil || sent.To != "moebi@localhost" || sent.RanOn != "sophie@localhost" || sent.Local != why {
+		t.Fatalf("send --json: %q (%v); want ran_on sophie@localhost and local %q", r.stdout, err, why)
+	}
+	r = c.chatctl("--node", "sophie", "call", "moebi", "echo", "a", "b")
+	if r.code != 0 || r.stdout != "a b\n" || r.stderr != "chatctl: echo: ran here on sophie@localhost, not on moebi@localhost ("+why+")\n" {
+		t.Fatalf("call moebi echo a b with --env test: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	var called struct {
+		Node  string `json:"node"`
+		RanOn string `json:"ran_on"`
+		Local string `json:"local"`
+	}
+	r = c.chatctl("--node", "sophie", "--json", "call", "moebi", "echo", "a")
+	if err := json.Unmarshal([]byte(r.stdout), &called); err != nil || called.Node != "moebi@localhost" || called.RanOn != "sophie@localhost" || called.Local != why {
+		t.Fatalf("call --json: %q (%v); want ran_on sophie@localhost and local %q", r.stdout, err, why)
+	}
+	if !slices.Equal(sophie.lines(), []string{"hi", "hi again"}) {
+		t.Fatalf("sophie's sink = %q, want both messages delivered locally", sophie.lines())
+	}
+	for _, n := range []*node{alex, sophie} {
+		if l := n.links(); len(l) != 0 {
+			t.Fatalf("%s made a link in the test environment: %v", n.name, l)
+		}
+	}
+
+	// A node in the dev environment sends for real, and says where it ran.
+	c.start("kate")
+	sent.Local = ""
+	r = c.chatctl("--node", "kate", "--json", "send", "sophie", "hi sophie")
+	if err := json.Unmarshal([]byte(r.stdout), &sent); err != nil || sent.RanOn != "sophie@localhost" || sent.Local != "" {
+		t.Fatalf("kate's send --json to sophie: %q (%v); want ran_on sophie@localhost, no local", r.stdout, err)
+	}
+	if r = c.chatctl("--node", "kate", "send", "sophie", "hi"); r.code != 0 || strings.Contains(r.stdout, "ran here") {
+		t.Fatalf("kate's send to sophie: exit %d, stdout %q", r.code, r.stdout)
 	}
 }
 

@@ -64,14 +64,13 @@ func TestErlangMoebi(t *testing.T) {
 		moebi := c.iex("moebi")
 		m := moebi.mark()
 		r := c.chatctl("--node", "alex", "send", "moebi@localhost", "hi")
-		if r.code != 0 {
-			t.Fatalf("chatctl send moebi@localhost hi: exit %d, stderr %q", r.code, r.stderr)
-		}
-		// The answer landed before the send returned: no waiting.
+		// chatctl prints the answer, which landed before the send returned.
+		expectReply(t, r, "moebi@localhost", "chicken?")
 		if !slices.Equal(alex.lines(), []string{"chicken?"}) || !hasMessage(alex.messages(), "moebi@localhost", "chicken?") {
 			t.Fatalf("when the send returned, alex's stdout = %q, messages %+v; want chicken? from moebi", alex.lines(), alex.messages())
 		}
 		moebi.waitOutput(m, "hi\n", soon)
+		expectJSONReply(t, c.chatctl("--node", "alex", "--json", "send", "moebi", "hi"), "alex@localhost", "moebi@localhost", "chicken?")
 	})
 	t.Run("chatd alex to a configured moebi", func(t *testing.T) {
 		c := erlangCluster(t)

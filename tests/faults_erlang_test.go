@@ -7,13 +7,11 @@
 package tests
 
 import (
-	"bytes"
 	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -264,31 +262,6 @@ func dialDribblers(t *testing.T, addr string, n int) []*dribbler {
 		go d.watch()
 	}
 	return ds
-}
-
-// chatctlAsync runs chatctl with args in the background; the result
-// arrives on the channel (code -1 and the error in stderr if it could not
-// run).
-func (c *cluster) chatctlAsync(args ...string) <-chan result {
-	out := make(chan result, 1)
-	cmd := exec.Command(built.chatctl, args...)
-	cmd.Env = c.baseEnv()
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	go func() {
-		err := cmd.Run()
-		r := result{stdout: stdout.String(), stderr: stderr.String(), took: time.Since(start)}
-		var ee *exec.ExitError
-		switch {
-		case errors.As(err, &ee):
-			r.code = ee.ExitCode()
-		case err != nil:
-			r.code, r.stderr = -1, err.Error()
-		}
-		out <- r
-	}()
-	return out
 }
 
 // TestFaultErlangPeerKilled: kate's iex is killed (SIGKILL) while chatd

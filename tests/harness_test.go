@@ -403,6 +403,41 @@ func (c *cluster) chatctl(args ...string) result {
 	return r
 }
 
+// chatctlAsync runs chatctl with args in the background; the result
+// arrives on the channel (code -1 and the error in stderr if it could not
+// run). A chatctl still running when the test ends is killed.
+func (c *cluster) chatctlAsync(args ...string) <-chan result {
+	out := make(chan result, 1)
+	cmd := exec.Command(built.chatctl, args...)
+	cmd.Env = c.baseEnv()
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		out <- result{code: -1, stderr: err.Error()}
+		return out
+	}
+	exited := make(chan struct{})
+	c.t.Cleanup(func() {
+		_ = cmd.Process.Kill() // fails once it has exited
+		<-exited
+	})
+	go func() {
+		defer close(exited)
+		err := cmd.Wait()
+		r := result{stdout: stdout.String(), stderr: stderr.String(), took: time.Since(start)}
+		var ee *exec.ExitError
+		switch {
+		case errors.As(err, &ee):
+			r.code = ee.ExitCode()
+		case err != nil:
+			r.code, r.stderr = -1, err.Error()
+		}
+		out <- r
+	}()
+	return out
+}
+
 // links returns the peers a node lists in /v1/nodes.
 func (n *node) links() []string {
 	n.c.t.Helper()

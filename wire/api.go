@@ -125,6 +125,16 @@ type SendResponse struct {
 	ID   string `json:"id,omitempty"` // the message id (CHAT_ID), for a node
 	From string `json:"from"`         // the sending node, or the shell's pid for a pid
 	To   string `json:"to"`           // the recipient node or pid
+	// RanOn is the node whose receive_message took the message: To, or
+	// this node when Local is set. Empty for a pid.
+	RanOn string `json:"ran_on,omitempty"`
+	// Local, when set, says why a message to another node ran on this
+	// one: `tasks.placement is "local" in the test environment`.
+	Local string `json:"local,omitempty"`
+	// Replies are the messages To sent back to this node while the send
+	// was in flight, in the order they landed in this node's sink: a
+	// responder's answer (moebi's chicken?). Absent when none came.
+	Replies []Message `json:"replies,omitempty"`
 }
 
 // CallRequest is the body of POST /v1/call.
@@ -137,10 +147,16 @@ type CallRequest struct {
 
 // CallResponse is the body of a successful POST /v1/call.
 type CallResponse struct {
-	Node       string  `json:"node"`        // where the task ran
+	Node       string  `json:"node"`        // the node the call named
 	Function   string  `json:"function"`    // the function
 	Result     string  `json:"result"`      // what it returned
 	DurationMs float64 `json:"duration_ms"` // call to result, as the caller saw it
+	// RanOn is the node whose supervisor ran the task: Node, or this node
+	// when Local is set.
+	RanOn string `json:"ran_on"`
+	// Local, when set, says why a call naming another node ran on this
+	// one: `tasks.placement is "local" in the test environment`.
+	Local string `json:"local,omitempty"`
 }
 
 // Task states.

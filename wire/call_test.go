@@ -2,9 +2,7 @@ package wire_test
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -62,19 +60,7 @@ func TestCallGolden(t *testing.T) {
 			if err := wire.ValidateCall(tc.call); err != nil {
 				t.Fatalf("ValidateCall: %v", err)
 			}
-			if got := wire.AppendCall(nil, tc.call); string(got) != tc.wire {
-				t.Fatalf("AppendCall\n got % x\nwant % x", got, tc.wire)
-			}
-			if got := wire.AppendCall([]byte("pre"), tc.call); string(got) != "pre"+tc.wire {
-				t.Fatalf("AppendCall after a prefix = % x", got)
-			}
-			got, err := wire.ParseCall([]byte(tc.wire))
-			if err != nil {
-				t.Fatalf("ParseCall: %v", err)
-			}
-			if !reflect.DeepEqual(got, tc.call) {
-				t.Fatalf("ParseCall = %#v, want %#v", got, tc.call)
-			}
+			callCodec.checkGolden(t, tc.call, tc.wire)
 			// Inside a frame, as the client writes it.
 			fr := wire.AppendFrameWith(nil, wire.FrameCall, func(b []byte) []byte { return wire.AppendCall(b, tc.call) })
 			if want := wire.AppendFrame(nil, wire.FrameCall, []byte(tc.wire)); !bytes.Equal(fr, want) {
@@ -111,36 +97,13 @@ func TestCallTimeoutOnTheWire(t *testing.T) {
 }
 
 // callFields names the field at each offset of callGolden[0].
-var callFields = []struct {
-	end  int
-	name string
-}{
+var callFields = []fieldEnd{
 	{8, "id"}, {12, "timeout"}, {13, "flags"}, {14, "function length"}, {29, "function"},
 	{30, "message id length"}, {46, "message id"}, {48, "arg count"},
 	{52, "arg 0 length"}, {54, "arg 0"}, {58, "arg 1 length"}, {62, "arg 2 length"}, {67, "arg 2"},
 }
 
-func TestParseCallTruncated(t *testing.T) {
-	full := callGolden[0].wire
-	if last := callFields[len(callFields)-1].end; last != len(full) {
-		t.Fatalf("callFields ends at %d, the golden call is %d bytes", last, len(full))
-	}
-	field := 0
-	for n := 0; n < len(full); n++ {
-		for n >= callFields[field].end {
-			field++
-		}
-		t.Run(fmt.Sprintf("cut at %d in %s", n, callFields[field].name), func(t *testing.T) {
-			c, err := wire.ParseCall([]byte(full[:n]))
-			if !errors.Is(err, wire.ErrFrameMalformed) {
-				t.Fatalf("ParseCall = %#v, %v; want ErrFrameMalformed", c, err)
-			}
-			if !reflect.DeepEqual(c, wire.Call{}) {
-				t.Fatalf("ParseCall returned %#v with its error", c)
-			}
-		})
-	}
-}
+func TestParseCallTruncated(t *testing.T) { callCodec.checkCuts(t, callGolden[0].wire, callFields) }
 
 // callHeader is an echo call's payload up to and including its arg count.
 func callHeader(nargs uint16) string {
@@ -148,57 +111,14 @@ func callHeader(nargs uint16) string {
 }
 
 func TestParseCallMalformed(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		in      string
-		wantMsg string
-	}{
+	for _, tc := range append([]malformed{
 		{"empty", "", "truncated"},
 		{"trailing byte", callGolden[0].wire + "\x00", "1 trailing bytes"},
 		{"trailing bytes after no args", callGolden[1].wire + "junk", "4 trailing bytes"},
 		{"empty function", "\x00\x00\x00\x00\x00\x00\x00\x01" + "\x00\x00\x00\x00" + "\x00" + "\x00" + "\x00" + "\x00\x00", "function name must be 1..64 bytes"},
 		{"function length beyond payload", "\x00\x00\x00\x00\x00\x00\x00\x01" + "\x00\x00\x00\x00" + "\x00" + "\xffecho", "want 255 bytes, have 4"},
-		{"one arg over the limit", callHeader(wire.MaxCallArgs+1) + strings.Repeat("\x00\x00\x00\x00", wire.MaxCallArgs+1), "1025 arguments, the limit is 1024"},
-		{"65535 args claimed", callHeader(0xffff), "65535 arguments"},
-		{"1024 args claimed, none there", callHeader(wire.MaxCallArgs), "truncated"},
-		{"1024 args claimed, two there", callHeader(wire.MaxCallArgs) + "\x00\x00\x00\x00\x00\x00\x00\x01x", "truncated"},
-		{"arg length beyond payload", callHeader(1) + "\x00\x00\x00\x09abc", "want 9 bytes, have 3"},
-		{"arg length 4 GiB", callHeader(1) + "\xff\xff\xff\xffabc", "have 3"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c, err := wire.ParseCall([]byte(tc.in))
-			if !errors.Is(err, wire.ErrFrameMalformed) || !strings.Contains(err.Error(), tc.wantMsg) {
-				t.Fatalf("ParseCall = %#v, %v; want ErrFrameMalformed saying %q", c, err, tc.wantMsg)
-			}
-			if !reflect.DeepEqual(c, wire.Call{}) {
-				t.Fatalf("ParseCall returned %#v with its error", c)
-			}
-		})
-	}
-}
-
-// TestParseCallArgCountDoesNotAllocate checks that a call claiming many
-// arguments in a short payload allocates in proportion to the payload, not
-// to the claim: 1024 string headers would be 16 KiB.
-func TestParseCallArgCountDoesNotAllocate(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		tail string
-	}{
-		{"no bytes", ""},
-		{"three bytes", "\x00\x00\x00"},
-		{"two empty args", "\x00\x00\x00\x00\x00\x00\x00\x00"},
-		{"ten empty args", strings.Repeat("\x00\x00\x00\x00", 10)},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			p := []byte(callHeader(wire.MaxCallArgs) + tc.tail)
-			if _, err := wire.ParseCall(p); !errors.Is(err, wire.ErrFrameMalformed) {
-				t.Fatalf("ParseCall: err = %v, want ErrFrameMalformed", err)
-			}
-			if perRun := allocatedPerRun(100, func() { _, _ = wire.ParseCall(p) }); perRun > 1024 {
-				t.Fatalf("ParseCall allocated %d bytes per run for a %d-byte payload", perRun, len(p))
-			}
-		})
+	}, malformedArgs(callHeader)...) {
+		t.Run(tc.name, func(t *testing.T) { callCodec.checkMalformed(t, tc.in, tc.wantMsg) })
 	}
 }
 
@@ -250,27 +170,14 @@ var resultGolden = []struct {
 
 func TestResultGolden(t *testing.T) {
 	for _, tc := range resultGolden {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := wire.AppendResult(nil, tc.result); string(got) != tc.wire {
-				t.Fatalf("AppendResult\n got % x\nwant % x", got, tc.wire)
-			}
-			got, err := wire.ParseResult([]byte(tc.wire))
-			if err != nil || got != tc.result {
-				t.Fatalf("ParseResult = %#v, %v; want %#v", got, err, tc.result)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { resultCodec.checkGolden(t, tc.result, tc.wire) })
 	}
 }
 
 func TestParseResultShort(t *testing.T) {
 	full := resultGolden[2].wire
 	for n := 0; n < len(full); n++ {
-		t.Run(fmt.Sprintf("%d bytes", n), func(t *testing.T) {
-			r, err := wire.ParseResult([]byte(full[:n]))
-			if !errors.Is(err, wire.ErrFrameMalformed) || !strings.Contains(err.Error(), "want at least 9") {
-				t.Fatalf("ParseResult = %#v, %v; want ErrFrameMalformed", r, err)
-			}
-		})
+		t.Run(fmt.Sprintf("%d bytes", n), func(t *testing.T) { resultCodec.checkMalformed(t, full[:n], "want at least 9") })
 	}
 }
 
@@ -284,15 +191,7 @@ func TestCancelGolden(t *testing.T) {
 		{"bytes in order", 0x0102030405060708, "\x01\x02\x03\x04\x05\x06\x07\x08"},
 		{"largest", 1<<64 - 1, "\xff\xff\xff\xff\xff\xff\xff\xff"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := wire.AppendCancel(nil, tc.id); string(got) != tc.wire {
-				t.Fatalf("AppendCancel = % x, want % x", got, tc.wire)
-			}
-			id, err := wire.ParseCancel([]byte(tc.wire))
-			if err != nil || id != tc.id {
-				t.Fatalf("ParseCancel = %#x, %v; want %#x", id, err, tc.id)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { cancelCodec.checkGolden(t, tc.id, tc.wire) })
 	}
 }
 
@@ -306,26 +205,7 @@ func TestParseCancelMalformed(t *testing.T) {
 		{"nine bytes", "\x00\x00\x00\x00\x00\x00\x00\x01\x00"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			id, err := wire.ParseCancel([]byte(tc.in))
-			want := fmt.Sprintf("cancel of %d bytes, want 8", len(tc.in))
-			if !errors.Is(err, wire.ErrFrameMalformed) || !strings.Contains(err.Error(), want) || id != 0 {
-				t.Fatalf("ParseCancel = %d, %v; want ErrFrameMalformed saying %q", id, err, want)
-			}
+			cancelCodec.checkMalformed(t, tc.in, fmt.Sprintf("cancel of %d bytes, want 8", len(tc.in)))
 		})
-	}
-}
-
-func TestCallStrings(t *testing.T) {
-	for _, tc := range []struct {
-		got, want string
-	}{
-		{wire.FrameCall.String(), "call"},
-		{wire.FrameResult.String(), "result"},
-		{wire.FrameCancel.String(), "cancel"},
-		{wire.KindCalls.String(), "calls"},
-	} {
-		if tc.got != tc.want {
-			t.Errorf("String() = %q, want %q", tc.got, tc.want)
-		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"unicode/utf8"
 )
 
@@ -39,24 +38,11 @@ const (
 )
 
 // String returns the tag's name in the OTP documentation, or EPMDTag(N).
-func (t EPMDTag) String() string {
-	switch t {
-	case EPMDKillReq:
-		return "KILL_REQ"
-	case EPMDNamesReq:
-		return "NAMES_REQ"
-	case EPMDAlive2XResp:
-		return "ALIVE2_X_RESP"
-	case EPMDPort2Resp:
-		return "PORT2_RESP"
-	case EPMDAlive2Req:
-		return "ALIVE2_REQ"
-	case EPMDAlive2Resp:
-		return "ALIVE2_RESP"
-	case EPMDPortPlease2Req:
-		return "PORT_PLEASE2_REQ"
-	}
-	return "EPMDTag(" + strconv.Itoa(int(t)) + ")"
+func (t EPMDTag) String() string { return enumName(epmdTagNames, t, "EPMDTag(%d)") }
+
+var epmdTagNames = map[EPMDTag]string{
+	EPMDKillReq: "KILL_REQ", EPMDNamesReq: "NAMES_REQ", EPMDAlive2XResp: "ALIVE2_X_RESP", EPMDPort2Resp: "PORT2_RESP",
+	EPMDAlive2Req: "ALIVE2_REQ", EPMDAlive2Resp: "ALIVE2_RESP", EPMDPortPlease2Req: "PORT_PLEASE2_REQ",
 }
 
 // EPMD protocol constants and the limits every decoder enforces before it
@@ -148,8 +134,7 @@ func ValidateEPMDName(name string) error {
 }
 
 // NodeEntry is what a mapper knows about a registered node, as returned in a
-// successful PORT2_RESP. It has the same fields as Alive2Req, so the two
-// convert into each other.
+// successful PORT2_RESP: the fields of the node's Alive2Req.
 type NodeEntry struct {
 	Port           uint16 // the node's distribution listen port
 	NodeType       uint8  // 77 normal, 72 hidden
@@ -171,17 +156,10 @@ type EPMDRequest interface {
 	appendBody(b []byte) ([]byte, error)
 }
 
-// Alive2Req (ALIVE2_REQ) registers a node; the registration lasts as long
-// as the connection it was sent on.
-type Alive2Req struct {
-	Port           uint16 // the node's distribution listen port
-	NodeType       uint8  // 77 normal, 72 hidden
-	Protocol       uint8  // 0 TCP/IPv4
-	HighestVersion uint16 // highest distribution version spoken
-	LowestVersion  uint16 // lowest distribution version spoken
-	Name           string // the node name before the @
-	Extra          []byte // opaque; nil when empty
-}
+// Alive2Req (ALIVE2_REQ) registers a node with the fields the mapper then
+// keeps as its NodeEntry; the registration lasts as long as the connection
+// it was sent on.
+type Alive2Req NodeEntry
 
 // ChatdAlive2Req returns the registration chatd sends for name at port:
 // NodeType 77, Protocol 0, versions 6/6, Extra ChatdExtra.

@@ -17,21 +17,13 @@ func FuzzEPMDRequest(f *testing.F) {
 		f.Add(tc.wire)
 	}
 	f.Fuzz(func(t *testing.T, frame []byte) {
-		req, err := wire.DecodeEPMDRequest(frame)
-		if err != nil {
+		req, enc := epmdRequestCodec.fuzz(t, frame)
+		if enc == nil {
 			return
 		}
-		read, rerr := wire.ReadEPMDRequest(bytes.NewReader(frame))
-		if rerr != nil || !reflect.DeepEqual(read, req) {
-			t.Fatalf("ReadEPMDRequest = %#v, %v; DecodeEPMDRequest = %#v", read, rerr, req)
-		}
-		enc, err := wire.AppendEPMDRequest(nil, req)
-		if err != nil {
-			t.Fatalf("re-encode %#v: %v", req, err)
-		}
-		again, err := wire.DecodeEPMDRequest(enc)
-		if err != nil || !reflect.DeepEqual(again, req) {
-			t.Fatalf("round trip: %#v, %v; want %#v", again, err, req)
+		read, err := wire.ReadEPMDRequest(bytes.NewReader(frame))
+		if err != nil || !reflect.DeepEqual(read, req) {
+			t.Fatalf("ReadEPMDRequest = %#v, %v; DecodeEPMDRequest = %#v", read, err, req)
 		}
 	})
 }
@@ -40,16 +32,7 @@ func FuzzEPMDAlive2Reply(f *testing.F) {
 	for _, tc := range epmdAlive2ReplyGolden {
 		f.Add(tc.wire)
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		reply, err := wire.DecodeAlive2Reply(b)
-		if err != nil {
-			return
-		}
-		again, err := wire.DecodeAlive2Reply(reply.Append(nil))
-		if err != nil || again != reply {
-			t.Fatalf("round trip: %+v, %v; want %+v", again, err, reply)
-		}
-	})
+	f.Fuzz(func(t *testing.T, b []byte) { alive2ReplyCodec.fuzz(t, b) })
 }
 
 func FuzzEPMDPort2Resp(f *testing.F) {
@@ -57,20 +40,9 @@ func FuzzEPMDPort2Resp(f *testing.F) {
 		f.Add(tc.wire)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		reply, err := wire.DecodePort2Resp(b)
-		if err != nil {
-			return
-		}
-		enc, err := reply.Append(nil)
-		if err != nil {
-			t.Fatalf("re-encode %+v: %v", reply, err)
-		}
-		if !bytes.Equal(enc, b) { // PORT2_RESP has one encoding per value
+		// PORT2_RESP has one encoding per value.
+		if _, enc := port2RespCodec.fuzz(t, b); enc != nil && !bytes.Equal(enc, b) {
 			t.Fatalf("re-encoded %q; decoded from %q", enc, b)
-		}
-		again, err := wire.DecodePort2Resp(enc)
-		if err != nil || !reflect.DeepEqual(again, reply) {
-			t.Fatalf("round trip: %+v, %v; want %+v", again, err, reply)
 		}
 	})
 }
@@ -79,18 +51,5 @@ func FuzzEPMDNames(f *testing.F) {
 	for _, tc := range epmdNamesGolden {
 		f.Add(tc.wire)
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		reply, err := wire.DecodeNamesResp(b)
-		if err != nil {
-			return
-		}
-		enc, err := reply.Append(nil)
-		if err != nil {
-			t.Fatalf("re-encode %+v: %v", reply, err)
-		}
-		again, err := wire.DecodeNamesResp(enc)
-		if err != nil || !reflect.DeepEqual(again, reply) {
-			t.Fatalf("round trip: %+v, %v; want %+v", again, err, reply)
-		}
-	})
+	f.Fuzz(func(t *testing.T, b []byte) { namesRespCodec.fuzz(t, b) })
 }

@@ -27,6 +27,64 @@ func epmdHex(parts ...any) []byte {
 	return b
 }
 
+// epmdCodec is the encoder and decoder of one EPMD message.
+type epmdCodec[T any] struct {
+	name   string // for failure messages
+	append func([]byte, T) ([]byte, error)
+	decode func([]byte) (T, error)
+}
+
+// The EPMD codecs.
+var (
+	epmdRequestCodec = epmdCodec[wire.EPMDRequest]{"EPMDRequest", wire.AppendEPMDRequest, wire.DecodeEPMDRequest}
+	alive2ReplyCodec = epmdCodec[wire.Alive2XResp]{"Alive2Reply",
+		func(b []byte, m wire.Alive2XResp) ([]byte, error) { return m.Append(b), nil }, wire.DecodeAlive2Reply}
+	port2RespCodec = epmdCodec[wire.Port2Resp]{"Port2Resp", func(b []byte, m wire.Port2Resp) ([]byte, error) { return m.Append(b) }, wire.DecodePort2Resp}
+	namesRespCodec = epmdCodec[wire.NamesResp]{"NamesResp", func(b []byte, m wire.NamesResp) ([]byte, error) { return m.Append(b) }, wire.DecodeNamesResp}
+)
+
+// checkGolden checks that v encodes to golden after other bytes, and that
+// golden decodes to v.
+func (c epmdCodec[T]) checkGolden(t *testing.T, v T, golden []byte) {
+	t.Helper()
+	got, err := c.append([]byte("prefix"), v)
+	if want := append([]byte("prefix"), golden...); err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("encode %s: %v\n got %q\nwant %q", c.name, err, got, want)
+	}
+	dec, err := c.decode(golden)
+	if err != nil || !reflect.DeepEqual(dec, v) {
+		t.Fatalf("Decode%s = %#v, %v; want %#v", c.name, dec, err, v)
+	}
+}
+
+// checkRefused checks that b does not decode, with an error wrapping want.
+func (c epmdCodec[T]) checkRefused(t *testing.T, b []byte, want error) {
+	t.Helper()
+	if v, err := c.decode(b); !errors.Is(err, want) {
+		t.Fatalf("Decode%s(%q) = %#v, %v; want %v", c.name, b, v, err, want)
+	}
+}
+
+// fuzz is the check of an EPMD fuzz target: what decodes from b must
+// re-encode and decode to the same value. It returns the value and its
+// encoding; the encoding is nil when b did not decode.
+func (c epmdCodec[T]) fuzz(t *testing.T, b []byte) (T, []byte) {
+	t.Helper()
+	v, err := c.decode(b)
+	if err != nil {
+		return v, nil
+	}
+	enc, err := c.append(nil, v)
+	if err != nil {
+		t.Fatalf("re-encode %#v: %v", v, err)
+	}
+	again, err := c.decode(enc)
+	if err != nil || !reflect.DeepEqual(again, v) {
+		t.Fatalf("round trip: %#v, %v; want %#v", again, err, v)
+	}
+	return v, enc
+}
+
 // The golden bytes below were captured from a real epmd (erlang-base) where
 // it sends them, and from what OTP nodes send otherwise.
 var epmdRequestGolden = []struct {
@@ -84,19 +142,9 @@ var epmdNamesGolden = []struct {
 func TestEPMDRequestGolden(t *testing.T) {
 	for _, tc := range epmdRequestGolden {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := wire.AppendEPMDRequest([]byte("prefix"), tc.req)
-			if err != nil {
-				t.Fatalf("AppendEPMDRequest: %v", err)
-			}
-			if want := append([]byte("prefix"), tc.wire...); !bytes.Equal(got, want) {
-				t.Fatalf("encoded\n got %q\nwant %q", got, want)
-			}
-			dec, err := wire.DecodeEPMDRequest(tc.wire)
-			if err != nil || !reflect.DeepEqual(dec, tc.req) {
-				t.Fatalf("DecodeEPMDRequest = %#v, %v; want %#v", dec, err, tc.req)
-			}
+			epmdRequestCodec.checkGolden(t, tc.req, tc.wire)
 			rd := bytes.NewReader(append(tc.wire, "next"...))
-			dec, err = wire.ReadEPMDRequest(rd)
+			dec, err := wire.ReadEPMDRequest(rd)
 			if err != nil || !reflect.DeepEqual(dec, tc.req) || rd.Len() != 4 {
 				t.Fatalf("ReadEPMDRequest = %#v, %v (left %d); want %#v", dec, err, rd.Len(), tc.req)
 			}
@@ -300,24 +348,13 @@ func TestEPMDAlive2ReplyGolden(t *testing.T) {
 		})
 	}
 	for _, bad := range [][]byte{epmdHex(118, 0, 0), epmdHex(119, 1), epmdHex(121, 0, 0, 1, 5), nil} {
-		if _, err := wire.DecodeAlive2Reply(bad); !errors.Is(err, wire.ErrEPMDMalformed) {
-			t.Errorf("DecodeAlive2Reply(%q) err = %v; want malformed", bad, err)
-		}
+		alive2ReplyCodec.checkRefused(t, bad, wire.ErrEPMDMalformed)
 	}
 }
 
 func TestEPMDPort2RespGolden(t *testing.T) {
 	for _, tc := range epmdPort2Golden {
-		t.Run(tc.name, func(t *testing.T) {
-			enc, err := tc.reply.Append(nil)
-			if err != nil || !bytes.Equal(enc, tc.wire) {
-				t.Fatalf("encoded %q, %v; want %q", enc, err, tc.wire)
-			}
-			got, err := wire.DecodePort2Resp(tc.wire)
-			if err != nil || !reflect.DeepEqual(got, tc.reply) {
-				t.Fatalf("DecodePort2Resp = %+v, %v; want %+v", got, err, tc.reply)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { port2RespCodec.checkGolden(t, tc.reply, tc.wire) })
 	}
 	if !epmdPort2Golden[0].reply.Node.IsChatd() || epmdPort2Golden[1].reply.Node.IsChatd() {
 		t.Error("IsChatd does not tell chatd from Erlang")
@@ -334,21 +371,14 @@ func TestEPMDPort2RespGolden(t *testing.T) {
 		{"extra too long", epmdHex(119, 0, 0, 1, 77, 0, 0, 6, 0, 6, 0, 1, "a", 0xff, 0xff), wire.ErrEPMDTooLarge},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if _, err := wire.DecodePort2Resp(tc.wire); !errors.Is(err, tc.want) {
-				t.Fatalf("err = %v; want %v", err, tc.want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { port2RespCodec.checkRefused(t, tc.wire, tc.want) })
 	}
 }
 
 func TestEPMDNamesGolden(t *testing.T) {
 	for _, tc := range epmdNamesGolden {
 		t.Run(tc.name, func(t *testing.T) {
-			enc, err := tc.reply.Append(nil)
-			if err != nil || !bytes.Equal(enc, tc.wire) {
-				t.Fatalf("encoded %q, %v; want %q", enc, err, tc.wire)
-			}
+			namesRespCodec.checkGolden(t, tc.reply, tc.wire)
 			got, err := wire.ReadNamesResp(bytes.NewReader(tc.wire))
 			if err != nil || !reflect.DeepEqual(got, tc.reply) {
 				t.Fatalf("ReadNamesResp = %+v, %v; want %+v", got, err, tc.reply)
@@ -368,11 +398,7 @@ func TestEPMDNamesGolden(t *testing.T) {
 		{"empty name", epmdHex(0, 0, 0, 1, "name  at port 1\n"), wire.ErrEPMDMalformed},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if _, err := wire.DecodeNamesResp(tc.wire); !errors.Is(err, tc.want) {
-				t.Fatalf("err = %v; want %v", err, tc.want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { namesRespCodec.checkRefused(t, tc.wire, tc.want) })
 	}
 }
 

@@ -40,35 +40,13 @@ const (
 	FrameSend    FrameType = 12 // payload: a PidSend; answered by FrameResult
 )
 
-func (t FrameType) String() string {
-	switch t {
-	case FrameOpen:
-		return "open"
-	case FramePing:
-		return "ping"
-	case FramePong:
-		return "pong"
-	case FrameError:
-		return "error"
-	case FrameCall:
-		return "call"
-	case FrameResult:
-		return "result"
-	case FrameCancel:
-		return "cancel"
-	case FrameSpawn:
-		return "spawn"
-	case FrameSpawned:
-		return "spawned"
-	case FrameOutput:
-		return "output"
-	case FrameExit:
-		return "exit"
-	case FrameSend:
-		return "send"
-	}
-	return fmt.Sprintf("frame type %d", uint8(t))
+var frameTypeNames = map[FrameType]string{
+	FrameOpen: "open", FramePing: "ping", FramePong: "pong", FrameError: "error",
+	FrameCall: "call", FrameResult: "result", FrameCancel: "cancel",
+	FrameSpawn: "spawn", FrameSpawned: "spawned", FrameOutput: "output", FrameExit: "exit", FrameSend: "send",
 }
+
+func (t FrameType) String() string { return enumName(frameTypeNames, t, "frame type %d") }
 
 // StreamKind says what a stream carries; it is the payload of FrameOpen.
 type StreamKind uint8
@@ -80,17 +58,9 @@ const (
 	KindSpawn StreamKind = 3 // one spawned process: its output and exit back
 )
 
-func (k StreamKind) String() string {
-	switch k {
-	case KindPing:
-		return "ping"
-	case KindCalls:
-		return "calls"
-	case KindSpawn:
-		return "spawn"
-	}
-	return fmt.Sprintf("stream kind %d", uint8(k))
-}
+var streamKindNames = map[StreamKind]string{KindPing: "ping", KindCalls: "calls", KindSpawn: "spawn"}
+
+func (k StreamKind) String() string { return enumName(streamKindNames, k, "stream kind %d") }
 
 // Frame is one decoded frame.
 type Frame struct {

@@ -283,8 +283,12 @@ func TestFrameStrings(t *testing.T) {
 		{wire.FramePing.String(), "ping"},
 		{wire.FramePong.String(), "pong"},
 		{wire.FrameError.String(), "error"},
+		{wire.FrameCall.String(), "call"},
+		{wire.FrameResult.String(), "result"},
+		{wire.FrameCancel.String(), "cancel"},
 		{wire.FrameType(42).String(), "frame type 42"},
 		{wire.KindPing.String(), "ping"},
+		{wire.KindCalls.String(), "calls"},
 		{wire.StreamKind(42).String(), "stream kind 42"},
 	} {
 		if tc.got != tc.want {

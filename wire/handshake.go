@@ -37,21 +37,11 @@ const (
 	HSReady   HandshakeType = 5 // connector → acceptor: proof checked, link up
 )
 
-func (t HandshakeType) String() string {
-	switch t {
-	case HSHello:
-		return "hello"
-	case HSWelcome:
-		return "welcome"
-	case HSProof:
-		return "proof"
-	case HSRefuse:
-		return "refuse"
-	case HSReady:
-		return "ready"
-	}
-	return fmt.Sprintf("handshake type %d", uint8(t))
+var handshakeTypeNames = map[HandshakeType]string{
+	HSHello: "hello", HSWelcome: "welcome", HSProof: "proof", HSRefuse: "refuse", HSReady: "ready",
 }
+
+func (t HandshakeType) String() string { return enumName(handshakeTypeNames, t, "handshake type %d") }
 
 // RefuseReason says why a handshake was refused.
 type RefuseReason uint8
@@ -70,31 +60,20 @@ const (
 	RefuseTLS        RefuseReason = 10 // the acceptor takes only TLS links; the connector spoke plaintext
 )
 
-func (r RefuseReason) String() string {
-	switch r {
-	case RefuseCookie:
-		return "cookie mismatch"
-	case RefuseVersion:
-		return "version"
-	case RefuseNameInUse:
-		return "name in use"
-	case RefuseWrongNode:
-		return "wrong node"
-	case RefuseDuplicate:
-		return "duplicate connection"
-	case RefuseBusy:
-		return "busy"
-	case RefuseShutdown:
-		return "shutting down"
-	case RefuseBadMessage:
-		return "bad message"
-	case RefuseIdentity:
-		return "certificate does not match"
-	case RefuseTLS:
-		return "TLS required"
-	}
-	return fmt.Sprintf("refuse reason %d", uint8(r))
+var refuseReasonNames = map[RefuseReason]string{
+	RefuseCookie:     "cookie mismatch",
+	RefuseVersion:    "version",
+	RefuseNameInUse:  "name in use",
+	RefuseWrongNode:  "wrong node",
+	RefuseDuplicate:  "duplicate connection",
+	RefuseBusy:       "busy",
+	RefuseShutdown:   "shutting down",
+	RefuseBadMessage: "bad message",
+	RefuseIdentity:   "certificate does not match",
+	RefuseTLS:        "TLS required",
 }
+
+func (r RefuseReason) String() string { return enumName(refuseReasonNames, r, "refuse reason %d") }
 
 // HandshakeMsg is one of Hello, Welcome, Proof, Refuse and Ready.
 type HandshakeMsg interface {

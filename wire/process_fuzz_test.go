@@ -1,9 +1,7 @@
 package wire_test
 
 import (
-	"bytes"
 	"errors"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -65,9 +63,7 @@ func FuzzPid(f *testing.F) {
 // and a spawn it accepts must re-encode to exactly the bytes it read.
 func FuzzSpawn(f *testing.F) {
 	for _, tc := range spawnGolden {
-		f.Add([]byte(tc.wire))
-		f.Add([]byte(tc.wire[:len(tc.wire)-1]))
-		f.Add([]byte(tc.wire + "\x00"))
+		seedPayloads(f, tc.wire)
 	}
 	for _, tc := range pidPayloadGolden {
 		f.Add([]byte(tc.wire))
@@ -75,38 +71,13 @@ func FuzzSpawn(f *testing.F) {
 	f.Add([]byte(spawnHeader(wire.MaxCallArgs)))
 	f.Add([]byte(spawnHeader(wire.MaxCallArgs + 1)))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s, err := wire.ParseSpawn(data)
-		if err != nil {
-			if !errors.Is(err, wire.ErrFrameMalformed) {
-				t.Fatalf("ParseSpawn(% x): %v does not wrap ErrFrameMalformed", data, err)
-			}
-			if !reflect.DeepEqual(s, wire.Spawn{}) {
-				t.Fatalf("ParseSpawn(% x) returned %#v with its error", data, s)
-			}
-		} else {
+		if s, ok := spawnCodec.fuzz(t, data); ok {
 			if s.Function == "" || len(s.Function) > wire.MaxFunctionName || len(s.Args) > wire.MaxCallArgs || s.LinkedTo.IsZero() {
 				t.Fatalf("ParseSpawn accepted %#v", s)
 			}
-			enc := wire.AppendSpawn(nil, s)
-			if !bytes.Equal(enc, data) {
-				t.Fatalf("%#v re-encodes to\n% x\nread from\n% x", s, enc, data)
-			}
-			again, err := wire.ParseSpawn(enc)
-			if err != nil || !reflect.DeepEqual(again, s) {
-				t.Fatalf("ParseSpawn(AppendSpawn(s)) = %#v, %v; want %#v", again, err, s)
-			}
 		}
 		// The same bytes as a FrameSpawned payload.
-		p, err := wire.ParsePidPayload(data)
-		if err != nil {
-			if !errors.Is(err, wire.ErrFrameMalformed) || !p.IsZero() {
-				t.Fatalf("ParsePidPayload(% x) = %#v, %v; want the zero Pid and ErrFrameMalformed", data, p, err)
-			}
-			return
-		}
-		if enc := wire.AppendPidPayload(nil, p); !bytes.Equal(enc, data) {
-			t.Fatalf("%v re-encodes to\n% x\nread from\n% x", p, enc, data)
-		}
+		pidCodec.fuzz(t, data)
 	})
 }
 
@@ -116,33 +87,13 @@ func FuzzSpawn(f *testing.F) {
 // read.
 func FuzzPidSend(f *testing.F) {
 	for _, tc := range pidSendGolden {
-		f.Add([]byte(tc.wire))
-		f.Add([]byte(tc.wire[:len(tc.wire)-1]))
-		f.Add([]byte(tc.wire + "\x00"))
+		seedPayloads(f, tc.wire)
 	}
 	f.Add([]byte("\x00\x00\x00\x00\x00\x00\x00\x05" + pidField("<a@b.01.0>") + pidField("<a@b.1.0>")))
 	f.Add([]byte("\x00\x00\x00\x00\x00\x00\x00\x05" + "\xff\xff"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		m, err := wire.ParsePidSend(data)
-		if err != nil {
-			if !errors.Is(err, wire.ErrFrameMalformed) {
-				t.Fatalf("ParsePidSend(% x): %v does not wrap ErrFrameMalformed", data, err)
-			}
-			if m != (wire.PidSend{}) {
-				t.Fatalf("ParsePidSend(% x) returned %#v with its error", data, m)
-			}
-			return
-		}
-		if m.To.IsZero() || m.From.IsZero() {
+		if m, ok := pidSendCodec.fuzz(t, data); ok && (m.To.IsZero() || m.From.IsZero()) {
 			t.Fatalf("ParsePidSend accepted %#v", m)
-		}
-		enc := wire.AppendPidSend(nil, m)
-		if !bytes.Equal(enc, data) {
-			t.Fatalf("%#v re-encodes to\n% x\nread from\n% x", m, enc, data)
-		}
-		again, err := wire.ParsePidSend(enc)
-		if err != nil || again != m {
-			t.Fatalf("ParsePidSend(AppendPidSend(m)) = %#v, %v; want %#v", again, err, m)
 		}
 	})
 }

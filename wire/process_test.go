@@ -1,7 +1,6 @@
 package wire_test
 
 import (
-	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -64,19 +63,7 @@ var spawnGolden = []struct {
 func TestSpawnGolden(t *testing.T) {
 	for _, tc := range spawnGolden {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := wire.AppendSpawn(nil, tc.spawn); string(got) != tc.wire {
-				t.Fatalf("AppendSpawn\n got % x\nwant % x", got, tc.wire)
-			}
-			if got := wire.AppendSpawn([]byte("pre"), tc.spawn); string(got) != "pre"+tc.wire {
-				t.Fatalf("AppendSpawn after a prefix = % x", got)
-			}
-			got, err := wire.ParseSpawn([]byte(tc.wire))
-			if err != nil {
-				t.Fatalf("ParseSpawn: %v", err)
-			}
-			if !reflect.DeepEqual(got, tc.spawn) {
-				t.Fatalf("ParseSpawn = %#v, want %#v", got, tc.spawn)
-			}
+			spawnCodec.checkGolden(t, tc.spawn, tc.wire)
 		})
 	}
 }
@@ -109,35 +96,12 @@ func TestSpawnRoundTrip(t *testing.T) {
 }
 
 // spawnFields names the field at each offset of spawnGolden[0].
-var spawnFields = []struct {
-	end  int
-	name string
-}{
+var spawnFields = []fieldEnd{
 	{1, "flags"}, {3, "pid length"}, {23, "pid"}, {24, "function length"}, {31, "function"},
 	{33, "arg count"}, {37, "arg 0 length"}, {38, "arg 0"}, {42, "arg 1 length"}, {46, "arg 2 length"}, {51, "arg 2"},
 }
 
-func TestParseSpawnTruncated(t *testing.T) {
-	full := spawnGolden[0].wire
-	if last := spawnFields[len(spawnFields)-1].end; last != len(full) {
-		t.Fatalf("spawnFields ends at %d, the golden spawn is %d bytes", last, len(full))
-	}
-	field := 0
-	for n := 0; n < len(full); n++ {
-		for n >= spawnFields[field].end {
-			field++
-		}
-		t.Run(fmt.Sprintf("cut at %d in %s", n, spawnFields[field].name), func(t *testing.T) {
-			s, err := wire.ParseSpawn([]byte(full[:n]))
-			if !errors.Is(err, wire.ErrFrameMalformed) {
-				t.Fatalf("ParseSpawn = %#v, %v; want ErrFrameMalformed", s, err)
-			}
-			if !reflect.DeepEqual(s, wire.Spawn{}) {
-				t.Fatalf("ParseSpawn returned %#v with its error", s)
-			}
-		})
-	}
-}
+func TestParseSpawnTruncated(t *testing.T) { spawnCodec.checkCuts(t, spawnGolden[0].wire, spawnFields) }
 
 // spawnHeader is a spawn of echo by kateShell up to and including its arg
 // count.
@@ -151,11 +115,7 @@ func pidField(s string) string {
 }
 
 func TestParseSpawnMalformed(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		in      string
-		wantMsg string
-	}{
+	for _, tc := range append([]malformed{
 		{"empty", "", "truncated"},
 		{"trailing byte", spawnGolden[0].wire + "\x00", "1 trailing bytes"},
 		{"trailing bytes after no args", spawnGolden[1].wire + "junk", "4 trailing bytes"},
@@ -169,50 +129,8 @@ func TestParseSpawnMalformed(t *testing.T) {
 		{"zero pid", "\x00" + pidField(wire.Pid{}.String()) + "\x04echo\x00\x00", "bad pid"},
 		{"pid length beyond payload", "\x00" + "\x01\x00" + "<kate@localhost.1.7>", "want 256 bytes, have 20"},
 		{"pid length 64 KiB", "\x00" + "\xff\xff" + "<a@b.1.0>", "want 65535 bytes, have 9"},
-		{"one arg over the limit", spawnHeader(wire.MaxCallArgs+1) + strings.Repeat("\x00\x00\x00\x00", wire.MaxCallArgs+1), "1025 arguments, the limit is 1024"},
-		{"65535 args claimed", spawnHeader(0xffff), "65535 arguments"},
-		{"1024 args claimed, none there", spawnHeader(wire.MaxCallArgs), "truncated"},
-		{"1024 args claimed, two there", spawnHeader(wire.MaxCallArgs) + "\x00\x00\x00\x00\x00\x00\x00\x01x", "truncated"},
-		{"arg length beyond payload", spawnHeader(1) + "\x00\x00\x00\x09abc", "want 9 bytes, have 3"},
-		{"arg length 4 GiB", spawnHeader(1) + "\xff\xff\xff\xffabc", "have 3"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			s, err := wire.ParseSpawn([]byte(tc.in))
-			if !errors.Is(err, wire.ErrFrameMalformed) || !strings.Contains(err.Error(), tc.wantMsg) {
-				t.Fatalf("ParseSpawn = %#v, %v; want ErrFrameMalformed saying %q", s, err, tc.wantMsg)
-			}
-			if !strings.Contains(err.Error(), "spawn") {
-				t.Fatalf("ParseSpawn: %v does not say it was a spawn", err)
-			}
-			if !reflect.DeepEqual(s, wire.Spawn{}) {
-				t.Fatalf("ParseSpawn returned %#v with its error", s)
-			}
-		})
-	}
-}
-
-// TestParseSpawnArgCountDoesNotAllocate checks that a spawn claiming many
-// arguments in a short payload allocates in proportion to the payload, not
-// to the claim: 1024 string headers would be 16 KiB.
-func TestParseSpawnArgCountDoesNotAllocate(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		tail string
-	}{
-		{"no bytes", ""},
-		{"three bytes", "\x00\x00\x00"},
-		{"two empty args", "\x00\x00\x00\x00\x00\x00\x00\x00"},
-		{"ten empty args", strings.Repeat("\x00\x00\x00\x00", 10)},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			p := []byte(spawnHeader(wire.MaxCallArgs) + tc.tail)
-			if _, err := wire.ParseSpawn(p); !errors.Is(err, wire.ErrFrameMalformed) {
-				t.Fatalf("ParseSpawn: err = %v, want ErrFrameMalformed", err)
-			}
-			if perRun := allocatedPerRun(100, func() { _, _ = wire.ParseSpawn(p) }); perRun > 1024 {
-				t.Fatalf("ParseSpawn allocated %d bytes per run for a %d-byte payload", perRun, len(p))
-			}
-		})
+	}, malformedArgs(spawnHeader)...) {
+		t.Run(tc.name, func(t *testing.T) { spawnCodec.checkMalformed(t, tc.in, tc.wantMsg, "spawn") })
 	}
 }
 
@@ -229,28 +147,13 @@ var pidPayloadGolden = []struct {
 
 func TestPidPayloadGolden(t *testing.T) {
 	for _, tc := range pidPayloadGolden {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := wire.AppendPidPayload(nil, tc.pid); string(got) != tc.wire {
-				t.Fatalf("AppendPidPayload\n got % x\nwant % x", got, tc.wire)
-			}
-			if got := wire.AppendPidPayload([]byte("pre"), tc.pid); string(got) != "pre"+tc.wire {
-				t.Fatalf("AppendPidPayload after a prefix = % x", got)
-			}
-			got, err := wire.ParsePidPayload([]byte(tc.wire))
-			if err != nil || got != tc.pid {
-				t.Fatalf("ParsePidPayload = %#v, %v; want %#v", got, err, tc.pid)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { pidCodec.checkGolden(t, tc.pid, tc.wire) })
 	}
 }
 
 func TestParsePidPayloadMalformed(t *testing.T) {
 	full := pidPayloadGolden[0].wire
-	cases := []struct {
-		name    string
-		in      string
-		wantMsg string
-	}{
+	cases := []malformed{
 		{"trailing byte", full + "\x00", "1 trailing bytes"},
 		{"two pids", full + full, "22 trailing bytes"},
 		{"bad pid", pidField("<kate>"), "bad pid"},
@@ -258,22 +161,10 @@ func TestParsePidPayloadMalformed(t *testing.T) {
 		{"length 64 KiB", "\xff\xff" + full[2:], "want 65535 bytes, have 20"},
 	}
 	for n := 0; n < len(full); n++ {
-		cases = append(cases, struct {
-			name    string
-			in      string
-			wantMsg string
-		}{fmt.Sprintf("cut at %d", n), full[:n], "truncated"})
+		cases = append(cases, malformed{fmt.Sprintf("cut at %d", n), full[:n], "truncated"})
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			p, err := wire.ParsePidPayload([]byte(tc.in))
-			if !errors.Is(err, wire.ErrFrameMalformed) || !strings.Contains(err.Error(), tc.wantMsg) || !strings.Contains(err.Error(), "spawned") {
-				t.Fatalf("ParsePidPayload = %#v, %v; want ErrFrameMalformed about spawned saying %q", p, err, tc.wantMsg)
-			}
-			if !p.IsZero() {
-				t.Fatalf("ParsePidPayload returned %#v with its error", p)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { pidCodec.checkMalformed(t, tc.in, tc.wantMsg, "spawned") })
 	}
 }
 
@@ -311,18 +202,7 @@ var pidSendGolden = []struct {
 
 func TestPidSendGolden(t *testing.T) {
 	for _, tc := range pidSendGolden {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := wire.AppendPidSend(nil, tc.send); string(got) != tc.wire {
-				t.Fatalf("AppendPidSend\n got % x\nwant % x", got, tc.wire)
-			}
-			if got := wire.AppendPidSend([]byte("pre"), tc.send); string(got) != "pre"+tc.wire {
-				t.Fatalf("AppendPidSend after a prefix = % x", got)
-			}
-			got, err := wire.ParsePidSend([]byte(tc.wire))
-			if err != nil || got != tc.send {
-				t.Fatalf("ParsePidSend = %#v, %v; want %#v", got, err, tc.send)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { pidSendCodec.checkGolden(t, tc.send, tc.wire) })
 	}
 }
 
@@ -347,19 +227,13 @@ func TestParsePidSendTruncated(t *testing.T) {
 	header := len(tc.wire) - len(tc.send.Text)
 	for n := 0; n <= len(tc.wire); n++ {
 		t.Run(fmt.Sprintf("cut at %d", n), func(t *testing.T) {
-			m, err := wire.ParsePidSend([]byte(tc.wire[:n]))
 			if n < header {
-				if !errors.Is(err, wire.ErrFrameMalformed) || !strings.Contains(err.Error(), "truncated") {
-					t.Fatalf("ParsePidSend = %#v, %v; want ErrFrameMalformed saying truncated", m, err)
-				}
-				if m != (wire.PidSend{}) {
-					t.Fatalf("ParsePidSend returned %#v with its error", m)
-				}
+				pidSendCodec.checkMalformed(t, tc.wire[:n], "truncated")
 				return
 			}
 			want := tc.send
 			want.Text = tc.send.Text[:n-header]
-			if err != nil || m != want {
+			if m, err := wire.ParsePidSend([]byte(tc.wire[:n])); err != nil || m != want {
 				t.Fatalf("ParsePidSend = %#v, %v; want %#v", m, err, want)
 			}
 		})
@@ -368,11 +242,7 @@ func TestParsePidSendTruncated(t *testing.T) {
 
 func TestParsePidSendMalformed(t *testing.T) {
 	const id = "\x00\x00\x00\x00\x00\x00\x00\x05"
-	for _, tc := range []struct {
-		name    string
-		in      string
-		wantMsg string
-	}{
+	for _, tc := range []malformed{
 		{"empty", "", "want 8 bytes, have 0"},
 		{"seven bytes", id[:7], "want 8 bytes, have 7"},
 		{"no pids", id, "truncated"},
@@ -384,14 +254,6 @@ func TestParsePidSendMalformed(t *testing.T) {
 		{"to length beyond payload", id + "\x00\x40<a@b.1.0>", "want 64 bytes, have 9"},
 		{"from length beyond payload", id + pidField("<a@b.1.0>") + "\x01\x00<a@b.1.0>", "want 256 bytes, have 9"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			m, err := wire.ParsePidSend([]byte(tc.in))
-			if !errors.Is(err, wire.ErrFrameMalformed) || !strings.Contains(err.Error(), tc.wantMsg) || !strings.Contains(err.Error(), "send") {
-				t.Fatalf("ParsePidSend = %#v, %v; want ErrFrameMalformed about send saying %q", m, err, tc.wantMsg)
-			}
-			if m != (wire.PidSend{}) {
-				t.Fatalf("ParsePidSend returned %#v with its error", m)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { pidSendCodec.checkMalformed(t, tc.in, tc.wantMsg, "send") })
 	}
 }

@@ -22,11 +22,7 @@ func checkArgs(c *cli.Context, n int, names ...string) error {
 	case got < n:
 		return minArgs(c, names...)
 	case got > n:
-		extra := c.Args().Get(n)
-		msg := fmt.Sprintf("%s: unexpected argument %q", c.Command.Name, extra)
-		if strings.HasPrefix(extra, "-") {
-			msg += " (global flags such as --json go before the command)"
-		}
+		msg := fmt.Sprintf("%s: unexpected argument %q", c.Command.Name, c.Args().Get(n))
 		return &usageError{msg: msg, usage: commandUsage(c)}
 	}
 	return nil

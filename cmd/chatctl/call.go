@@ -11,6 +11,15 @@ import (
 	"chatd/wire"
 )
 
+// ranHere says that work naming node ran on ranOn instead, and why
+// (local, from the daemon); "" when it ran where it was sent.
+func ranHere(ranOn, node, local string) string {
+	if local == "" {
+		return ""
+	}
+	return fmt.Sprintf(": ran here on %s, not on %s (%s)", ranOn, node, local)
+}
+
 // callMargin is how much longer than the await timeout chatctl waits for the
 // daemon's answer, so that the daemon's own timeout error, which names the
 // node and says the task was cancelled, arrives before chatctl gives up.
@@ -31,8 +40,9 @@ func callCommand() *cli.Command {
 			"chatctl's global --timeout, before `call`, bounds the whole command and is raised\n" +
 			"to the await timeout plus 5s when that is longer. `chatctl functions` lists\n" +
 			"FUNCTION names. --json prints POST /v1/call's response.\n\n" +
-			"Example:\n   $ chatctl call kate@localhost say_name\n   Hi, my name is kate@localhost\n" +
-			"   $ chatctl call --timeout 1s kate@localhost sleep 3s\n" +
+			"Example:\n   $ chatctl --node alex call kate@localhost say_name\n   Hi, my name is kate\n" +
+			"   $ chatctl --node alex call kate@localhost echo a b\n   a b\n" +
+			"   $ chatctl --node alex call --timeout 1s kate@localhost sleep 3s\n" +
 			"   chatctl: kate@localhost: sleep timed out after 1s (the task was cancelled)",
 		Flags: []cli.Flag{
 			&cli.DurationFlag{
@@ -72,6 +82,9 @@ func callCommand() *cli.Command {
 				if jsonOutput(c) {
 					return printJSON(c.App.Writer, resp)
 				}
+				if resp.Local != "" {
+					fmt.Fprintf(c.App.ErrWriter, "chatctl: %s%s\n", resp.Function, ranHere(resp.RanOn, resp.Node, resp.Local))
+				}
 				return printLine(c.App.Writer, "%s", resp.Result)
 			})
 		},
@@ -85,7 +98,7 @@ func callCommand() *cli.Command {
 func callDeadline(global, await time.Duration) (time.Duration, string) {
 	if await > 0 && await+callMargin > global {
 		d := await + callMargin
-		return d, fmt.Sprintf("%s (call --timeout %s plus %s)", d, await, callMargin)
+		return d, fmt.Sprintf("call --timeout %s plus %s", await, callMargin)
 	}
-	return global, "--timeout " + global.String()
+	return global, globalLimit(global)
 }

@@ -51,11 +51,11 @@ func TestCallDeadline(t *testing.T) {
 		want          time.Duration
 		wantLimit     string
 	}{
-		{"daemon's default await", 10 * time.Second, 0, 10 * time.Second, "--timeout 10s"},
-		{"short await", 10 * time.Second, time.Second, 10 * time.Second, "--timeout 10s"},
-		{"await raises the deadline", 10 * time.Second, 6 * time.Second, 11 * time.Second, "11s (call --timeout 6s plus 5s)"},
-		{"await above a short global", 100 * time.Millisecond, time.Second, 6 * time.Second, "6s (call --timeout 1s plus 5s)"},
-		{"long global kept", 30 * time.Second, 10 * time.Second, 30 * time.Second, "--timeout 30s"},
+		{"daemon's default await", 10 * time.Second, 0, 10 * time.Second, "chatctl --timeout 10s"},
+		{"short await", 10 * time.Second, time.Second, 10 * time.Second, "chatctl --timeout 10s"},
+		{"await raises the deadline", 10 * time.Second, 6 * time.Second, 11 * time.Second, "call --timeout 6s plus 5s"},
+		{"await above a short global", 100 * time.Millisecond, time.Second, 6 * time.Second, "call --timeout 1s plus 5s"},
+		{"long global kept", 30 * time.Second, 10 * time.Second, 30 * time.Second, "chatctl --timeout 30s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,11 +80,11 @@ func TestCallOutlastsGlobalTimeout(t *testing.T) {
 		args       []string
 		wantCode   int
 		wantStdout string
-		wantStderr string // prefix
+		wantStderr string // with SOCK for the socket
 	}{
 		{"await raises the deadline", []string{"call", "--timeout", "100ms", "kate", "sleep", "150ms"}, exitOK, "done\n", ""},
 		{"global timeout applies", []string{"call", "kate", "sleep", "150ms"}, exitFailure, "",
-			"chatctl: call: no answer within --timeout 50ms: "},
+			"chatctl: call: timed out after 50ms with no answer from chatd at SOCK (chatctl --timeout 50ms)\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -102,8 +102,9 @@ func TestCallOutlastsGlobalTimeout(t *testing.T) {
 				}
 			}))
 			got := runApp(t, append([]string{"--socket", sock, "--timeout", global.String()}, tt.args...)...)
-			if got.code != tt.wantCode || got.stdout != tt.wantStdout || !strings.HasPrefix(got.stderr, tt.wantStderr) {
-				t.Errorf("run = %+v, want exit %d, stdout %q, stderr starting %q", got, tt.wantCode, tt.wantStdout, tt.wantStderr)
+			wantStderr := strings.ReplaceAll(tt.wantStderr, "SOCK", sock)
+			if got.code != tt.wantCode || got.stdout != tt.wantStdout || got.stderr != wantStderr {
+				t.Errorf("run = %+v, want exit %d, stdout %q, stderr %q", got, tt.wantCode, tt.wantStdout, wantStderr)
 			}
 			if tt.wantStderr == "" && got.stderr != "" {
 				t.Errorf("stderr = %q, want nothing", got.stderr)

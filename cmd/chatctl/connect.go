@@ -16,7 +16,8 @@ func connectCommand() *cli.Command {
 		Description: "Prints \"linked to NODE\", or \"already linked to NODE\" when the link existed;\n" +
 			"both exit 0. A node that cannot be reached is an error (exit 1). NODE is NAME\n" +
 			"or NAME@HOST. --json prints POST /v1/connect's response.\n\n" +
-			"Example:\n   $ chatctl connect kate@localhost\n   linked to kate@localhost",
+			"Example:\n   $ chatctl --node alex connect kate@localhost\n   linked to kate@localhost\n" +
+			"   $ chatctl --node alex connect kate\n   already linked to kate@localhost",
 		OnUsageError: commandUsageError,
 		Action: linkAction((*client.Client).Connect, func(resp wire.ConnectResponse) string {
 			if resp.Already {

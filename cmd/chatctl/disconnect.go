@@ -17,7 +17,9 @@ func disconnectCommand() *cli.Command {
 		Description: "Prints \"disconnected from NODE\", or \"not linked to NODE\" when there was no\n" +
 			"link; both exit 0. Pending calls to NODE fail with no_connection. NODE is NAME\n" +
 			"or NAME@HOST. --json prints POST /v1/disconnect's response.\n\n" +
-			"Example:\n   $ chatctl disconnect kate@localhost\n   disconnected from kate@localhost",
+			"Example:\n   $ chatctl --node alex connect kate@localhost\n   linked to kate@localhost\n" +
+			"   $ chatctl --node alex disconnect kate@localhost\n   disconnected from kate@localhost\n" +
+			"   $ chatctl --node alex disconnect kate\n   not linked to kate@localhost",
 		OnUsageError: commandUsageError,
 		Action: linkAction((*client.Client).Disconnect, func(resp wire.DisconnectResponse) string {
 			if resp.WasLinked {

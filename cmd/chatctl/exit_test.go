@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -64,12 +66,60 @@ func TestReport(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var stderr bytes.Buffer
-			if code := report(&stderr, tt.err); code != tt.code {
+			var stdout, stderr bytes.Buffer
+			if code := report(&stdout, &stderr, false, tt.err); code != tt.code {
 				t.Errorf("report = %d, want %d", code, tt.code)
 			}
 			if stderr.String() != tt.want {
 				t.Errorf("stderr = %q, want %q", stderr.String(), tt.want)
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("stdout = %q without --json, want nothing", stdout.String())
+			}
+		})
+	}
+}
+
+// TestReportJSON checks what --json prints on stdout for a failure: the
+// daemon's error object as it answered, or the same shape for chatctl's own.
+func TestReportJSON(t *testing.T) {
+	apiErr := &client.APIError{Kind: wire.CodeNoConnection, Message: "no connection to moebi@localhost: not registered", Status: 502}
+	tests := []struct {
+		name string
+		err  error
+		want string // stdout, exact; "" for nothing
+	}{
+		{"the daemon's answer", apiErr,
+			`{"error":"no connection to moebi@localhost: not registered","code":"no_connection"}` + "\n"},
+		{"wrapped: still the daemon's", fmt.Errorf("send: %w", apiErr),
+			`{"error":"no connection to moebi@localhost: not registered","code":"no_connection"}` + "\n"},
+		{"usage", &usageError{msg: "ping: missing NODE"}, `{"error":"ping: missing NODE","code":"bad_request"}` + "\n"},
+		{"unreachable", &client.UnreachableError{Socket: "/s", Err: syscall.ECONNREFUSED}, `"code":"unavailable"`},
+		{"no node", &noNodeError{root: "/run/chatd"}, `"code":"unavailable"`},
+		{"permission", &client.UnreachableError{Socket: "/s", Err: syscall.EACCES}, `"code":"forbidden"`},
+		{"timeout", fmt.Errorf("status: timed out: %w", context.DeadlineExceeded), `"code":"timeout"`},
+		{"stream ended", &streamEndedError{what: "tasks --watch", socket: "/s"}, `"code":"unavailable"`},
+		{"pid in the message", &usageError{msg: "send <kate@localhost.1.2>"}, `"error":"send <kate@localhost.1.2>"`},
+		{"spawn interrupted", &spawnRunningError{pid: "<kate@localhost.42.7>", socket: "/s"}, ""},
+		{"spawn timed out", &spawnRunningError{socket: "/s", timeout: time.Second}, `"code":"timeout"`},
+		{"pang: the response was the output", &pangError{node: "kate@localhost"}, ""},
+		{"process exit: the exit event was", &processExitError{pid: "<kate@localhost.42.7>", reason: "killed"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := report(&stdout, &stderr, true, tt.err)
+			if code != exitCode(tt.err) {
+				t.Errorf("report = %d, want %d as without --json", code, exitCode(tt.err))
+			}
+			got := stdout.String()
+			switch {
+			case tt.want == "" && got != "":
+				t.Errorf("stdout = %q, want nothing", got)
+			case strings.HasPrefix(tt.want, "{") && got != tt.want:
+				t.Errorf("stdout = %q, want %q", got, tt.want)
+			case !strings.Contains(got, tt.want):
+				t.Errorf("stdout = %q, want it to contain %q", got, tt.want)
 			}
 		})
 	}

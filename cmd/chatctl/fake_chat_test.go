@@ -97,7 +97,7 @@ func (f *fakeDaemon) messages(n int) wire.MessagesResponse {
 func (f *fakeDaemon) functions() wire.FunctionsResponse {
 	return wire.FunctionsResponse{Functions: []wire.FunctionInfo{
 		{Name: "echo", Args: "ARGS...", Summary: "returns its args"},
-		{Name: "say_name", Summary: "prints Hi, my name is <node>"},
+		{Name: "say_name", Summary: "print \"Hi, my name is <node name>\""},
 		{Name: "sleep", Args: "DURATION", Summary: "sleeps for DURATION"},
 	}}
 }
@@ -183,7 +183,8 @@ func (f *fakeDaemon) call(w http.ResponseWriter, req wire.CallRequest) {
 	}
 	switch req.Function {
 	case "say_name":
-		ok("Hi, my name is " + node)
+		name, _, _ := strings.Cut(node, "@")
+		ok("Hi, my name is " + name) // as the real say_name says it
 	case "echo":
 		ok(strings.Join(req.Args, " "))
 	case "crash":

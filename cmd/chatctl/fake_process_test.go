@@ -66,7 +66,8 @@ func spawnEvents(node, function string, args ...string) []wire.SpawnEvent {
 	reason := wire.ExitNormal
 	switch function {
 	case "say_name":
-		output("Hi, my name is " + fullName(node))
+		name, _, _ := strings.Cut(node, "@")
+		output("Hi, my name is " + name) // as the real say_name says it
 	case "echo":
 		for _, a := range args {
 			output(a)

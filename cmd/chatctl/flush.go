@@ -24,7 +24,8 @@ func flushCommand() *cli.Command {
 			"characters). An empty mailbox prints nothing (exit 0). --json prints POST\n" +
 			"/v1/flush's response.\n\n" +
 			"Example:\n   $ pid=$(chatctl --node alex spawn --detach kate@localhost reply 'sup?')\n" +
-			"   $ chatctl --node alex send \"$pid\" hi\n" +
+			"   $ chatctl --node alex send \"$pid\" hi && sleep 1\n" +
+			"   sent to <kate@localhost.42.7> from <alex@localhost.1.9>\n" +
 			"   $ chatctl --node alex flush\n" +
 			"   <kate@localhost.42.7> sup?",
 		OnUsageError: commandUsageError,

@@ -19,17 +19,22 @@ func functionsCommand() *cli.Command {
 		Usage:     "list the builtin functions peers may run on this node with call",
 		ArgsUsage: " ",
 		Description: "Prints a table NAME ARGS SUMMARY, sorted by name; --json prints GET /v1/functions\n" +
-			"as is.\n\n" +
-			"Example:\n   $ chatctl --node alex functions\n" +
-			"   NAME             ARGS      SUMMARY\n" +
-			"   echo             ARGS...   returns its args\n" +
-			"   receive_message  TEXT      writes TEXT to the node's message sink",
+			"as is. The builtins are the same on every chatd node, so without --node any running\n" +
+			"node answers, however many run.\n\n" +
+			"Example:\n   $ chatctl functions\n" +
+			"   NAME             ARGS       SUMMARY\n" +
+			"   crash            -          panic (the task fails; the node keeps running)\n" +
+			"   echo             [ARGS...]  return the arguments, joined by spaces\n" +
+			"   receive_message  TEXT       write TEXT to this node's message sink (the chat)\n" +
+			"   reply            TEXT       wait for one message, then send TEXT back to its sender\n" +
+			"   say_name         -          print \"Hi, my name is <node name>\"\n" +
+			"   sleep            DURATION   wait for DURATION (like 3s), then return",
 		OnUsageError: commandUsageError,
 		Action: func(c *cli.Context) error {
 			if err := checkArgs(c, 0); err != nil {
 				return err
 			}
-			return withClient(c, "", func(ctx context.Context, cl *client.Client) error {
+			return withAnyNode(c, func(ctx context.Context, cl *client.Client) error {
 				resp, err := cl.Functions(ctx)
 				if err != nil {
 					return err

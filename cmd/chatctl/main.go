@@ -19,6 +19,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"chatd/cmd/internal/clidoc"
+	"chatd/cmd/internal/cmdline"
 )
 
 // version is the build's version, stamped with
@@ -42,8 +43,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 // attached spawn as SIGINT does, and bounds every other command as --timeout
 // does.
 func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	err := newApp(stdout, stderr).RunContext(ctx, args)
-	return report(stderr, err)
+	app := newApp(stdout, stderr)
+	line, err := cmdline.Parse(app, args, textCommands(), "docs", "__complete")
+	if err == nil {
+		err = app.RunContext(ctx, line.Args)
+	}
+	return report(stdout, stderr, line.Global["json"] == "true", commandLineError(app, err))
+}
+
+// textCommands are the commands that end in free text, and how many
+// arguments come before it: a chatctl flag among its words is refused
+// (-- before the text sends it as is).
+func textCommands() cmdline.TextCommands {
+	return cmdline.TextCommands{"send": 1, "call": 2, "spawn": 2}
 }
 
 // newApp builds the command-line application.
@@ -77,9 +89,10 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			messagesCommand(),
 			functionsCommand(),
 			statusCommand(),
-			clidoc.Command(),
+			versionCommand(),
+			clidoc.Command(manPage()),
+			clidoc.CompleteCommand(completeValues),
 		},
-		EnableBashCompletion: true,
 		Before: func(c *cli.Context) error {
 			if d := c.Duration("timeout"); d <= 0 {
 				return &usageError{msg: fmt.Sprintf("--timeout must be positive, not %s", d)}
@@ -90,7 +103,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		// as a help topic and fails with its own exit code; own it instead.
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
-				return &usageError{msg: fmt.Sprintf("unknown command %q", c.Args().First())}
+				return unknownCommand(c.App, c.Args().First())
 			}
 			return &usageError{msg: "missing command"}
 		},

@@ -22,10 +22,15 @@ func messagesCommand() *cli.Command {
 			"last N only; by default all the daemon keeps. --json prints GET /v1/messages.\n\n" +
 			"--follow prints the last N messages if -n is given, then each new one as it\n" +
 			"arrives, until interrupted (Ctrl-C or SIGTERM: exit 0); the global --timeout\n" +
-			"does not apply. With --json each message is one JSON line (NDJSON) in the form\n" +
-			"of a GET /v1/messages entry.\n\n" +
-			"Example:\n   $ chatctl --node kate messages -n 2\n" +
-			"   15:04:05 alex@localhost: hi\n   15:04:07 moebi@localhost: chicken?",
+			"does not apply. Like tail -F it outlives the node: when the node stops or\n" +
+			"restarts, it says so on stderr, tries its control socket every 0.5s, says when\n" +
+			"it reconnected, and prints the messages that arrived meanwhile, none twice. (The\n" +
+			"first connection failing is an error, as for any command.) With --json each\n" +
+			"message is one JSON line (NDJSON) in the form of a GET /v1/messages entry.\n\n" +
+			"Example:\n   $ chatctl --node alex send kate@localhost hi\n   sent to kate@localhost (id 3f2a9c014b7d2e8a)\n" +
+			"   $ chatctl --node alex send kate@localhost 'how are you?'\n   sent to kate@localhost (id 8e1b0c55d2a94f07)\n" +
+			"   $ chatctl --node kate messages -n 2\n" +
+			"   15:04:05 alex@localhost: hi\n   15:04:07 alex@localhost: how are you?",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "follow", Aliases: []string{"f"}, Usage: "keep printing new messages until interrupted"},
 			&cli.IntFlag{Name: "n", Usage: "print only the last `N` messages (with --follow: then the new ones)", DefaultText: "all"},
@@ -59,18 +64,6 @@ func messagesCommand() *cli.Command {
 			})
 		},
 	}
-}
-
-// followMessages is `messages --follow`.
-func followMessages(c *cli.Context, n int) error {
-	return withStream(c, "", "messages --follow", func(ctx context.Context, cl *client.Client) error {
-		return cl.FollowMessages(ctx, n, func(m wire.Message) error {
-			if jsonOutput(c) {
-				return printJSONLine(c.App.Writer, m)
-			}
-			return printLine(c.App.Writer, "%s", messageLine(m))
-		})
-	})
 }
 
 // messageLine is the human form of a received message:

@@ -32,9 +32,11 @@ import (
 // jsonOutput reports whether --json was given.
 func jsonOutput(c *cli.Context) bool { return c.Bool("json") }
 
-// printJSON writes v as indented JSON and a newline.
+// printJSON writes v as indented JSON and a newline. Like the daemon's
+// answers, it leaves <, > and & as they are ("<kate@localhost.42.7>").
 func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(v); err != nil {
 		return fmt.Errorf("write output: %w", err)
@@ -44,7 +46,9 @@ func printJSON(w io.Writer, v any) error {
 
 // printJSONLine writes v as compact JSON on one line: one NDJSON record.
 func printJSONLine(w io.Writer, v any) error {
-	if err := json.NewEncoder(w).Encode(v); err != nil {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return fmt.Errorf("write output: %w", err)
 	}
 	return nil

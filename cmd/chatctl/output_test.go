@@ -60,8 +60,10 @@ func TestTaskEvent(t *testing.T) {
 			clock(start) + "  #42 receive_message  alex@localhost  running"},
 		{"ok", wire.TaskInfo{ID: 42, Function: "receive_message", Caller: "alex@localhost", Started: start, State: wire.TaskOK, DurationMs: 2500},
 			clock(start.Add(2500*time.Millisecond)) + "  #42 receive_message  alex@localhost  ok 2.5s"},
-		{"timeout", wire.TaskInfo{ID: 7, Function: "sleep", Started: start, State: wire.TaskTimeout, DurationMs: 1000, Error: "timed out after 1s"},
-			clock(start.Add(time.Second)) + "  #7 sleep  -  timeout 1s: timed out after 1s"},
+		{"timeout", wire.TaskInfo{ID: 7, Function: "sleep", Args: "3s", Started: start, State: wire.TaskTimeout, DurationMs: 1000, Error: "timed out after 1s"},
+			clock(start.Add(time.Second)) + "  #7 sleep 3s  -  timeout 1s: timed out after 1s"},
+		{"args quoted", wire.TaskInfo{ID: 8, Function: "receive_message", Args: "two\nlines", Caller: "kate@localhost", Started: start, State: wire.TaskRunning},
+			clock(start) + `  #8 receive_message "two\nlines"  kate@localhost  running`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

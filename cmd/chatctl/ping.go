@@ -32,7 +32,9 @@ func pingCommand() *cli.Command {
 		Description: "Links to NODE if needed and prints pong (exit 0), or pang (exit 1) with the\n" +
 			"reason on stderr. NODE is NAME or NAME@HOST; a bare NAME gets this node's host.\n" +
 			"--json prints POST /v1/ping's response and exits the same way.\n\n" +
-			"Example:\n   $ chatctl ping kate@localhost\n   pong",
+			"Example:\n   $ chatctl --node alex ping kate@localhost\n   pong\n" +
+			"   $ chatctl --node alex ping moebi@localhost\n   pang\n" +
+			"   chatctl: ping moebi@localhost: no connection to moebi@localhost: not registered with the port mapper at 127.0.0.1:4369",
 		OnUsageError: commandUsageError,
 		Action: func(c *cli.Context) error {
 			arg, target, err := nodeArg(c)

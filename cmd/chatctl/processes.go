@@ -25,7 +25,9 @@ func processesCommand() *cli.Command {
 			"(FUNCTION shell), and the processes peers spawned here with LINKED-TO the pid\n" +
 			"of the shell that spawned them. MAILBOX counts the messages waiting; AGE is the\n" +
 			"time since the process started. --json prints GET /v1/processes as is.\n\n" +
-			"Example:\n   $ chatctl --node kate processes\n" +
+			"Example:\n   $ chatctl --node alex spawn --detach kate@localhost reply 'sup?'\n" +
+			"   <kate@localhost.42.7>\n" +
+			"   $ chatctl --node kate processes\n" +
 			"   PID                    FUNCTION  ARGS  LINKED-TO             MAILBOX  AGE\n" +
 			"   <kate@localhost.1.7>   shell     -     -                     0        1h2m3s\n" +
 			"   <kate@localhost.42.7>  reply     sup?  <alex@localhost.1.9>  0        12s",

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"chatd/client"
+	"chatd/cmd/internal/cmdline"
 	"chatd/paths"
 	"chatd/wire"
 )
@@ -32,16 +34,22 @@ type selection struct {
 	source string // where node came from, for messages: "--node" or "CHATCTL_NODE"
 	root   string // the runtime root holding <name>/control.sock
 	target string // the name part of the command's target node; never chosen by discovery
+	// command names the command for messages ("send").
+	command string
+	// anyNode says any running node will do (functions: the builtins are
+	// the same on every node): discovery picks the first of several.
+	anyNode bool
 }
 
 // newSelection reads the global flags of c and the environment.
 func newSelection(c *cli.Context, getenv paths.Getenv, uid int, target string) selection {
 	s := selection{
-		socket: c.String("socket"),
-		node:   c.String("node"),
-		source: "--node",
-		root:   paths.ClientRuntimeRoot(getenv, uid),
-		target: target,
+		socket:  c.String("socket"),
+		node:    c.String("node"),
+		source:  "--node",
+		root:    paths.ClientRuntimeRoot(getenv, uid),
+		target:  target,
+		command: c.Command.Name,
 	}
 	if s.node == "" {
 		s.node, s.source = getenv(nodeEnv), nodeEnv
@@ -57,16 +65,88 @@ func (s selection) resolve(ctx context.Context) (string, error) {
 		return s.socket, nil
 	}
 	if s.node != "" {
-		n, err := wire.ParseNodeName(s.node, "")
-		if err != nil {
-			return "", &usageError{
-				msg:   fmt.Sprintf("%s %q: %v", s.source, s.node, err),
-				usage: "usage: " + globalUsage + " COMMAND [ARGS...]\n" + strings.Replace(nodeFormat, "NODE", "N", 1) + ".",
-			}
-		}
-		return paths.SocketPath(s.root, n.Name), nil
+		return s.named(ctx)
 	}
-	return discover(ctx, s.root, s.target)
+	return s.discover(ctx)
+}
+
+// who names the daemon at sock, which s chose, for messages: the node's
+// name, or with --socket the socket.
+func (s selection) who(sock string) string {
+	if s.socket != "" {
+		return "chatd at " + sock
+	}
+	return filepath.Base(filepath.Dir(sock)) // <root>/<name>/control.sock
+}
+
+// named returns the control socket of the node --node or $CHATCTL_NODE
+// names. One with no socket is a *notRunningError naming the nodes that
+// do run; a host part that is not the node's is a usage error, since
+// chatctl reaches only this machine's nodes.
+func (s selection) named(ctx context.Context) (string, error) {
+	n, err := wire.ParseNodeName(s.node, "")
+	if err != nil {
+		return "", &usageError{
+			msg:   fmt.Sprintf("%s %q: %v", s.source, s.node, err),
+			usage: "usage: " + globalUsage + " COMMAND [ARGS...]\n" + strings.Replace(nodeFormat, "NODE", "N", 1) + ".",
+		}
+	}
+	sock := paths.SocketPath(s.root, n.Name)
+	if _, err := os.Stat(sock); errors.Is(err, fs.ErrNotExist) {
+		probes, _ := probeRoot(ctx, s.root)
+		return "", &notRunningError{source: s.source, node: s.node, name: n.Name, root: s.root, probes: probes}
+	}
+	if strings.Contains(s.node, "@") {
+		if err := checkHost(ctx, sock, n, s.source); err != nil {
+			return "", err
+		}
+	}
+	return sock, nil
+}
+
+// checkHost fails with a usage error when the node answering on sock is
+// not n: a --node alex@otherhost would otherwise talk to alex@localhost.
+// When it does not answer, the command's own request says so.
+func checkHost(ctx context.Context, sock string, n wire.NodeName, source string) error {
+	cl := client.New(sock)
+	defer cl.CloseIdleConnections()
+	st, err := cl.Status(ctx)
+	if err != nil || st.Node == n.String() {
+		return nil
+	}
+	return &usageError{
+		msg: fmt.Sprintf("%s %s: the local node %s is %s; chatctl reaches only the nodes of this machine, through their control sockets",
+			source, n, n.Name, st.Node),
+		usage: fmt.Sprintf("use --node %s, or run chatctl on %s", n.Name, n.Host),
+	}
+}
+
+// notRunningError is a node named with --node or $CHATCTL_NODE that has no
+// control socket. It maps to exitUnreachable.
+type notRunningError struct {
+	source, node string  // the flag or variable, and its value
+	name         string  // the node's name part
+	root         string  // the runtime root
+	probes       []probe // the sockets found under root
+}
+
+func (e *notRunningError) Error() string {
+	var running []string
+	for _, p := range e.probes {
+		if p.err == nil {
+			running = append(running, p.name)
+		}
+	}
+	msg := fmt.Sprintf("%s %s: no node %s is running under %s (no %s)", e.source, e.node, e.name, e.root, paths.SocketPath(e.root, e.name))
+	if len(running) == 0 {
+		return msg + fmt.Sprintf("; no node is running there: start it with `chatd --name %s` or `systemctl start chatd@%s`"+
+			" (CHATD_RUNTIME_DIR sets the runtime root)", e.name, e.name)
+	}
+	msg += "; running: " + strings.Join(running, ", ")
+	if s := cmdline.Suggest(e.name, running); s != "" {
+		msg += fmt.Sprintf("; did you mean %s?", s)
+	}
+	return msg
 }
 
 // probe is one <root>/<name>/control.sock that exists, and whether it
@@ -77,24 +157,39 @@ type probe struct {
 	err    error
 }
 
-// discover returns the control socket of the one live node under root other
-// than exclude. None is a *noNodeError; several is a usage error listing
+// discover returns the control socket of the one live node under the root
+// other than the target (with anyNode, the first of several). None is a
+// *noNodeError, or a usage error when the target is the only one running
+// (speaking as the target needs --node); several is a usage error listing
 // them, since --node must pick one.
-func discover(ctx context.Context, root, exclude string) (string, error) {
+func (s selection) discover(ctx context.Context) (string, error) {
+	root := s.root
 	probes, err := probeRoot(ctx, root)
 	if err != nil {
 		return "", &noNodeError{root: root, rootErr: err}
 	}
 	var live []probe
+	targetLive := false
 	for _, p := range probes {
-		if p.err == nil && p.name != exclude {
+		switch {
+		case p.err != nil:
+		case p.name == s.target:
+			targetLive = true
+		default:
 			live = append(live, p)
 		}
 	}
-	switch len(live) {
-	case 0:
-		return "", &noNodeError{root: root, probes: probes, target: exclude}
-	case 1:
+	switch {
+	case len(live) == 0 && targetLive:
+		return "", &usageError{
+			msg: fmt.Sprintf("%s: %s is the only running chatd node, and it is the command's target; chatctl speaks as"+
+				" a node other than the target unless told otherwise", s.command, s.target),
+			usage: fmt.Sprintf("to speak as %s itself, pass --node %s (chatctl --node %s %s ...), or start another node",
+				s.target, s.target, s.target, s.command),
+		}
+	case len(live) == 0:
+		return "", &noNodeError{root: root, probes: probes}
+	case len(live) == 1 || s.anyNode:
 		return live[0].socket, nil
 	}
 	names := make([]string, len(live))
@@ -148,7 +243,6 @@ type noNodeError struct {
 	root    string
 	rootErr error   // reading root failed
 	probes  []probe // the sockets found under root
-	target  string  // the name excluded as the command's target
 }
 
 func (e *noNodeError) Error() string {
@@ -164,18 +258,9 @@ func (e *noNodeError) Error() string {
 	default:
 		var tried []string
 		for _, p := range e.probes {
-			status := "running, but it is the command's target"
-			if p.err != nil {
-				status = errnoOr(p.err).Error()
-			}
-			tried = append(tried, fmt.Sprintf("%s: %s", p.socket, status))
+			tried = append(tried, fmt.Sprintf("%s: %s", p.socket, errnoOr(p.err)))
 		}
 		fmt.Fprintf(&b, " (tried %s)", strings.Join(tried, "; "))
-	}
-	for _, p := range e.probes {
-		if p.err == nil && p.name == e.target {
-			fmt.Fprintf(&b, "; to speak as %s itself pass --node %s", p.name, p.name)
-		}
 	}
 	for _, p := range e.probes {
 		if errors.Is(p.err, syscall.EACCES) {
@@ -202,26 +287,38 @@ func errnoOr(err error) error {
 // target node ("" when it has none); discovery never picks it.
 func withClient(c *cli.Context, target string, fn func(context.Context, *client.Client) error) error {
 	timeout := globalTimeout(c)
-	return withDeadline(c, target, timeout, "--timeout "+timeout.String(), fn)
+	return withDeadline(c, target, timeout, globalLimit(timeout), fn)
+}
+
+// globalLimit names the global --timeout in errors.
+func globalLimit(timeout time.Duration) string { return "chatctl --timeout " + timeout.String() }
+
+// withAnyNode is withClient for a command any running node can answer.
+func withAnyNode(c *cli.Context, fn func(context.Context, *client.Client) error) error {
+	sel := newSelection(c, os.Getenv, os.Getuid(), "")
+	sel.anyNode = true
+	timeout := globalTimeout(c)
+	return withSelection(c, sel, timeout, globalLimit(timeout), fn)
 }
 
 // withDeadline is withClient under a bound of the command's own choosing:
 // timeout, which limit describes in the error when it passes first.
 func withDeadline(c *cli.Context, target string, timeout time.Duration, limit string, fn func(context.Context, *client.Client) error) error {
+	return withSelection(c, newSelection(c, os.Getenv, os.Getuid(), target), timeout, limit, fn)
+}
+
+// withSelection is withDeadline with the daemon chosen by sel.
+func withSelection(c *cli.Context, sel selection, timeout time.Duration, limit string, fn func(context.Context, *client.Client) error) error {
 	ctx, cancel := context.WithTimeout(c.Context, timeout)
 	defer cancel()
 
-	sock, err := newSelection(c, os.Getenv, os.Getuid(), target).resolve(ctx)
+	sock, err := sel.resolve(ctx)
 	if err != nil {
 		return err
 	}
 	cl := newClient(c, sock)
 	defer cl.CloseIdleConnections()
-	err = fn(ctx, cl)
-	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
-		return fmt.Errorf("%s: no answer within %s: %w", c.Command.Name, limit, err)
-	}
-	return err
+	return inUserTerms(ctx, c.Command.Name, sock, sel.who(sock), timeout, limit, fn(ctx, cl))
 }
 
 // globalTimeout returns the global --timeout. It reads it from chatctl's

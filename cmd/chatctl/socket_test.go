@@ -17,6 +17,7 @@ func TestDiscover(t *testing.T) {
 		noSocket []string // runtime directories without a socket
 		noRoot   bool     // the runtime root does not exist
 		target   string   // the command's target node, excluded
+		anyNode  bool     // any running node will do
 
 		want     string   // the node chosen; "" when an error is expected
 		wantCode int      // the exit status of the error
@@ -46,9 +47,17 @@ func TestDiscover(t *testing.T) {
 			want: "alex",
 		},
 		{
-			name: "only the target", running: []string{"kate"}, target: "kate",
-			wantCode: exitUnreachable,
-			wantMsg:  []string{"ROOT/kate/control.sock: running, but it is the command's target", "pass --node kate"},
+			name: "several, any will do", running: []string{"moebi", "alex", "kate"}, anyNode: true,
+			want: "alex",
+		},
+		{
+			name: "any will do, but not the target", running: []string{"alex", "kate"}, target: "alex", anyNode: true,
+			want: "kate",
+		},
+		{
+			name: "only the target", running: []string{"kate"}, target: "kate", stale: []string{"alex"},
+			wantCode: exitUsage,
+			wantMsg:  []string{"ping: kate is the only running chatd node, and it is the command's target"},
 		},
 		{
 			name: "stale socket ignored", running: []string{"kate"}, stale: []string{"alex"},
@@ -84,7 +93,7 @@ func TestDiscover(t *testing.T) {
 				}
 			}
 
-			got, err := discover(t.Context(), root, tt.target)
+			got, err := selection{root: root, target: tt.target, command: "ping", anyNode: tt.anyNode}.discover(t.Context())
 			if tt.want != "" {
 				if err != nil {
 					t.Fatalf("discover: %v", err)
@@ -123,8 +132,9 @@ func TestSelectionResolve(t *testing.T) {
 	}{
 		{"socket wins", selection{socket: "/elsewhere.sock", node: "kate", root: root}, "/elsewhere.sock", 0},
 		{"node", selection{node: "kate", root: root}, paths.SocketPath(root, "kate"), 0},
-		{"node with host", selection{node: "kate@example.org", root: root}, paths.SocketPath(root, "kate"), 0},
-		{"node not running is still its socket", selection{node: "bob", root: root}, paths.SocketPath(root, "bob"), 0},
+		{"node with its host", selection{node: "kate@localhost", root: root}, paths.SocketPath(root, "kate"), 0},
+		{"node with another host", selection{node: "kate@example.org", source: "--node", root: root}, "", exitUsage},
+		{"node not running", selection{node: "bob", source: "--node", root: root}, "", exitUnreachable},
 		{"node may be the target", selection{node: "kate", root: root, target: "kate"}, paths.SocketPath(root, "kate"), 0},
 		{"bad node", selection{node: "../kate", source: "--node", root: root}, "", exitUsage},
 		{"discovery", selection{root: root, target: "kate"}, paths.SocketPath(root, "alex"), 0},

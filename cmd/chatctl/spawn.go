@@ -39,10 +39,11 @@ func spawnCommand() *cli.Command {
 			"{\"event\":\"exit\",\"pid\":...,\"reason\":...}; with --detach the pid event alone,\n" +
 			"indented. The exit status is the same as without --json. `chatctl functions`\n" +
 			"lists FUNCTION names.\n\n" +
-			"Example:\n   $ chatctl spawn kate@localhost say_name\n" +
-			"   Hi, my name is kate@localhost\n   <kate@localhost.42.7>\n" +
+			"Example:\n   $ chatctl --node alex spawn kate@localhost say_name\n" +
+			"   Hi, my name is kate\n   <kate@localhost.42.7>\n" +
 			"   $ pid=$(chatctl --node alex spawn --detach kate@localhost reply 'sup?')\n" +
 			"   $ chatctl --node alex send \"$pid\" hi && sleep 1 && chatctl --node alex flush\n" +
+			"   sent to <kate@localhost.43.7> from <alex@localhost.1.9>\n" +
 			"   <kate@localhost.43.7> sup?",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "print the pid and return at once instead of streaming the output"},
@@ -100,7 +101,7 @@ func spawnAttached(c *cli.Context, target string, req wire.SpawnRequest) error {
 	sock, err := newSelection(c, os.Getenv, os.Getuid(), target).resolve(ctx)
 	if ctx.Err() != nil {
 		if errors.Is(context.Cause(ctx), errNoPid) {
-			return fmt.Errorf("spawn: no answer within --timeout %s: %w", timeout, context.DeadlineExceeded)
+			return &timeoutError{command: "spawn", after: timeout, limit: globalLimit(timeout), err: context.DeadlineExceeded}
 		}
 		return errors.New("spawn: interrupted before the request was sent; nothing was spawned")
 	}
@@ -201,8 +202,8 @@ func (e *spawnRunningError) Error() string {
 	where := fmt.Sprintf("linked to the shell of the node at %s, and its later output goes to that node's log", e.socket)
 	switch {
 	case e.timeout > 0:
-		return fmt.Sprintf("spawn: no answer within --timeout %s; if the process started, it keeps running, %s",
-			e.timeout, where)
+		return fmt.Sprintf("spawn: timed out after %s with no answer (%s); if the process started, it keeps running, %s",
+			e.timeout, globalLimit(e.timeout), where)
 	case e.pid == "":
 		return "spawn: interrupted before the process's pid came; if it started, it keeps running, " + where
 	}

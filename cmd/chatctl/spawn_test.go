@@ -28,7 +28,9 @@ func TestSpawnRequest(t *testing.T) {
 	}{
 		{"no args", []string{"spawn", "kate", "say_name"},
 			wire.SpawnRequest{Node: "kate", Function: "say_name"}},
-		{"args as given", []string{"spawn", "kate@localhost", "echo", "a", "--detach", "c d"},
+		{"args as given", []string{"spawn", "kate@localhost", "echo", "-x", "c d"},
+			wire.SpawnRequest{Node: "kate@localhost", Function: "echo", Args: []string{"-x", "c d"}}},
+		{"a flag as an arg after --", []string{"spawn", "kate@localhost", "echo", "--", "a", "--detach", "c d"},
 			wire.SpawnRequest{Node: "kate@localhost", Function: "echo", Args: []string{"a", "--detach", "c d"}}},
 		{"detach", []string{"spawn", "--detach", "kate@localhost", "reply", "sup?"},
 			wire.SpawnRequest{Node: "kate@localhost", Function: "reply", Args: []string{"sup?"}, Detach: true}},
@@ -60,7 +62,8 @@ func TestSpawnJSON(t *testing.T) {
 		{"abnormal exit", []string{"spawn", "kate", "crash"}, exitFailure,
 			ndjsonLines(t, spawnEvents("kate", "crash")...), "chatctl: process <kate@localhost.42.7> exited: panic: crash\n"},
 		{"stream cut", []string{"spawn", "kate", "vanish"}, exitFailure,
-			ndjsonLines(t, spawnEvents("kate", "vanish")...),
+			ndjsonLines(t, spawnEvents("kate", "vanish")...) + `{"error":"spawn: the node went away: chatd at ` + alex.socket +
+				` ended the stream before process <kate@localhost.42.7> exited (it is stopping, or it crashed)","code":"unavailable"}` + "\n",
 			"chatctl: spawn: the node went away: chatd at " + alex.socket +
 				" ended the stream before process <kate@localhost.42.7> exited (it is stopping, or it crashed)\n"},
 	}
@@ -108,9 +111,9 @@ func TestSpawnTimeout(t *testing.T) {
 	}{
 		{"output after --timeout", late, []string{"spawn", "kate", "sleep", "200ms"}, exitOK, "later\n" + pid + "\n", ""},
 		{"no pid within --timeout", hung, []string{"spawn", "kate", "say_name"}, exitFailure, "",
-			"chatctl: spawn: no answer within --timeout 50ms; if the process started, it keeps running, linked to the shell of the node at "},
+			"chatctl: spawn: timed out after 50ms with no answer (chatctl --timeout 50ms); if the process started, it keeps running, linked to the shell of the node at "},
 		{"detach bounded by --timeout", hung, []string{"spawn", "--detach", "kate", "reply", "x"}, exitFailure, "",
-			"chatctl: spawn: no answer within --timeout 50ms: "},
+			"chatctl: spawn: timed out after 50ms with no answer from chatd at SOCK (chatctl --timeout 50ms)\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -118,8 +121,9 @@ func TestSpawnTimeout(t *testing.T) {
 			sock := filepath.Join(t.TempDir(), "control.sock")
 			serveUnix(t, sock, tt.handler)
 			got := runApp(t, append([]string{"--socket", sock, "--timeout", timeout.String()}, tt.args...)...)
-			if got.code != tt.wantCode || got.stdout != tt.wantStdout || !strings.HasPrefix(got.stderr, tt.wantStderr) {
-				t.Errorf("run = %+v, want exit %d, stdout %q, stderr starting %q", got, tt.wantCode, tt.wantStdout, tt.wantStderr)
+			wantStderr := strings.ReplaceAll(tt.wantStderr, "SOCK", sock)
+			if got.code != tt.wantCode || got.stdout != tt.wantStdout || !strings.HasPrefix(got.stderr, wantStderr) {
+				t.Errorf("run = %+v, want exit %d, stdout %q, stderr starting %q", got, tt.wantCode, tt.wantStdout, wantStderr)
 			}
 			if tt.wantStderr == "" && got.stderr != "" {
 				t.Errorf("stderr = %q, want nothing", got.stderr)

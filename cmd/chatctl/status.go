@@ -16,7 +16,7 @@ func statusCommand() *cli.Command {
 		Usage:     "show the node's name, version, uptime, listen address, mapper and link count",
 		ArgsUsage: " ",
 		Description: "Prints one \"key value\" line each; --json prints GET /v1/status as is.\n\n" +
-			"Example:\n   $ chatctl --node alex status\n   node      alex@localhost\n   ...\n   links     2",
+			"Example:\n   $ chatctl --node alex status\n   node      alex@localhost\n   ...\n   links     0",
 		OnUsageError: commandUsageError,
 		Action: func(c *cli.Context) error {
 			if err := checkArgs(c, 0); err != nil {

@@ -130,13 +130,12 @@ func clock(t time.Time) string { return t.Local().Format("15:04:05.000") }
 func ndjsonLines[T any](t *testing.T, values ...T) string {
 	t.Helper()
 	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // as the daemon, and chatctl, write them
 	for _, v := range values {
-		line, err := json.Marshal(v)
-		if err != nil {
+		if err := enc.Encode(v); err != nil {
 			t.Fatal(err)
 		}
-		b.Write(line)
-		b.WriteByte('\n')
 	}
 	return b.String()
 }
@@ -160,8 +159,8 @@ func TestStreamCommands(t *testing.T) {
 		want      string // the whole of stdout
 	}{
 		{"tasks --watch", []string{"tasks", "--watch"}, "watch=1",
-			clock(ev[0].Started) + "  #43 receive_message  alex@localhost  running\n" +
-				clock(ev[1].Started.Add(400*time.Microsecond)) + "  #43 receive_message  alex@localhost  ok 0.4ms\n" +
+			clock(ev[0].Started) + "  #43 receive_message hi  alex@localhost  running\n" +
+				clock(ev[1].Started.Add(400*time.Microsecond)) + "  #43 receive_message hi  alex@localhost  ok 0.4ms\n" +
 				clock(ev[2].Started.Add(300*time.Microsecond)) + "  #44 crash  alex@localhost  failed 0.3ms: panic: crash\n"},
 		{"tasks --watch --json", []string{"--json", "tasks", "--watch"}, "watch=1", ndjsonLines(t, ev...)},
 		{"messages --follow", []string{"messages", "--follow"}, "follow=1", ""},
@@ -258,8 +257,8 @@ func TestStreamSignals(t *testing.T) {
 	}
 }
 
-// TestStreamEnds checks the ways a follow fails: the daemon ending the
-// stream (lines may have been missed), and the daemon refusing it.
+// TestStreamEnds checks the ways a stream fails: the daemon ending a watch
+// (lines may have been missed), and the daemon refusing a follow.
 func TestStreamEnds(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -273,17 +272,9 @@ func TestStreamEnds(t *testing.T) {
 				_, _ = io.WriteString(w, `{"id":7,"function":"echo","caller":"kate@localhost","state":"running","started":"2025-01-02T15:04:05Z"}`+"\n")
 			},
 			[]string{"--json", "tasks", "--watch"},
-			`{"id":7,"function":"echo","args":"","caller":"kate@localhost","started":"2025-01-02T15:04:05Z","state":"running","duration_ms":0}` + "\n",
+			`{"id":7,"function":"echo","args":"","caller":"kate@localhost","started":"2025-01-02T15:04:05Z","state":"running","duration_ms":0}` + "\n" +
+				`{"error":"tasks --watch: chatd at SOCK ended the stream (it is stopping, or it cut off a follower that fell behind); run the command again to resume","code":"unavailable"}` + "\n",
 			"chatctl: tasks --watch: chatd at SOCK ended the stream (it is stopping, or it cut off a follower that fell behind); run the command again to resume\n"},
-		{"follow cut short by a stopping daemon",
-			func(w http.ResponseWriter, r *http.Request) {
-				_, _ = io.WriteString(w, `{"id":"1","from":"alex@localhost","text":"hi","time":"2025-01-02T15:04:05Z"}`+"\n")
-				w.(http.Flusher).Flush()
-				panic(http.ErrAbortHandler) // the connection drops mid-body
-			},
-			[]string{"--json", "messages", "--follow"},
-			`{"id":"1","from":"alex@localhost","to":"","text":"hi","time":"2025-01-02T15:04:05Z"}` + "\n",
-			"chatctl: messages --follow: chatd at SOCK ended the stream (it is stopping, or it cut off a follower that fell behind); run the command again to resume\n"},
 		{"follow refused",
 			func(w http.ResponseWriter, r *http.Request) {
 				reply(w, http.StatusServiceUnavailable, wire.ErrorResponse{Error: "chatd is shutting down", Code: wire.CodeUnavailable})
@@ -299,12 +290,97 @@ func TestStreamEnds(t *testing.T) {
 			if got.code != exitFailure {
 				t.Errorf("exit = %d, want %d", got.code, exitFailure)
 			}
-			if got.stdout != tt.wantStdout {
-				t.Errorf("stdout = %q, want %q", got.stdout, tt.wantStdout)
+			if want := strings.ReplaceAll(tt.wantStdout, "SOCK", sock); got.stdout != want {
+				t.Errorf("stdout = %q, want %q", got.stdout, want)
 			}
 			if want := strings.ReplaceAll(tt.wantStderr, "SOCK", sock); got.stderr != want {
 				t.Errorf("stderr = %q, want %q", got.stderr, want)
 			}
 		})
+	}
+}
+
+// TestFollowReconnects checks that messages --follow outlives a restart of
+// its node, like tail -F: it says it lost the node, waits, says it
+// reconnected, and prints what came meanwhile, nothing twice.
+func TestFollowReconnects(t *testing.T) {
+	isolate(t)
+	sock := filepath.Join(t.TempDir(), "control.sock")
+	start := time.Now()
+	m1 := wire.Message{ID: "m1", From: "kate@localhost", Text: "before", Time: start.Add(time.Second)}
+	m2 := wire.Message{ID: "m2", From: "kate@localhost", Text: "meanwhile", Time: start.Add(2 * time.Second)}
+	restarted := start.Add(3 * time.Second)
+	var (
+		mu      sync.Mutex
+		follows int
+		up      = make(chan struct{}) // closed when the node is back
+	)
+	serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		if r.URL.Query().Get("follow") == "1" {
+			follows++
+		}
+		n := follows
+		mu.Unlock()
+		select {
+		case <-up:
+		default:
+			if n > 1 || r.URL.Path == wire.PathStatus { // down, after the first follow
+				reply(w, http.StatusServiceUnavailable, wire.ErrorResponse{Error: "chatd is shutting down", Code: wire.CodeUnavailable})
+				return
+			}
+		}
+		switch {
+		case r.URL.Path == wire.PathStatus:
+			reply(w, http.StatusOK, wire.StatusResponse{Node: "alex@localhost", Started: restarted})
+		case n == 1: // the first run: m1, then it stops
+			streamLines(w, m1)
+		default: // the second: it replays what it keeps, then stays
+			if got := r.URL.Query().Get("n"); got == "" {
+				t.Errorf("reconnected follow asked for n=%q, want what the node keeps", got)
+			}
+			streamLines(w, m1, m2)
+			<-r.Context().Done()
+		}
+	}))
+	ctx, cancel := context.WithCancel(t.Context())
+	b := startApp(t, ctx, "--socket", sock, "messages", "--follow")
+	b.waitFor(t, "before")
+	waitStderr(t, b, "chatctl: messages --follow: lost chatd at "+sock+
+		" (it ended the stream: it is stopping, or this follow fell behind); reconnecting when it answers again (Ctrl-C stops)\n")
+	close(up)
+	b.waitFor(t, "meanwhile")
+	waitStderr(t, b, "chatctl: messages --follow: reconnected to alex@localhost (running since "+restarted.Local().Format("15:04:05")+")\n")
+	cancel()
+	got := b.wait(t)
+	if want := messageLine(m1) + "\n" + messageLine(m2) + "\n"; got.code != exitOK || got.stdout != want {
+		t.Errorf("run = %+v, want exit 0 and stdout %q", got, want)
+	}
+}
+
+// streamLines writes each of vs as an NDJSON line and flushes.
+func streamLines(w http.ResponseWriter, vs ...any) {
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	enc := json.NewEncoder(w)
+	for _, v := range vs {
+		_ = enc.Encode(v)
+	}
+	w.(http.Flusher).Flush()
+}
+
+// waitStderr waits until b's stderr contains want.
+func waitStderr(t *testing.T, b *background, want string) {
+	t.Helper()
+	timeout := time.After(waitLimit)
+	for {
+		out, wrote := b.stderr.snapshot()
+		if strings.Contains(out, want) {
+			return
+		}
+		select {
+		case <-wrote:
+		case <-timeout:
+			t.Fatalf("stderr %q still lacks %q after %s", out, want, waitLimit)
+		}
 	}
 }

@@ -29,12 +29,13 @@ func tasksCommand() *cli.Command {
 			"of the change, until interrupted (Ctrl-C or SIGTERM: exit 0); the global\n" +
 			"--timeout does not apply. With --json each change is one JSON line (NDJSON) in\n" +
 			"the form of a GET /v1/tasks entry.\n\n" +
-			"Example:\n   $ chatctl --node kate tasks\n" +
-			"   ID  FUNCTION         ARGS  CALLER          STATE    DURATION\n" +
-			"   42  receive_message  hi    alex@localhost  running  1.2ms\n" +
+			"Example:\n   $ chatctl --node alex call kate@localhost echo hi\n   hi\n" +
+			"   $ chatctl --node kate tasks --all\n" +
+			"   ID  FUNCTION  ARGS  CALLER          STATE  DURATION\n" +
+			"   42  echo      hi    alex@localhost  ok     0.1ms\n" +
 			"   $ chatctl --node kate tasks --watch\n" +
-			"   17:02:03.123  #42 receive_message  alex@localhost  running\n" +
-			"   17:02:03.124  #42 receive_message  alex@localhost  ok 0.4ms",
+			"   17:02:03.123  #42 receive_message hi  alex@localhost  running\n" +
+			"   17:02:03.124  #42 receive_message hi  alex@localhost  ok 0.4ms",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "all", Usage: "list finished tasks too"},
 			&cli.BoolFlag{Name: "watch", Usage: "print each change of state as it happens, until interrupted"},
@@ -99,11 +100,12 @@ func printTasks(w io.Writer, resp wire.TasksResponse, now time.Time) error {
 }
 
 // taskEvent is the --watch line for a change of state: the local time it
-// happened, the task and its new state; a finished task adds its duration,
-// and its error when it did not succeed.
+// happened, the task (its function, then its arguments as the ARGS column
+// of tasks shows them), the caller and its new state; a finished task adds
+// its duration, and its error when it did not succeed.
 //
-//	17:02:03.123  #42 receive_message  alex@localhost  running
-//	17:02:03.124  #42 receive_message  alex@localhost  ok 0.4ms
+//	17:02:03.123  #42 receive_message hi  alex@localhost  running
+//	17:02:03.124  #42 receive_message hi  alex@localhost  ok 0.4ms
 //	17:02:04.001  #43 crash  alex@localhost  failed 0.3ms: panic: crash
 func taskEvent(ti wire.TaskInfo) string {
 	at := ti.Started
@@ -115,6 +117,10 @@ func taskEvent(ti wire.TaskInfo) string {
 			state += ": " + printable(ti.Error)
 		}
 	}
+	task := printable(ti.Function)
+	if ti.Args != "" {
+		task += " " + printable(ti.Args)
+	}
 	return fmt.Sprintf("%s  #%d %s  %s  %s", at.Local().Format("15:04:05.000"), ti.ID,
-		printable(ti.Function), orDash(printable(ti.Caller)), state)
+		task, orDash(printable(ti.Caller)), state)
 }

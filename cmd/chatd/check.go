@@ -19,7 +19,7 @@ func checkCommand() *cli.Command {
 			"environment sections, file, defaults), checks the cookie file, and prints the\n" +
 			"effective settings; with [link] tls set it also loads the certificate, key\n" +
 			"and CA. The cookie itself is never printed. Exits 1 on any error.\n\n" +
-			"Example:\n   chatd check --name kate --config /etc/chatd/chatd.toml",
+			"Example:\n   $ chatd check --name kate --config /etc/chatd/chatd.toml",
 		Flags: nodeFlags(),
 		Action: func(c *cli.Context) error {
 			cfg, err := loadConfig(c)

@@ -54,20 +54,20 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	return &cli.App{
 		Name:      "chatd",
 		Usage:     "run a chatd node (Erlang-style named node with a chat)",
-		UsageText: "chatd [--name N] [--config FILE] [--env ENV] [--cookie-file F] [--listen ADDR] [--mapper-port P]\nchatd check [flags]\nchatd version",
+		UsageText: "chatd [--name N] [--config FILE] [--env ENV] [--cookie-file F] [--listen ADDR] [--mapper-port P] [--log-level L]\nchatd check [flags]\nchatd version",
 		Description: "Starts the node NAME@host, registers it with the EPMD-compatible port mapper\n" +
 			"(starting one inside itself when none answers), links to peers on first use and\n" +
 			"serves the control socket that chatctl uses.\n\n" +
 			"Example:\n   chatd --name alex                  # alex@localhost\n" +
 			"   chatd --name kate --config ./chatd.toml --env test",
-		Version:              version,
-		Writer:               stdout,
-		ErrWriter:            stderr,
-		Flags:                nodeFlags(),
-		HideHelpCommand:      true,
-		Action:               runNode,
-		Commands:             []*cli.Command{checkCommand(), versionCommand(), clidoc.Command()},
-		EnableBashCompletion: true,
+		Version:         version,
+		Writer:          stdout,
+		ErrWriter:       stderr,
+		Flags:           nodeFlags(),
+		HideHelpCommand: true,
+		Action:          runNode,
+		Commands: []*cli.Command{checkCommand(), versionCommand(),
+			clidoc.Command(manPage()), clidoc.CompleteCommand(completeValues)},
 		// run prints errors and picks the exit code; cli must not exit itself.
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
@@ -80,10 +80,13 @@ func nodeFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "name", Usage: "node name, `NAME` or NAME@host (env CHATD_NAME)"},
 		&cli.StringFlag{Name: "config", Usage: "config `FILE` (default $CHATD_CONFIG, else /etc/chatd/chatd.toml if present)"},
-		&cli.StringFlag{Name: "env", Usage: "environment: dev, test or prod (env CHATD_ENV)"},
+		&cli.StringFlag{Name: "env", Usage: "environment `ENV`: dev, test or prod (env CHATD_ENV)"},
 		&cli.StringFlag{Name: "cookie-file", Usage: "owner-only `FILE` holding the cookie (env CHATD_COOKIE_FILE)"},
 		&cli.StringFlag{Name: "listen", Usage: "`HOST:PORT` for peer links; port 0 picks one (env CHATD_LISTEN)"},
-		&cli.IntFlag{Name: "mapper-port", Usage: "port mapper `PORT` (env CHATD_MAPPER_PORT or ERL_EPMD_PORT; default 4369)"},
+		&cli.IntFlag{Name: "mapper-port", Usage: "port mapper `PORT` (env CHATD_MAPPER_PORT or ERL_EPMD_PORT)",
+			DefaultText: "[mapper] port, else 4369"},
+		&cli.StringFlag{Name: "log-level", Usage: "log `LEVEL`: debug, info, warn or error; debug adds a crashing task's stack (env CHATD_LOG_LEVEL)",
+			DefaultText: "[log] level, else info"},
 	}
 }
 
@@ -95,6 +98,7 @@ func loadConfig(c *cli.Context) (config.Config, error) {
 		CookieFile:    c.String("cookie-file"),
 		ListenAddress: c.String("listen"),
 		MapperPort:    c.Int("mapper-port"),
+		LogLevel:      c.String("log-level"),
 	}, os.Getenv)
 }
 
@@ -121,8 +125,9 @@ func runNode(c *cli.Context) error {
 		return cli.Exit(err.Error(), 1)
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	stops, stop := watchStopSignals()
 	defer stop()
+	ctx := stops.ctx
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -136,6 +141,7 @@ func runNode(c *cli.Context) error {
 		Notify: newNotifier(logger).send, WatchdogInterval: watchdog,
 		Reload: reload, LoadConfig: func() (config.Config, error) { return loadConfig(c) },
 		LogLevel: level, ControlListener: ctl,
+		StopNow: stops.now, StopNowHint: stops.hint,
 	})
 	if err != nil {
 		return cli.Exit(err.Error(), 1)

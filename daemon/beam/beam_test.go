@@ -1,9 +1,9 @@
 package beam
 
 import (
+	"context"
 	"errors"
 	"io"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -221,6 +221,23 @@ func TestBadFrameKeepsConnection(t *testing.T) {
 	}
 }
 
+// callResult is what a call returned.
+type callResult struct {
+	v   string
+	err error
+}
+
+// chatHi sends "hi" over c as the chat does, a receive_message call,
+// within ctx; the call's result arrives on the channel.
+func chatHi(ctx context.Context, c *Conn) <-chan callResult {
+	done := make(chan callResult, 1)
+	go func() {
+		v, err := c.Call(ctx, wire.Call{Function: "receive_message", Args: []string{"hi"}})
+		done <- callResult{v, err}
+	}()
+	return done
+}
+
 // TestCallerTask is chatd calling kate (BEAM.md §4.3): the task
 // supervisor's start_task by name with an alias, a monitor of the task,
 // the MFA message whose first element is the owner, the result to the
@@ -228,16 +245,7 @@ func TestBadFrameKeepsConnection(t *testing.T) {
 func TestCallerTask(t *testing.T) {
 	n := startNode(t)
 	f := mustConnect(t, n)
-	c := n.m.live(kate)
-	type res struct {
-		v   string
-		err error
-	}
-	done := make(chan res, 1)
-	go func() {
-		v, err := c.Call(testkit.Ctx(t, testkit.Wait), wire.Call{Function: "receive_message", Args: []string{"hi"}})
-		done <- res{v, err}
-	}()
+	done := chatHi(testkit.Ctx(t, testkit.Wait), n.m.live(kate))
 	mon, _ := f.expect(dist.OpMonitorP)
 	m := mon.(dist.MonitorP)
 	if m.To.Name != taskSup {
@@ -304,16 +312,11 @@ func TestCallerMoebiRule(t *testing.T) {
 func TestCallerNoSupervisor(t *testing.T) {
 	n := startNode(t)
 	f := mustConnect(t, n)
-	c := n.m.live(kate)
-	done := make(chan error, 1)
-	go func() {
-		_, err := c.Call(testkit.Ctx(t, testkit.Wait), wire.Call{Function: "receive_message", Args: []string{"hi"}})
-		done <- err
-	}()
+	done := chatHi(testkit.Ctx(t, testkit.Wait), n.m.live(kate))
 	mon, _ := f.expect(dist.OpMonitorP)
 	m := mon.(dist.MonitorP)
 	f.send(dist.MonitorPExit{From: m.To, To: m.From, Ref: m.Ref, Reason: etf.Atom("noproc")}, nil)
-	err := <-done
+	err := (<-done).err
 	if wire.CodeOf(err) != wire.CodeNoProcess || !contains(err.Error(), "Chat.TaskSupervisor", "noproc") {
 		t.Fatalf("send to a node without Chat = %v", err)
 	}
@@ -324,16 +327,11 @@ func TestCallerNoSupervisor(t *testing.T) {
 func TestCallerConnectionLost(t *testing.T) {
 	n := startNode(t)
 	f := mustConnect(t, n)
-	c := n.m.live(kate)
-	done := make(chan error, 1)
-	go func() {
-		_, err := c.Call(testkit.Ctx(t, time.Minute), wire.Call{Function: "receive_message", Args: []string{"hi"}})
-		done <- err
-	}()
+	done := chatHi(testkit.Ctx(t, time.Minute), n.m.live(kate))
 	f.expect(dist.OpMonitorP)
 	start := time.Now()
 	f.nc.Close()
-	err := <-done
+	err := (<-done).err
 	if wire.CodeOf(err) != wire.CodeNoConnection || !errors.Is(err, peer.ErrLinkDown) {
 		t.Fatalf("call over a lost connection = %v", err)
 	}
@@ -383,18 +381,6 @@ func contains(s string, subs ...string) bool {
 		}
 	}
 	return true
-}
-
-// dialRaw opens a plain connection to alex, closed when the test ends.
-func dialRaw(t *testing.T, n *node) net.Conn {
-	t.Helper()
-	nc, err := net.Dial("tcp", n.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { nc.Close() })
-	_ = nc.SetDeadline(time.Now().Add(testkit.Wait))
-	return nc
 }
 
 // TestCallerReplyBeforeDown: a task's reply and then its DOWN (it exits

@@ -60,14 +60,12 @@ func (cl *caller) done() { cl.m.exit(cl.p, reasonNormal) }
 
 // watch monitors target on the peer node, routing the DOWN to the caller.
 func (cl *caller) watch(target dist.Proc) etf.Ref {
-	var ref etf.Ref
-	ref = cl.m.watch(cl.p, target, cl.c.atom, func(reason etf.Term) {
+	return cl.m.watch(cl.p, target, cl.c.atom, func(ref etf.Ref, reason etf.Term) {
 		select {
 		case cl.downs <- down{ref, reason}:
 		default:
 		}
 	})
-	return ref
 }
 
 // await waits for a message matching tag ({Tag, Value} or {[alias|Tag],
@@ -126,16 +124,21 @@ func tagged(ref etf.Ref) func(etf.Term) (etf.Term, bool) {
 // §4.1): a monitor by name that is also the reply's alias, then the
 // '$gen_call'. A name nobody holds answers noproc at once.
 func (cl *caller) genCall(ctx context.Context, name etf.Atom, request etf.Term) (etf.Term, *down, error) {
-	ref := cl.watch(dist.ProcName(name))
-	cl.m.procs.mu.Lock()
-	if !cl.p.dead {
-		cl.p.aliases[ref] = struct{}{}
-		cl.m.procs.aliases[ref] = cl.p
-	}
-	cl.m.procs.mu.Unlock()
+	return cl.request(ctx, dist.ProcName(name), func(ref etf.Ref) {
+		tag := etf.ImproperList{Elems: []etf.Term{etf.Atom("alias")}, Tail: ref}
+		cl.c.write(dist.RegSend{From: cl.p.pid, To: name}, etf.Tuple{etf.Atom("$gen_call"), etf.Tuple{cl.p.pid, tag}, request})
+	})
+}
+
+// request monitors target with a reference that is also the caller's
+// alias, sends what send makes with the reference, and awaits the reply
+// tagged with it, the monitor's DOWN or ctx's end. The alias ends with the
+// request, and so does the monitor unless it fired.
+func (cl *caller) request(ctx context.Context, target dist.Proc, send func(ref etf.Ref)) (etf.Term, *down, error) {
+	ref := cl.watch(target)
+	cl.m.procs.alias(cl.p, ref)
 	defer cl.m.procs.unalias(ref)
-	tag := etf.ImproperList{Elems: []etf.Term{etf.Atom("alias")}, Tail: ref}
-	cl.c.write(dist.RegSend{From: cl.p.pid, To: name}, etf.Tuple{etf.Atom("$gen_call"), etf.Tuple{cl.p.pid, tag}, request})
+	send(ref)
 	v, d, err := cl.await(ctx, ref, tagged(ref))
 	if d == nil {
 		cl.m.unwatch(cl.p, ref, cl.c.atom)
@@ -231,20 +234,10 @@ func (c *Conn) task(ctx context.Context, function string, mod, fun etf.Atom, arg
 	if !ok {
 		return nil, fmt.Errorf("%w: %s answered %s", peer.ErrProtocol, c.m.cfg.Chat.Supervisor, etf.Inspect(v))
 	}
-	ref := cl.watch(dist.ProcPid(tpid))
-	c.m.procs.mu.Lock()
-	if !cl.p.dead {
-		cl.p.aliases[ref] = struct{}{}
-		c.m.procs.aliases[ref] = cl.p
-	}
-	c.m.procs.mu.Unlock()
-	defer c.m.procs.unalias(ref)
 	mfa := etf.Tuple{mod, fun, args}
-	c.write(dist.SendSender{From: cl.p.pid, To: tpid}, etf.Tuple{cl.p.pid, ref, ref, etf.List{cl.p.pid}, mfa})
-	v, d, err = cl.await(ctx, ref, tagged(ref))
-	if d == nil {
-		c.m.unwatch(cl.p, ref, c.atom)
-	}
+	v, d, err = cl.request(ctx, dist.ProcPid(tpid), func(ref etf.Ref) {
+		c.write(dist.SendSender{From: cl.p.pid, To: tpid}, etf.Tuple{cl.p.pid, ref, ref, etf.List{cl.p.pid}, mfa})
+	})
 	if err != nil || d != nil {
 		return nil, c.callFailed(function, "the task", d, err)
 	}
@@ -308,7 +301,7 @@ func (c *Conn) erpc(ctx context.Context, function string, mod, fun etf.Atom, arg
 		Function: "execute_call", Arity: 4, Opts: []etf.Term{etf.Atom("monitor")}}
 	// The monitor's reference is the request's: watch it before asking.
 	m.procs.mu.Lock()
-	cl.p.watching[req.ReqID] = &watch{target: dist.ProcPid(etf.Pid{Node: c.atom}), node: c.atom, down: func(reason etf.Term) {
+	cl.p.watching[req.ReqID] = &watch{target: dist.ProcPid(etf.Pid{Node: c.atom}), node: c.atom, down: func(_ etf.Ref, reason etf.Term) {
 		select {
 		case cl.downs <- down{req.ReqID, reason}:
 		default:

@@ -66,25 +66,26 @@ func (c *Conn) dispatch(body []byte) {
 	}
 }
 
-// withMessage decodes the frame's message and hands it to f; one that
+// withMessage decodes the frame's message and hands it to use; one that
 // cannot be decoded drops the frame.
 func (c *Conn) withMessage(f dist.Frame, use func(etf.Term)) {
-	msg, err := f.Message(c.decoder)
-	if err != nil {
-		c.m.log.Warn("dropping a message from an Erlang node", "node", c.peer.String(), "op", f.Control.Op().String(), "err", err)
-		return
-	}
-	use(msg)
+	c.withTerm(f, "a message", f.Message, use)
 }
 
 // withReason is withMessage for the reason of a PAYLOAD_ exit.
 func (c *Conn) withReason(f dist.Frame, use func(etf.Term)) {
-	r, err := f.Reason(c.decoder)
+	c.withTerm(f, "an exit signal", f.Reason, use)
+}
+
+// withTerm hands use the term decode reads from the frame, or drops the
+// frame, logging what it carried, when it cannot be decoded.
+func (c *Conn) withTerm(f dist.Frame, what string, decode func(etf.Decoder) (etf.Term, error), use func(etf.Term)) {
+	t, err := decode(c.decoder)
 	if err != nil {
-		c.m.log.Warn("dropping an exit signal from an Erlang node", "node", c.peer.String(), "op", f.Control.Op().String(), "err", err)
+		c.m.log.Warn("dropping "+what+" from an Erlang node", "node", c.peer.String(), "op", f.Control.Op().String(), "err", err)
 		return
 	}
-	use(r)
+	use(t)
 }
 
 // deliver hands a message to the local process to: one of this package's,

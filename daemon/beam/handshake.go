@@ -130,7 +130,7 @@ func (m *Manager) Accept(ctx context.Context, nc net.Conn) {
 		c, st, err = m.respond(ctx, nc, node, hello, deadline)
 	}
 	stop()
-	m.observeHandshake(node, "in", nc.RemoteAddr().String(), err)
+	m.report.Handshake(node, "in", nc.RemoteAddr().String(), err)
 	if err != nil {
 		_ = nc.Close()
 		m.logRefused(nc, err)

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"chatd/daemon/peer"
 	"chatd/internal/testkit"
 	"chatd/internal/testlog"
@@ -19,7 +17,7 @@ import (
 	"chatd/wire/etf"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { testkit.Main(m) }
 
 const testCookie = "secret"
 
@@ -132,8 +130,8 @@ type fake struct {
 	buf  []byte
 }
 
-// connect runs kate's side of the handshake (as the initiator) with cookie.
-func connect(t *testing.T, n *node, cookie string) (*fake, error) {
+// dialRaw opens a plain connection to alex, closed when the test ends.
+func dialRaw(t *testing.T, n *node) net.Conn {
 	t.Helper()
 	nc, err := net.Dial("tcp", n.addr)
 	if err != nil {
@@ -141,6 +139,13 @@ func connect(t *testing.T, n *node, cookie string) (*fake, error) {
 	}
 	t.Cleanup(func() { nc.Close() })
 	_ = nc.SetDeadline(time.Now().Add(testkit.Wait))
+	return nc
+}
+
+// connect runs kate's side of the handshake (as the initiator) with cookie.
+func connect(t *testing.T, n *node, cookie string) (*fake, error) {
+	t.Helper()
+	nc := dialRaw(t, n)
 	f := &fake{t: t, nc: nc, self: "kate@localhost", cre: 0x6b103004}
 	if err := dist.WriteHandshake(nc, dist.SendName{Flags: dist.OTP25Published &^ (dist.FlagDistHdrAtomCache | dist.FlagFragments), Creation: f.cre, Name: string(f.self)}); err != nil {
 		return nil, err

@@ -95,6 +95,8 @@ type Manager struct {
 	ctx    context.Context // ends when Close starts
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // connection loops and process goroutines
+
+	report peer.Reporter // to cfg.Observer
 }
 
 var _ peer.Protocol = (*Manager)(nil)
@@ -124,6 +126,8 @@ func NewManager(cfg Config) *Manager {
 		conns: make(map[wire.NodeName]*connState), spawning: make(map[etf.Ref]chan dist.SpawnReply),
 		ctx: ctx, cancel: cancel,
 	}
+	m.report = peer.Reporter{Protocol: Protocol, Observer: cfg.Observer, Classify: handshakeResult,
+		Stopping: func() bool { return ctx.Err() != nil }}
 	m.names = m.startServices()
 	return m
 }
@@ -250,7 +254,7 @@ func (m *Manager) connOrDial(node wire.NodeName) (*Conn, <-chan struct{}, error)
 // dialAndInstall dials node at addr (the caller marked it as dialling).
 func (m *Manager) dialAndInstall(ctx context.Context, node wire.NodeName, addr string) (*Conn, error) {
 	c, err := m.dial(ctx, node, addr)
-	m.observeHandshake(node, "out", addr, err)
+	m.report.Handshake(node, "out", addr, err)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	st := m.state(node)
@@ -278,7 +282,7 @@ func (m *Manager) install(st *connState, c *Conn) error {
 	}
 	st.conn = c
 	m.log.Info("node up", "node", c.peer.String(), "protocol", Protocol, "addr", c.addr, "direction", c.direction())
-	m.observer().Up(c.Info())
+	m.report.Up(c.Info())
 	m.wg.Add(1)
 	go m.serve(st, c)
 	return nil
@@ -298,7 +302,7 @@ func (m *Manager) serve(st *connState, c *Conn) {
 	m.mu.Unlock()
 	m.nodeDown(etf.Atom(c.peer.String()))
 	d := c.downCause()
-	m.observer().Down(peer.Down{Info: c.Info(), Reason: d.reason, Detail: d.detail})
+	m.report.Down(c.Info(), d.reason, d.detail)
 	m.log.Info("node down", "node", c.peer.String(), "protocol", Protocol, "reason", d.detail)
 }
 
@@ -317,12 +321,12 @@ func (m *Manager) Links() []wire.LinkInfo {
 }
 
 // Disconnect implements peer.Protocol.
-func (m *Manager) Disconnect(node wire.NodeName) bool {
+func (m *Manager) Disconnect(node wire.NodeName, reason string) bool {
 	c := m.live(node)
 	if c == nil {
 		return false
 	}
-	c.close(wire.ReasonClosed, "disconnected by operator")
+	c.close(wire.ReasonClosed, reason)
 	<-c.gone
 	return true
 }

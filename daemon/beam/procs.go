@@ -55,8 +55,8 @@ type monitor struct {
 // with the reason, when the monitored process ends or its node goes away.
 type watch struct {
 	target dist.Proc
-	node   etf.Atom // the node of the monitored process
-	down   func(reason etf.Term)
+	node   etf.Atom                           // the node of the monitored process
+	down   func(ref etf.Ref, reason etf.Term) // gets the monitor's ref: it may fire before watch returns it
 }
 
 // table holds a node's processes that BEAM nodes can see. One mutex guards
@@ -154,6 +154,17 @@ func (t *table) newRef() etf.Ref {
 	r, _ := etf.NewRef(t.self, t.creation,
 		binary.BigEndian.Uint32(b[0:])&0x3ffff, binary.BigEndian.Uint32(b[4:]), binary.BigEndian.Uint32(b[8:]))
 	return r
+}
+
+// alias makes r an alias of p, unless p is dead: a message to r reaches p
+// until unalias(r).
+func (t *table) alias(p *proc, r etf.Ref) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !p.dead {
+		p.aliases[r] = struct{}{}
+		t.aliases[r] = p
+	}
 }
 
 // unalias removes an alias.

@@ -156,7 +156,7 @@ func (e exitCause) Error() string { return "exit signal " + etf.Inspect(e.reason
 // watchOwner makes the task end when its owner does, as Task.Supervised
 // monitors the owner.
 func (t *task) watchOwner(owner etf.Pid) {
-	t.m.watch(t.p, dist.ProcPid(owner), owner.Node, func(reason etf.Term) {
+	t.m.watch(t.p, dist.ProcPid(owner), owner.Node, func(_ etf.Ref, reason etf.Term) {
 		t.cancel(exitCause{etf.Tuple{etf.Atom("shutdown"), reason}})
 	})
 }

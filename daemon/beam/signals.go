@@ -130,7 +130,7 @@ func (m *Manager) demonitored(to dist.Proc, ref etf.Ref) {
 // watch makes the local process p monitor the remote process target
 // (MONITOR_P); down is called once with the reason. It returns the
 // monitor's reference.
-func (m *Manager) watch(p *proc, target dist.Proc, node etf.Atom, down func(etf.Term)) etf.Ref {
+func (m *Manager) watch(p *proc, target dist.Proc, node etf.Atom, down func(etf.Ref, etf.Term)) etf.Ref {
 	ref := m.procs.newRef()
 	t := m.procs
 	t.mu.Lock()
@@ -179,7 +179,7 @@ func (m *Manager) fireDown(ref etf.Ref, reason etf.Term) {
 	}
 	t.mu.Unlock()
 	if w != nil {
-		w.down(reason)
+		w.down(ref, reason)
 	}
 }
 

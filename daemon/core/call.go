@@ -121,7 +121,7 @@ func (c *Core) prepare(caller wire.NodeName, call wire.Call) (task.Spec, error) 
 	r := &taskRun{c: c, f: f, args: call.Args}
 	r.env = function.Env{
 		Node: c.cfg.Self, Caller: caller, MsgID: call.MsgID, Flags: call.Flags,
-		Sink: c.cfg.Sink, ResponderReply: c.replyFn, Call: c.callFn, Print: r.print,
+		Sink: replySink{sink: c.cfg.Sink, replies: &c.sends}, ResponderReply: c.replyFn, Call: c.callFn, Print: r.print,
 	}
 	return task.Spec{Function: call.Function, Args: call.Args, Caller: caller.String(), Run: r.run}, nil
 }

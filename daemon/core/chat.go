@@ -10,13 +10,22 @@ import (
 
 // SendMessage delivers text to the node to: receive_message on its supervisor.
 // Success means to's sink took the message (and, when to is a responder,
-// that its reply landed here).
+// that its reply landed here). The messages to sent back to this node
+// while the send was in flight are its replies.
 func (c *Core) SendMessage(ctx context.Context, to wire.NodeName, text string) (wire.SendResponse, error) {
 	id := function.NewMessageID()
-	if _, err := c.Call(ctx, to, wire.Call{Function: "receive_message", Args: []string{text}, MsgID: id}); err != nil {
+	collected := func() []wire.Message { return nil }
+	if !c.runsHere(to) {
+		collected = c.sends.wait(to)
+	}
+	_, err := c.Call(ctx, to, wire.Call{Function: "receive_message", Args: []string{text}, MsgID: id})
+	replies := collected()
+	if err != nil {
 		return wire.SendResponse{}, err
 	}
-	return wire.SendResponse{ID: id, From: c.cfg.Self.String(), To: to.String()}, nil
+	ranOn, local := c.placement(to)
+	return wire.SendResponse{ID: id, From: c.cfg.Self.String(), To: to.String(), RanOn: ranOn.String(), Local: local,
+		Replies: replies}, nil
 }
 
 // CallFunction runs function on node and awaits its result, timing it
@@ -27,8 +36,9 @@ func (c *Core) CallFunction(ctx context.Context, node wire.NodeName, fn string, 
 	if err != nil {
 		return wire.CallResponse{}, err
 	}
+	ranOn, local := c.placement(node)
 	return wire.CallResponse{Node: node.String(), Function: fn, Result: v,
-		DurationMs: float64(time.Since(start).Microseconds()) / 1000}, nil
+		DurationMs: float64(time.Since(start).Microseconds()) / 1000, RanOn: ranOn.String(), Local: local}, nil
 }
 
 // Tasks lists the running tasks, and with all the finished ones kept.

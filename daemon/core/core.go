@@ -40,10 +40,13 @@ type Config struct {
 	// LocalPlacement runs every task and process on this node, whatever
 	// node it names (tasks.placement = "local", the lesson's test setup).
 	LocalPlacement bool
-	Sup            *task.Supervisor
-	Procs          *proc.Table
-	Sink           *sink.Sink
-	Funcs          *function.Registry
+	// LocalReason says why, for the answers of calls and sends that ran
+	// here though they named another node.
+	LocalReason string
+	Sup         *task.Supervisor
+	Procs       *proc.Table
+	Sink        *sink.Sink
+	Funcs       *function.Registry
 	// OnCall, if set, hears of every call Call made once it ended: to
 	// another node when remote, else on this node's supervisor (metrics).
 	OnCall func(node wire.NodeName, call wire.Call, remote bool, err error, took time.Duration)
@@ -60,6 +63,7 @@ type Core struct {
 	// task's Env holds, made once: a method value costs an allocation.
 	replyFn func() string
 	callFn  func(ctx context.Context, node wire.NodeName, call wire.Call) (string, error)
+	sends   replies // the replies of the sends in flight
 
 	stopping chan struct{}  // closed by Close
 	spawns   sync.WaitGroup // goroutines following spawned processes
@@ -100,6 +104,15 @@ func (c *Core) Close() {
 // conn returns the connection to node through the peers.
 func (c *Core) conn(ctx context.Context, node wire.NodeName) (peer.Conn, error) {
 	return c.peers.Conn(ctx, node)
+}
+
+// placement returns the node that runs work for node and, when that is
+// this node instead of node, why.
+func (c *Core) placement(node wire.NodeName) (ranOn wire.NodeName, local string) {
+	if node != c.cfg.Self && c.cfg.LocalPlacement {
+		return c.cfg.Self, c.cfg.LocalReason
+	}
+	return node, ""
 }
 
 // runsHere reports whether work for node runs on this node.

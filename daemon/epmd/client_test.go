@@ -9,12 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"chatd/internal/testkit"
 	"chatd/wire"
 )
 
 func TestClientNoMapper(t *testing.T) {
 	addr := freeAddr(t)
-	ctx := testCtx(t)
+	ctx := testkit.Ctx(t, testkit.Wait)
 	calls := []struct {
 		name string
 		call func() error
@@ -34,7 +35,7 @@ func TestClientNoMapper(t *testing.T) {
 }
 
 func TestClientBadName(t *testing.T) {
-	if _, err := Register(testCtx(t), "127.0.0.1:1", "", 1); !errors.Is(err, wire.ErrEPMDMalformed) {
+	if _, err := Register(testkit.Ctx(t, testkit.Wait), "127.0.0.1:1", "", 1); !errors.Is(err, wire.ErrEPMDMalformed) {
 		t.Fatalf("Register empty name err = %v", err)
 	}
 }
@@ -75,7 +76,7 @@ func fakeMapper(t *testing.T, serve func(net.Conn)) string {
 
 func TestClientHonoursContext(t *testing.T) {
 	silent := fakeMapper(t, func(c net.Conn) { _, _ = c.Read(make([]byte, 64)) })
-	ctx, cancel := context.WithTimeout(testCtx(t), 100*time.Millisecond)
+	ctx, cancel := context.WithTimeout(testkit.Ctx(t, testkit.Wait), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
 	_, err := Lookup(ctx, silent, "alex")
@@ -95,13 +96,13 @@ func TestNamesRejectsOtherPort(t *testing.T) {
 		}
 		c.Close()
 	})
-	if _, err := Names(testCtx(t), addr); err == nil || !strings.Contains(err.Error(), "port 1") {
+	if _, err := Names(testkit.Ctx(t, testkit.Wait), addr); err == nil || !strings.Contains(err.Error(), "port 1") {
 		t.Fatalf("err = %v; want port mismatch", err)
 	}
 }
 
 func TestRegistrationDoneWhenMapperDrops(t *testing.T) {
-	s, err := Listen(testCtx(t), "127.0.0.1:0", nil)
+	s, err := Listen(testkit.Ctx(t, testkit.Wait), "127.0.0.1:0", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,7 +58,7 @@ func startRealEPMDProcess(t *testing.T, args ...string) (string, <-chan struct{}
 		<-exited
 	})
 	testkit.WaitForNil(t, 5*time.Second, "epmd answers on "+addr, func() error {
-		_, err := Names(testCtx(t), addr)
+		_, err := Names(testkit.Ctx(t, testkit.Wait), addr)
 		return err
 	})
 	return addr, exited
@@ -68,7 +68,7 @@ func startRealEPMDProcess(t *testing.T, args ...string) (string, <-chan struct{}
 func epmdNames(t *testing.T, addr string) string {
 	t.Helper()
 	_, port, _ := net.SplitHostPort(addr)
-	out, err := exec.CommandContext(testCtx(t), epmdBinary(t), "-port", port, "-names").CombinedOutput()
+	out, err := exec.CommandContext(testkit.Ctx(t, testkit.Wait), epmdBinary(t), "-port", port, "-names").CombinedOutput()
 	if err != nil {
 		t.Fatalf("epmd -port %s -names: %v\n%s", port, err, out)
 	}
@@ -77,7 +77,7 @@ func epmdNames(t *testing.T, addr string) string {
 
 func TestCompatRegisterWithRealEPMD(t *testing.T) {
 	addr := startRealEPMD(t)
-	ctx := testCtx(t)
+	ctx := testkit.Ctx(t, testkit.Wait)
 	alex := register(t, addr, "alex", 5555)
 	if alex.Creation() < 4 {
 		t.Errorf("creation %d; want >= 4", alex.Creation())
@@ -157,7 +157,7 @@ func TestCompatRealEPMDKillReq(t *testing.T) {
 	}
 	reg.Close()
 	testkit.WaitForNil(t, 2*time.Second, "epmd forgets alex", func() error {
-		if names, err := Names(testCtx(t), addr); err != nil || len(names) != 0 {
+		if names, err := Names(testkit.Ctx(t, testkit.Wait), addr); err != nil || len(names) != 0 {
 			return fmt.Errorf("names %v, %v", names, err)
 		}
 		return nil
@@ -172,18 +172,20 @@ func TestCompatRealEPMDKillReq(t *testing.T) {
 	}
 }
 
-// TestCompatPacketTimeoutPerRead: epmd -packet_timeout 1 answers a request
-// sent a byte every 400 ms (2 s in all) and closes a silent client; so does
-// the embedded mapper with PacketTimeout 1 s.
+// TestCompatPacketTimeoutPerRead: epmd -packet_timeout 1 answers the slow
+// clients of slowPauses and closes a silent one after 2 s (its clock
+// counts whole seconds); so does the embedded mapper with PacketTimeout
+// 1 s.
 func TestCompatPacketTimeoutPerRead(t *testing.T) {
 	epmdBinary(t)
+	const timeout = time.Second
 	mappers := []struct {
 		name  string
 		start func(t *testing.T) string
 	}{
 		{"epmd", func(t *testing.T) string { return startRealEPMD(t, "-packet_timeout", "1") }},
 		{"embedded", func(t *testing.T) string {
-			return startServer(t, ServerConfig{PacketTimeout: time.Second}).Addr().String()
+			return startServer(t, ServerConfig{PacketTimeout: timeout}).Addr().String()
 		}},
 	}
 	for _, m := range mappers {
@@ -191,22 +193,12 @@ func TestCompatPacketTimeoutPerRead(t *testing.T) {
 			t.Parallel()
 			addr := m.start(t)
 			register(t, addr, "foo", 1042)
-			conn := rawConn(t, addr)
-			for _, b := range []byte{0, 4, 'z', 'f', 'o', 'o'} {
-				if _, err := conn.Write([]byte{b}); err != nil {
-					t.Fatal(err)
-				}
-				time.Sleep(400 * time.Millisecond) // the slow client under test
+			for _, p := range slowPauses() {
+				slowLookup(t, addr, p)
 			}
-			if reply, err := wire.ReadPort2Resp(conn); err != nil || reply.Node.Port != 1042 {
-				t.Fatalf("slow lookup: %+v, %v", reply, err)
+			if took := silentFor(t, addr); took < timeout || took > timeout+2*time.Second {
+				t.Fatalf("silent client closed after %v; want about %v", took, timeout+packetTimeoutGrace)
 			}
-			silent := rawConn(t, addr)
-			start := time.Now()
-			if got := readUntilClosed(t, silent); len(got) != 0 {
-				t.Fatalf("silent client got %v", got)
-			}
-			t.Logf("silent client closed after %v", time.Since(start))
 		})
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"chatd/internal/testkit"
 )
 
 func TestListenAddrs(t *testing.T) {
@@ -27,7 +29,7 @@ func TestListenAddrs(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			addrs, err := listenAddrs(testCtx(t), tc.extra)
+			addrs, err := listenAddrs(testkit.Ctx(t, testkit.Wait), tc.extra)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -40,7 +42,7 @@ func TestListenAddrs(t *testing.T) {
 			}
 		})
 	}
-	if _, err := listenAddrs(testCtx(t), []string{"no-such-host.invalid"}); err == nil || !strings.Contains(err.Error(), "no-such-host.invalid") {
+	if _, err := listenAddrs(testkit.Ctx(t, testkit.Wait), []string{"no-such-host.invalid"}); err == nil || !strings.Contains(err.Error(), "no-such-host.invalid") {
 		t.Fatalf("unresolvable host: err = %v; want one naming it", err)
 	}
 }
@@ -49,7 +51,7 @@ func TestListenAddrs(t *testing.T) {
 // and stops it when the test ends.
 func startPortServer(t *testing.T, cfg ServerConfig) *Server {
 	t.Helper()
-	s, err := cfg.ListenPort(testCtx(t), 0)
+	s, err := cfg.ListenPort(testkit.Ctx(t, testkit.Wait), 0)
 	return closeAtEnd(t, s, err)
 }
 
@@ -72,10 +74,10 @@ func TestServerListensOnBothLoopbacks(t *testing.T) {
 		t.Run("register on "+tc.register, func(t *testing.T) {
 			name := fmt.Sprintf("node%d", i)
 			register(t, tc.register, name, 5555)
-			if e, err := Lookup(testCtx(t), tc.lookup, name); err != nil || e.Port != 5555 {
+			if e, err := Lookup(testkit.Ctx(t, testkit.Wait), tc.lookup, name); err != nil || e.Port != 5555 {
 				t.Fatalf("Lookup on %s = %+v, %v", tc.lookup, e, err)
 			}
-			names, err := Names(testCtx(t), tc.register)
+			names, err := Names(testkit.Ctx(t, testkit.Wait), tc.register)
 			if err != nil || !slices.Contains(names, NameEntry{Name: name, Port: 5555}) {
 				t.Fatalf("Names on %s = %+v, %v", tc.register, names, err)
 			}
@@ -128,7 +130,7 @@ func TestServerWithoutIPv6ServesIPv4(t *testing.T) {
 		}
 		return lc.Listen(ctx, network, addr)
 	}
-	_, err := ServerConfig{listen: taken}.ListenPort(testCtx(t), 0)
+	_, err := ServerConfig{listen: taken}.ListenPort(testkit.Ctx(t, testkit.Wait), 0)
 	if !errors.Is(err, syscall.EADDRINUSE) || !strings.Contains(err.Error(), "[::1]") {
 		t.Fatalf("::1 taken: err = %v; want EADDRINUSE naming [::1]", err)
 	}
@@ -146,7 +148,7 @@ func TestRegistrarEmbeddedMapperAnswersOnIPv6(t *testing.T) {
 	if reg.Creation() < 4 {
 		t.Errorf("creation %d over ::1; want >= 4", reg.Creation())
 	}
-	if e, err := Lookup(testCtx(t), addr, "erl6"); err != nil || e.Port != 6666 {
+	if e, err := Lookup(testkit.Ctx(t, testkit.Wait), addr, "erl6"); err != nil || e.Port != 6666 {
 		t.Fatalf("Lookup erl6 over 127.0.0.1 = %+v, %v", e, err)
 	}
 }

@@ -1,33 +1,21 @@
 package epmd
 
 import (
-	"context"
 	"net"
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
+	"chatd/internal/testkit"
 	"chatd/wire"
 )
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
-}
-
-// testCtx returns a context bounded by the test's deadline and 30 s.
-func testCtx(t *testing.T) context.Context {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
+func TestMain(m *testing.M) { testkit.Main(m) }
 
 // startServer starts an embedded mapper on a free loopback port and stops
 // it when the test ends.
 func startServer(t *testing.T, cfg ServerConfig) *Server {
 	t.Helper()
-	s, err := cfg.Listen(testCtx(t), "127.0.0.1:0")
+	s, err := cfg.Listen(testkit.Ctx(t, testkit.Wait), "127.0.0.1:0")
 	return closeAtEnd(t, s, err)
 }
 
@@ -61,7 +49,7 @@ func freeAddr(t *testing.T) string {
 // register registers name and closes the registration when the test ends.
 func register(t *testing.T, addr, name string, port uint16) *Registration {
 	t.Helper()
-	reg, err := Register(testCtx(t), addr, name, port)
+	reg, err := Register(testkit.Ctx(t, testkit.Wait), addr, name, port)
 	if err != nil {
 		t.Fatalf("Register(%s): %v", name, err)
 	}

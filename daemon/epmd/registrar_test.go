@@ -1,19 +1,20 @@
 package epmd
 
 import (
-	"chatd/internal/testkit"
 	"errors"
 	"fmt"
 	"log/slog"
 	"testing"
 	"time"
+
+	"chatd/internal/testkit"
 )
 
 // startRegistrar starts a registrar for name on the mapper at addr and
 // closes it when the test ends.
 func startRegistrar(t *testing.T, addr, name string, port uint16) *Registrar {
 	t.Helper()
-	r, err := StartRegistrar(testCtx(t), RegistrarConfig{MapperAddr: addr, Name: name, Port: port,
+	r, err := StartRegistrar(testkit.Ctx(t, testkit.Wait), RegistrarConfig{MapperAddr: addr, Name: name, Port: port,
 		Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
 	if err != nil {
 		t.Fatalf("StartRegistrar(%s): %v", name, err)
@@ -37,7 +38,7 @@ func (w testWriter) Write(p []byte) (int, error) {
 
 func TestRegistrarStartsEmbeddedMapper(t *testing.T) {
 	addr := freeAddr(t)
-	ctx := testCtx(t)
+	ctx := testkit.Ctx(t, testkit.Wait)
 	alex := startRegistrar(t, addr, "alex", 5555)
 	kate := startRegistrar(t, addr, "kate", 6666)
 	tests := []struct {
@@ -71,7 +72,7 @@ func TestRegistrarStartsEmbeddedMapper(t *testing.T) {
 
 func TestRegistrarTakeover(t *testing.T) {
 	addr := freeAddr(t)
-	ctx := testCtx(t)
+	ctx := testkit.Ctx(t, testkit.Wait)
 	mapper := startRegistrar(t, addr, "alex", 5555)
 	if !mapper.Embedded() {
 		t.Fatal("first registrar does not run the mapper")
@@ -124,7 +125,7 @@ func TestRegistrarCloseIdempotent(t *testing.T) {
 			t.Fatalf("Close: %v", err)
 		}
 	}
-	if _, err := Lookup(testCtx(t), addr, "alex"); !errors.Is(err, ErrNoMapper) {
+	if _, err := Lookup(testkit.Ctx(t, testkit.Wait), addr, "alex"); !errors.Is(err, ErrNoMapper) {
 		t.Fatalf("Lookup after Close: err = %v; want ErrNoMapper", err)
 	}
 }

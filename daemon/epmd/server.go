@@ -37,14 +37,24 @@ const (
 	DefaultMaxConns = 1024
 )
 
+// packetTimeoutGrace is what epmd's whole-second clock adds to its
+// -packet_timeout: epmd closes a silent client at the first check (about
+// one a second) whose time(2) is more than the timeout seconds past the
+// second of the client's last byte, so a client may pause for the timeout
+// and most of a second more. epmd -packet_timeout 1 answers a client that
+// pauses 1.8 s between bytes and closes a silent one after 2 s; the
+// embedded mapper does the same with PacketTimeout 1 s.
+const packetTimeoutGrace = time.Second
+
 // ServerConfig configures an embedded mapper. The zero value is ready to use.
 type ServerConfig struct {
 	// Logger receives debug records about refused and malformed
 	// connections; nil discards them.
 	Logger *slog.Logger
 	// PacketTimeout closes a connection that has not registered once it
-	// has sent nothing for this long; every read restarts it, as with
-	// epmd's -packet_timeout. 0 means DefaultPacketTimeout.
+	// has sent nothing for this long and one second more (epmd's clock
+	// counts whole seconds); every read restarts it, as with epmd's
+	// -packet_timeout. 0 means DefaultPacketTimeout.
 	PacketTimeout time.Duration
 	// WriteTimeout bounds each reply write; 0 means DefaultWriteTimeout.
 	WriteTimeout time.Duration
@@ -278,7 +288,7 @@ func (s *Server) handle(conn net.Conn) {
 	defer s.wg.Done()
 	defer s.untrack(conn)
 	remote := conn.RemoteAddr().String()
-	req, err := wire.ReadEPMDRequest(packetReader{conn: conn, timeout: s.cfg.PacketTimeout})
+	req, err := wire.ReadEPMDRequest(packetReader{conn: conn, timeout: s.cfg.PacketTimeout + packetTimeoutGrace})
 	if refused := (*wire.Alive2RefusedError)(nil); errors.As(err, &refused) && isLoopback(conn.RemoteAddr()) {
 		s.log.Debug("port mapper refused registration", "remote", remote, "err", err)
 		_ = s.write(conn, refused.Reply())
@@ -320,9 +330,9 @@ func (s *Server) kill(conn net.Conn) {
 	_ = s.write(conn, []byte(reply))
 }
 
-// packetReader reads from conn, giving each read the packet timeout, so
-// that a client that keeps sending stays, as with epmd, and one that falls
-// silent is closed.
+// packetReader reads from conn, giving each read the packet timeout (with
+// its grace), so that a client that keeps sending stays, as with epmd, and
+// one that falls silent is closed.
 type packetReader struct {
 	conn    net.Conn
 	timeout time.Duration

@@ -18,7 +18,7 @@ import (
 func TestServerRegisterLookupNames(t *testing.T) {
 	s := startServer(t, ServerConfig{})
 	addr := s.Addr().String()
-	ctx := testCtx(t)
+	ctx := testkit.Ctx(t, testkit.Wait)
 	alex := register(t, addr, "alex", 5555)
 	register(t, addr, "kate", 6666)
 	if alex.Creation() < 4 {
@@ -134,7 +134,7 @@ func TestServerBadClientsCloseOnlyTheirConnection(t *testing.T) {
 		t.Fatal("a bad client ended another registration")
 	default:
 	}
-	if _, err := Lookup(testCtx(t), addr, "alex"); err != nil {
+	if _, err := Lookup(testkit.Ctx(t, testkit.Wait), addr, "alex"); err != nil {
 		t.Fatalf("Lookup alex: %v", err)
 	}
 }
@@ -151,7 +151,7 @@ func TestServerRegisteredConnectionSendingBytesUnregisters(t *testing.T) {
 		t.Fatal(err)
 	}
 	readUntilClosed(t, conn)
-	if _, err := Lookup(testCtx(t), addr, "alex"); !errors.Is(err, ErrNotRegistered) {
+	if _, err := Lookup(testkit.Ctx(t, testkit.Wait), addr, "alex"); !errors.Is(err, ErrNotRegistered) {
 		t.Fatalf("Lookup err = %v; want ErrNotRegistered", err)
 	}
 }
@@ -166,13 +166,13 @@ func TestServerMaxConns(t *testing.T) {
 	}
 	first.Close()
 	testkit.WaitForNil(t, 2*time.Second, "a slot frees up", func() error {
-		_, err := Names(testCtx(t), addr)
+		_, err := Names(testkit.Ctx(t, testkit.Wait), addr)
 		return err
 	})
 }
 
 func TestServerCloseEndsRegistrations(t *testing.T) {
-	s, err := Listen(testCtx(t), "127.0.0.1:0", nil)
+	s, err := Listen(testkit.Ctx(t, testkit.Wait), "127.0.0.1:0", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +191,7 @@ func TestServerCloseEndsRegistrations(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("registration not ended by Server.Close")
 	}
-	if _, err := Lookup(testCtx(t), s.Addr().String(), "alex"); !errors.Is(err, ErrNoMapper) {
+	if _, err := Lookup(testkit.Ctx(t, testkit.Wait), s.Addr().String(), "alex"); !errors.Is(err, ErrNoMapper) {
 		t.Fatalf("Lookup after Close err = %v; want ErrNoMapper", err)
 	}
 }
@@ -250,7 +250,7 @@ func TestServerSurvivesTemporaryAcceptErrors(t *testing.T) {
 	s := ServerConfig{}.serve(&flakyListener{Listener: ln, failures: 4})
 	t.Cleanup(func() { s.Close() })
 	register(t, s.Addr().String(), "alex", 5555)
-	if _, err := Lookup(testCtx(t), s.Addr().String(), "alex"); err != nil {
+	if _, err := Lookup(testkit.Ctx(t, testkit.Wait), s.Addr().String(), "alex"); err != nil {
 		t.Fatalf("Lookup after EMFILE: %v", err)
 	}
 }

@@ -13,11 +13,9 @@ import (
 
 	"chatd/daemon/function"
 	"chatd/daemon/sink"
+	"chatd/internal/testkit"
 	"chatd/wire"
 )
-
-// testWait bounds every wait in these tests; it is a guard, never a clock.
-const testWait = 10 * time.Second
 
 var hexID = regexp.MustCompile(`^[0-9a-f]{16}$`)
 
@@ -68,10 +66,10 @@ func newEnv(t *testing.T) *testEnv {
 	return te
 }
 
-// run runs f with a context bounded by testWait.
+// run runs f with a context bounded by testkit.Wait.
 func run(t *testing.T, f function.Func, env *function.Env, args ...string) (string, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), testWait)
+	ctx, cancel := context.WithTimeout(context.Background(), testkit.Wait)
 	defer cancel()
 	return f.Run(ctx, env, args)
 }
@@ -152,7 +150,7 @@ func TestSleepEndsWithItsContext(t *testing.T) {
 				if !errors.Is(err, tc.want) {
 					t.Fatalf("sleep 1h = %v, want %v", err, tc.want)
 				}
-			case <-time.After(testWait):
+			case <-time.After(testkit.Wait):
 				t.Fatal("sleep 1h did not end with its context")
 			}
 		})
@@ -298,7 +296,7 @@ func TestReceiveMessageResponder(t *testing.T) {
 	var rc recordedCall
 	select {
 	case rc = <-entered:
-	case <-time.After(testWait):
+	case <-time.After(testkit.Wait):
 		t.Fatal("the responder did not call back")
 	}
 	if rc.node != te.env.Caller {
@@ -329,7 +327,7 @@ func TestReceiveMessageResponder(t *testing.T) {
 		if !callReturned.Load() {
 			t.Fatal("receive_message returned before the reply call did")
 		}
-	case <-time.After(testWait):
+	case <-time.After(testkit.Wait):
 		t.Fatal("receive_message did not return after its reply landed")
 	}
 }

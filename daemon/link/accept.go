@@ -31,7 +31,7 @@ func (m *Manager) Accept(ctx context.Context, conn net.Conn) {
 			stop()
 			_ = conn.Close()
 			m.logRefused(addr, peerHello{}, err)
-			m.observeHandshake(wire.NodeName{}, "in", addr, err)
+			m.report.Handshake(wire.NodeName{}, "in", addr, err)
 			return
 		}
 		conn = tc
@@ -51,10 +51,10 @@ func (m *Manager) Accept(ctx context.Context, conn net.Conn) {
 		m.finishAccept(hello.name, st)
 		_ = conn.Close()
 		m.logRefused(addr, hello, err)
-		m.observeHandshake(hello.name, "in", addr, err)
+		m.report.Handshake(hello.name, "in", addr, err)
 		return
 	}
-	m.observeHandshake(hello.name, "in", addr, nil)
+	m.report.Handshake(hello.name, "in", addr, nil)
 	_ = conn.SetDeadline(time.Time{})
 	l, err := m.newLink(conn, hello.name, hello.incarnation, false, yamux.Server)
 	m.mu.Lock()

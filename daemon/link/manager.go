@@ -68,6 +68,7 @@ type Manager struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	guesses *peer.GuessLimiter // slows down cookie guessing
+	report  peer.Reporter      // to cfg.Observer
 }
 
 // NewManager returns a Manager; Accept takes links and Dial makes them.
@@ -87,7 +88,7 @@ func NewManager(cfg Config) *Manager {
 		guesses = &peer.GuessLimiter{}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Manager{
+	m := &Manager{
 		cfg:         cfg,
 		id:          identity{self: cfg.Self, incarnation: binary.BigEndian.Uint64(inc[:]), cookie: cfg.Cookie},
 		yamuxConfig: yc,
@@ -98,6 +99,9 @@ func NewManager(cfg Config) *Manager {
 		ctx:         ctx,
 		cancel:      cancel,
 	}
+	m.report = peer.Reporter{Protocol: Protocol, Observer: cfg.Observer, Classify: handshakeResult,
+		Stopping: func() bool { return ctx.Err() != nil }}
+	return m
 }
 
 // SetTick changes the keepalive tick for links made from now on; links
@@ -232,7 +236,7 @@ func (m *Manager) linkOrDial(node wire.NodeName) (*Link, <-chan struct{}, error)
 // installs the link.
 func (m *Manager) dialAndInstall(ctx context.Context, node wire.NodeName, addr string) (*Link, error) {
 	l, err := m.dial(ctx, node, addr)
-	m.observeHandshake(node, "out", addr, err)
+	m.report.Handshake(node, "out", addr, err)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	st := m.state(node)
@@ -344,7 +348,7 @@ func (m *Manager) install(st *peerState, l *Link) error {
 	}
 	st.link = l
 	m.log.Info("node up", "node", l.peer.String(), "addr", l.addr, "direction", direction(l.outbound))
-	m.observer().Up(l.Info())
+	m.report.Up(l.Info())
 	m.wg.Add(1)
 	go m.serveLink(st, l)
 	return nil
@@ -389,14 +393,15 @@ func (m *Manager) serveLink(st *peerState, l *Link) {
 		m.tidy(l.peer)
 	}
 	m.mu.Unlock()
-	m.observeDown(l)
+	reason, detail := l.downCause()
+	m.report.Down(l.Info(), reason, detail)
 	close(l.gone)
 	m.log.Info("node down", "node", l.peer.String(), "reason", l.downReason())
 }
 
-// Disconnect closes the link to peer, if any, and reports whether there
-// was one. The next use reconnects.
-func (m *Manager) Disconnect(node wire.NodeName) bool {
+// Disconnect closes the link to peer, if any, for reason (logged), and
+// reports whether there was one. The next use reconnects.
+func (m *Manager) Disconnect(node wire.NodeName, reason string) bool {
 	m.mu.Lock()
 	st := m.peers[node]
 	var l *Link
@@ -407,7 +412,7 @@ func (m *Manager) Disconnect(node wire.NodeName) bool {
 	if l == nil {
 		return false
 	}
-	l.close("disconnected by operator")
+	l.close(reason)
 	<-l.gone
 	return true
 }

@@ -208,7 +208,7 @@ func TestSimultaneousConnect(t *testing.T) {
 		if links[0].conn.LocalAddr().String() != links[1].conn.RemoteAddr().String() {
 			t.Fatalf("try %d: two different connections: %s vs %s", i, links[0].conn.LocalAddr(), links[1].conn.RemoteAddr())
 		}
-		alex.mgr.Disconnect(kate.name)
+		alex.mgr.Disconnect(kate.name, "disconnected by the test")
 		testkit.WaitFor(t, 2*time.Second, "both sides down", func() bool {
 			return len(alex.mgr.Links()) == 0 && len(kate.mgr.Links()) == 0
 		})
@@ -224,11 +224,11 @@ func TestDisconnectAndReconnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	testkit.WaitFor(t, time.Second, "kate to have the link", func() bool { return len(kate.mgr.Links()) == 1 })
-	if !alex.mgr.Disconnect(kate.name) {
+	if !alex.mgr.Disconnect(kate.name, "disconnected by the test") {
 		t.Fatal("Disconnect reported no link")
 	}
 	testkit.WaitFor(t, time.Second, "kate to see alex down", func() bool { return len(kate.mgr.Links()) == 0 })
-	if alex.mgr.Disconnect(kate.name) {
+	if alex.mgr.Disconnect(kate.name, "disconnected by the test") {
 		t.Fatal("second Disconnect reported a link")
 	}
 	l2, err := alex.link(testkit.Ctx(t, time.Second), kate.name)

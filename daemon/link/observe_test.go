@@ -1,10 +1,9 @@
 package link
 
 import (
+	"chatd/internal/peertest"
 	"fmt"
 	"net"
-	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,46 +12,7 @@ import (
 	"chatd/wire"
 )
 
-// recorder is a peer.Observer that keeps what it heard as lines.
-type recorder struct {
-	mu    sync.Mutex
-	lines []string // guarded by mu
-}
-
-func (r *recorder) add(format string, args ...any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.lines = append(r.lines, fmt.Sprintf(format, args...))
-}
-
-func (r *recorder) Handshake(h peer.Handshake) {
-	r.add("handshake %s %s %s %s", h.Protocol, h.Direction, h.Node, h.Result)
-}
-func (r *recorder) Up(info wire.LinkInfo) {
-	r.add("up %s %s %s", info.Protocol, info.Direction, info.Node)
-}
-func (r *recorder) Down(d peer.Down) {
-	r.add("down %s %s %s %s", d.Info.Protocol, d.Info.Direction, d.Info.Node, d.Reason)
-}
-
-// waitFor waits until the recorder heard line.
-func (r *recorder) waitFor(t *testing.T, line string) {
-	t.Helper()
-	testkit.WaitFor(t, testkit.Wait, line, func() bool {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		return slices.Contains(r.lines, line)
-	})
-}
-
-// all returns what the recorder heard.
-func (r *recorder) all() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.lines)
-}
-
-func observed(r *recorder) func(*Config) { return func(c *Config) { c.Observer = r } }
+func observed(r *peertest.Recorder) func(*Config) { return func(c *Config) { c.Observer = r } }
 
 // TestObserverUpAndDown: both sides hear a good handshake and the link up;
 // a peer that stops is a clean down (closed), a peer gone silent a tick
@@ -60,21 +20,21 @@ func observed(r *recorder) func(*Config) { return func(c *Config) { c.Observer =
 func TestObserverUpAndDown(t *testing.T) {
 	const tick = 400 * time.Millisecond
 	r := newResolver()
-	var ar, kr recorder
+	var ar, kr peertest.Recorder
 	alex := startNode(t, r, "alex@localhost", testkit.Cookie, tick, observed(&ar))
 	kate := startNode(t, r, "kate@localhost", testkit.Cookie, tick, observed(&kr))
 	if _, err := alex.link(testkit.Ctx(t, testkit.Wait), kate.name); err != nil {
 		t.Fatal(err)
 	}
-	ar.waitFor(t, "up chatd out kate@localhost")
-	kr.waitFor(t, "up chatd in alex@localhost")
-	if got := ar.all()[0]; got != "handshake chatd out kate@localhost ok" {
+	ar.WaitFor(t, "up chatd out kate@localhost")
+	kr.WaitFor(t, "up chatd in alex@localhost")
+	if got := ar.All()[0]; got != "handshake chatd out kate@localhost ok" {
 		t.Errorf("alex heard first %q, want the handshake", got)
 	}
-	kr.waitFor(t, "handshake chatd in alex@localhost ok")
+	kr.WaitFor(t, "handshake chatd in alex@localhost ok")
 	kate.stop()
-	ar.waitFor(t, "down chatd out kate@localhost closed")
-	kr.waitFor(t, "down chatd in alex@localhost closed")
+	ar.WaitFor(t, "down chatd out kate@localhost closed")
+	kr.WaitFor(t, "down chatd in alex@localhost closed")
 
 	moebi := startNode(t, r, "moebi@localhost", testkit.Cookie, tick)
 	p := startProxy(t, moebi.ln.Addr().String())
@@ -82,16 +42,16 @@ func TestObserverUpAndDown(t *testing.T) {
 	if _, err := alex.link(testkit.Ctx(t, testkit.Wait), moebi.name); err != nil {
 		t.Fatal(err)
 	}
-	ar.waitFor(t, "up chatd out moebi@localhost")
+	ar.WaitFor(t, "up chatd out moebi@localhost")
 	p.freeze()
-	ar.waitFor(t, "down chatd out moebi@localhost tick_timeout")
+	ar.WaitFor(t, "down chatd out moebi@localhost tick_timeout")
 }
 
 // TestObserverHandshakeFailures: a cookie mismatch is heard on both sides,
 // a refused port and a silent one by the dialler.
 func TestObserverHandshakeFailures(t *testing.T) {
 	r := newResolver()
-	var ar, kr recorder
+	var ar, kr peertest.Recorder
 	alex := startNode(t, r, "alex@localhost", testkit.Cookie, time.Second, observed(&ar), func(c *Config) {
 		c.HandshakeTimeout = 300 * time.Millisecond
 	})
@@ -117,10 +77,10 @@ func TestObserverHandshakeFailures(t *testing.T) {
 		if _, err := alex.link(testkit.Ctx(t, testkit.Wait), testkit.Name(t, tc.node)); err == nil {
 			t.Fatalf("linked to %s", tc.node)
 		}
-		ar.waitFor(t, tc.heard)
+		ar.WaitFor(t, tc.heard)
 	}
-	kr.waitFor(t, "handshake chatd in alex@localhost cookie_mismatch")
-	for _, l := range append(ar.all(), kr.all()...) {
+	kr.WaitFor(t, "handshake chatd in alex@localhost cookie_mismatch")
+	for _, l := range append(ar.All(), kr.All()...) {
 		if l[:2] == "up" {
 			t.Errorf("heard %q", l)
 		}

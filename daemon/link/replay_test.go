@@ -97,7 +97,7 @@ func TestRefusedStrangersLeaveNoState(t *testing.T) {
 	if _, err := alex.link(testkit.Ctx(t, 5*time.Second), kate.name); err != nil {
 		t.Fatal(err)
 	}
-	alex.mgr.Disconnect(kate.name)
+	alex.mgr.Disconnect(kate.name, "disconnected by the test")
 	peers := func(m *Manager) int {
 		m.mu.Lock()
 		defer m.mu.Unlock()

@@ -9,14 +9,14 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	"go.uber.org/goleak"
 
 	"chatd/daemon/peer"
 	"chatd/daemon/proc"
+	"chatd/internal/testkit"
 	"chatd/wire"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { testkit.Main(m) }
 
 var kate = wire.NodeName{Name: "kate", Host: "localhost"}
 

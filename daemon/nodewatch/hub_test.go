@@ -7,15 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"chatd/daemon/peer"
+	"chatd/internal/testkit"
 	"chatd/wire"
 )
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
-}
+func TestMain(m *testing.M) { testkit.Main(m) }
 
 var (
 	kate  = wire.NodeName{Name: "kate", Host: "localhost"}

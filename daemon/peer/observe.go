@@ -121,3 +121,49 @@ func (os Observers) Down(d Down) {
 		o.Down(d)
 	}
 }
+
+// Reporter is how a protocol's manager reports to the node's Observer: it
+// names the protocol, leaves out handshake errors that are no failure and
+// handshakes cut short by this node stopping.
+type Reporter struct {
+	// Protocol is the reporting protocol's name.
+	Protocol string
+	// Observer hears the reports; nil hears nothing.
+	Observer Observer
+	// Classify returns a handshake error's result, and false for an error
+	// that is no failure (a simultaneous connect lost to the other
+	// connection). Nil classifies with ResultOf.
+	Classify func(error) (HandshakeResult, bool)
+	// Stopping reports whether this node is stopping; nil means never.
+	Stopping func() bool
+}
+
+// Handshake reports how a handshake with node (zero when the peer never
+// said a name this node accepts) ended.
+func (r Reporter) Handshake(node wire.NodeName, direction, addr string, err error) {
+	if r.Observer == nil {
+		return
+	}
+	result, ok := ResultOf(err), true
+	if r.Classify != nil {
+		result, ok = r.Classify(err)
+	}
+	if !ok || (err != nil && r.Stopping != nil && r.Stopping()) {
+		return
+	}
+	r.Observer.Handshake(Handshake{Protocol: r.Protocol, Node: node, Direction: direction, Address: addr, Result: result, Err: err})
+}
+
+// Up reports a connection that came up.
+func (r Reporter) Up(info wire.LinkInfo) {
+	if r.Observer != nil {
+		r.Observer.Up(info)
+	}
+}
+
+// Down reports a connection that went down, with why.
+func (r Reporter) Down(info wire.LinkInfo, reason wire.NodeReason, detail string) {
+	if r.Observer != nil {
+		r.Observer.Down(Down{Info: info, Reason: reason, Detail: detail})
+	}
+}

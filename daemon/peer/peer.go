@@ -42,9 +42,9 @@ type Protocol interface {
 	Accept(ctx context.Context, conn net.Conn)
 	// Links lists the connections up now.
 	Links() []wire.LinkInfo
-	// Disconnect closes the connection to node and reports whether there
-	// was one.
-	Disconnect(node wire.NodeName) bool
+	// Disconnect closes the connection to node for reason (logged) and
+	// reports whether there was one.
+	Disconnect(node wire.NodeName, reason string) bool
 	// Check verifies within ctx that the protocol's bookkeeping answers (a
 	// stuck protocol stops the systemd watchdog).
 	Check(ctx context.Context) error

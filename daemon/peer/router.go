@@ -118,12 +118,12 @@ func (r *Router) Linked(node wire.NodeName) bool {
 	return false
 }
 
-// Disconnect closes the connection to node, whatever its protocol, and
-// reports whether there was one.
-func (r *Router) Disconnect(node wire.NodeName) bool {
+// Disconnect closes the connection to node, whatever its protocol, for
+// reason (logged), and reports whether there was one.
+func (r *Router) Disconnect(node wire.NodeName, reason string) bool {
 	was := false
 	for _, p := range r.protocols() {
-		was = p.Disconnect(node) || was
+		was = p.Disconnect(node, reason) || was
 	}
 	return was
 }

@@ -11,12 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
+	"chatd/internal/testkit"
 	"chatd/wire"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { testkit.Main(m) }
 
 // fakeProtocol records what the router asks of it.
 type fakeProtocol struct {
@@ -57,10 +56,10 @@ func (p *fakeProtocol) Accept(_ context.Context, conn net.Conn) {
 	p.mu.Unlock()
 }
 
-func (p *fakeProtocol) Links() []wire.LinkInfo        { return nil }
-func (p *fakeProtocol) Disconnect(wire.NodeName) bool { return false }
-func (p *fakeProtocol) Check(context.Context) error   { return nil }
-func (p *fakeProtocol) Close() error                  { return nil }
+func (p *fakeProtocol) Links() []wire.LinkInfo                { return nil }
+func (p *fakeProtocol) Disconnect(wire.NodeName, string) bool { return false }
+func (p *fakeProtocol) Check(context.Context) error           { return nil }
+func (p *fakeProtocol) Close() error                          { return nil }
 func (p *fakeProtocol) record() ([]string, [][]byte) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -11,22 +11,19 @@ import (
 	"testing"
 	"time"
 
+	"chatd/internal/testkit"
 	"chatd/wire"
 )
 
 func TestMailboxBound(t *testing.T) {
 	tb := newTestTable(t, 3, 10)
-	p, release, err := tb.Attach("inbox", nil)
-	if err != nil {
-		t.Fatalf("Attach: %v", err)
-	}
-	defer release()
+	p := mustAttach(t, tb, "inbox")
 	for _, text := range []string{"one", "two", "three"} {
 		if err := tb.Send(p.Pid(), msg(text)); err != nil {
 			t.Fatalf("Send(%q): %v", text, err)
 		}
 	}
-	err = tb.Send(p.Pid(), msg("four"))
+	err := tb.Send(p.Pid(), msg("four"))
 	if !errors.Is(err, ErrMailboxFull) {
 		t.Fatalf("fourth Send: %v, want ErrMailboxFull", err)
 	}
@@ -55,11 +52,7 @@ func TestMailboxBound(t *testing.T) {
 
 func TestReceiveFIFO(t *testing.T) {
 	tb := newTestTable(t, 100, 10)
-	p, release, err := tb.Attach("inbox", nil)
-	if err != nil {
-		t.Fatalf("Attach: %v", err)
-	}
-	defer release()
+	p := mustAttach(t, tb, "inbox")
 	before := time.Now()
 	from := wire.Pid{Node: wire.NodeName{Name: "alex", Host: "box"}, ID: 9, Creation: 2}
 	var want []string
@@ -70,7 +63,7 @@ func TestReceiveFIFO(t *testing.T) {
 			t.Fatalf("Send: %v", err)
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), testWait)
+	ctx, cancel := context.WithTimeout(context.Background(), testkit.Wait)
 	defer cancel()
 	var got []string
 	var last time.Time
@@ -98,15 +91,11 @@ func TestReceiveFIFO(t *testing.T) {
 
 func TestReceiveWaitsForSend(t *testing.T) {
 	tb := newTestTable(t, 10, 10)
-	p, release, err := tb.Attach("inbox", nil)
-	if err != nil {
-		t.Fatalf("Attach: %v", err)
-	}
-	defer release()
+	p := mustAttach(t, tb, "inbox")
 	got := make(chan Message, 1)
 	errc := make(chan error, 1)
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), testWait)
+		ctx, cancel := context.WithTimeout(context.Background(), testkit.Wait)
 		defer cancel()
 		m, err := p.Receive(ctx)
 		got <- m
@@ -125,11 +114,7 @@ func TestReceiveWaitsForSend(t *testing.T) {
 
 func TestReceiveContextEnds(t *testing.T) {
 	tb := newTestTable(t, 10, 10)
-	p, release, err := tb.Attach("inbox", nil)
-	if err != nil {
-		t.Fatalf("Attach: %v", err)
-	}
-	defer release()
+	p := mustAttach(t, tb, "inbox")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if m, err := p.Receive(ctx); !errors.Is(err, context.Canceled) {

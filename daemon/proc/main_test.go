@@ -1,22 +1,18 @@
 package proc
 
 import (
-	"chatd/internal/testlog"
 	"context"
 	"log/slog"
 	"sync"
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
+	"chatd/internal/testkit"
+	"chatd/internal/testlog"
 	"chatd/wire"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// testWait bounds every wait in these tests; it is a guard, never a clock.
-const testWait = 10 * time.Second
+func TestMain(m *testing.M) { testkit.Main(m) }
 
 // testNode is the node every test table runs on.
 var testNode = wire.NodeName{Name: "kate", Host: "localhost"}
@@ -31,6 +27,18 @@ func newTestTable(t *testing.T, mailbox, max int) *Table {
 	tb := NewTable(Config{Node: testNode, Creation: testCreation, Mailbox: mailbox, Max: max, Logger: testLogger(t)})
 	t.Cleanup(tb.Close)
 	return tb
+}
+
+// mustAttach attaches a process running function to tb, fails the test if
+// that fails, and releases it when the test ends.
+func mustAttach(t *testing.T, tb *Table, function string) *Process {
+	t.Helper()
+	p, release, err := tb.Attach(function, nil)
+	if err != nil {
+		t.Fatalf("Attach(%q): %v", function, err)
+	}
+	t.Cleanup(release)
+	return p
 }
 
 // mustSpawn spawns spec and fails the test if that fails.
@@ -55,7 +63,7 @@ func waitDone(t *testing.T, p *Process) string {
 	select {
 	case <-p.Done():
 		return p.Reason()
-	case <-time.After(testWait):
+	case <-time.After(testkit.Wait):
 		t.Fatalf("process %s did not end", p.Pid())
 		return ""
 	}

@@ -3,7 +3,6 @@ package proc
 import (
 	"context"
 	"errors"
-	"strings"
 	"sync"
 	"time"
 
@@ -82,7 +81,7 @@ func (p *Process) exit(reason string) {
 // Info describes the process for the control API.
 func (p *Process) Info() wire.ProcessInfo {
 	info := wire.ProcessInfo{
-		Pid: p.pid.String(), Function: p.function, Args: truncate(strings.Join(p.args, " "), 80),
+		Pid: p.pid.String(), Function: p.function, Args: wire.ShownArgs(p.args),
 		Mailbox: p.mbox.len(), Started: p.started,
 	}
 	if !p.linkedTo.IsZero() {

@@ -13,11 +13,7 @@ func TestStats(t *testing.T) {
 	if got := tb.Stats(); got != (Stats{Processes: 1}) {
 		t.Fatalf("a table with only the shell: %+v", got)
 	}
-	p, release, err := tb.Attach("reply", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer release()
+	p := mustAttach(t, tb, "reply")
 	from := tb.Shell().Pid()
 	for _, m := range []struct {
 		to   wire.Pid

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -210,13 +209,4 @@ func (t *Table) Close() {
 		p.Kill("shutdown")
 	}
 	t.wg.Wait()
-}
-
-// truncate cuts s to n bytes on a character boundary, marking the cut.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	s = strings.ToValidUTF8(s[:n], "")
-	return s + "…"
 }

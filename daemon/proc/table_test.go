@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"chatd/internal/testkit"
 	"chatd/wire"
 )
 
@@ -260,7 +261,7 @@ func TestAttach(t *testing.T) {
 	if err := tb.Send(p.Pid(), msg("for the task")); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), testWait)
+	ctx, cancel := context.WithTimeout(context.Background(), testkit.Wait)
 	defer cancel()
 	if m, err := p.Receive(ctx); err != nil || m.Text != "for the task" {
 		t.Fatalf("Receive = %#v, %v", m, err)
@@ -287,11 +288,7 @@ func TestAttach(t *testing.T) {
 
 func TestKillAttached(t *testing.T) {
 	tb := newTestTable(t, 10, 10)
-	p, release, err := tb.Attach("await", nil)
-	if err != nil {
-		t.Fatalf("Attach: %v", err)
-	}
-	defer release()
+	p := mustAttach(t, tb, "await")
 	errc := make(chan error, 1)
 	go func() {
 		_, err := p.Receive(context.Background())
@@ -355,27 +352,6 @@ func TestList(t *testing.T) {
 		if info != want || info.Started.IsZero() {
 			t.Fatalf("List()[%d] = %#v, want %#v", i, info, want)
 		}
-	}
-}
-
-func TestTruncate(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		in   string
-		n    int
-		want string
-	}{
-		{"short", "abc", 80, "abc"},
-		{"exact", "abcd", 4, "abcd"},
-		{"cut", "abcdef", 4, "abcd…"},
-		{"cut inside a character", "aé", 2, "a…"},
-		{"empty", "", 0, ""},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := truncate(tc.in, tc.n); got != tc.want {
-				t.Fatalf("truncate(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
-			}
-		})
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"chatd/internal/testkit"
 	"chatd/wire"
 )
 
@@ -22,7 +23,7 @@ func TestFollowInOrderUntilCtxEnds(t *testing.T) {
 	s := New(Config{Writer: &memory{}})
 	deliver(t, s, 0, 2) // before Follow: not streamed
 
-	ctx, cancel := context.WithCancel(testCtx(t))
+	ctx, cancel := context.WithCancel(testkit.Ctx(t, testkit.Wait))
 	ch, followErr := s.Follow(ctx)
 	deliver(t, s, 2, 10)
 	if err := followErr(); err != nil {
@@ -40,7 +41,7 @@ func TestFollowInOrderUntilCtxEnds(t *testing.T) {
 
 func TestFollowCtxAlreadyDone(t *testing.T) {
 	s := New(Config{Writer: &memory{}})
-	ctx, cancel := context.WithCancel(testCtx(t))
+	ctx, cancel := context.WithCancel(testkit.Ctx(t, testkit.Wait))
 	cancel()
 	ch, followErr := s.Follow(ctx)
 	for range ch {
@@ -56,9 +57,9 @@ func TestFollowSlowFollowerCutOff(t *testing.T) {
 
 	// The fast follower reads each message as it is delivered and must see
 	// every one; the slow one reads nothing while FollowBuffer+10 arrive.
-	fastCtx, stopFast := context.WithCancel(testCtx(t))
+	fastCtx, stopFast := context.WithCancel(testkit.Ctx(t, testkit.Wait))
 	fastCh, fastErr := s.Follow(fastCtx)
-	slowCh, slowErr := s.Follow(testCtx(t))
+	slowCh, slowErr := s.Follow(testkit.Ctx(t, testkit.Wait))
 	total := FollowBuffer + 10
 	var fastGot []string
 	for i := range total {

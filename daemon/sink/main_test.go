@@ -1,29 +1,16 @@
 package sink
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"sync"
 	"testing"
-	"time"
 
-	"go.uber.org/goleak"
-
+	"chatd/internal/testkit"
 	"chatd/wire"
 )
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
-}
-
-// testCtx returns a context bounded by the test's deadline and 30 s.
-func testCtx(t *testing.T) context.Context {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
+func TestMain(m *testing.M) { testkit.Main(m) }
 
 // msg returns a message numbered i.
 func msg(i int) wire.Message {

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"chatd/internal/testkit"
 )
 
 func TestDeliverWritesThenKeeps(t *testing.T) {
@@ -46,7 +48,7 @@ func TestDeliverTime(t *testing.T) {
 func TestDeliverWriterFailure(t *testing.T) {
 	w := &failingWriter{}
 	s := New(Config{Writer: w})
-	ch, _ := s.Follow(testCtx(t))
+	ch, _ := s.Follow(testkit.Ctx(t, testkit.Wait))
 
 	deliver(t, s, 0, 1)
 	bad := msg(1)
@@ -116,7 +118,7 @@ func TestRecentReturnsACopy(t *testing.T) {
 func TestCheck(t *testing.T) {
 	w := newBlockingWriter()
 	s := New(Config{Writer: w})
-	if err := s.Check(testCtx(t)); err != nil {
+	if err := s.Check(testkit.Ctx(t, testkit.Wait)); err != nil {
 		t.Fatalf("Check on an idle sink: %v", err)
 	}
 
@@ -124,7 +126,7 @@ func TestCheck(t *testing.T) {
 	go func() { done <- s.Deliver(msg(0)) }()
 	<-w.entered
 
-	ctx, cancel := context.WithCancel(testCtx(t))
+	ctx, cancel := context.WithCancel(testkit.Ctx(t, testkit.Wait))
 	cancel()
 	if err := s.Check(ctx); !errors.Is(err, context.Canceled) {
 		t.Errorf("Check with a stuck writer = %v, want %v", err, context.Canceled)
@@ -137,7 +139,7 @@ func TestCheck(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("Deliver: %v", err)
 	}
-	if err := s.Check(testCtx(t)); err != nil {
+	if err := s.Check(testkit.Ctx(t, testkit.Wait)); err != nil {
 		t.Errorf("Check after the writer returned: %v", err)
 	}
 	if got := ids(s.Recent(0)); !slices.Equal(got, []string{"id-0"}) {

@@ -5,20 +5,17 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
+	"chatd/internal/testkit"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// testWait bounds every wait in these tests; it is a guard, never a clock.
-const testWait = 10 * time.Second
+func TestMain(m *testing.M) { testkit.Main(m) }
 
 // newTestSupervisor returns a supervisor that is closed when the test ends.
 func newTestSupervisor(t *testing.T, cfg Config) *Supervisor {
 	t.Helper()
 	s := New(cfg)
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), testWait)
+		ctx, cancel := context.WithTimeout(context.Background(), testkit.Wait)
 		defer cancel()
 		if err := s.Close(ctx); err != nil {
 			t.Errorf("Close: %v", err)
@@ -45,7 +42,7 @@ func waitDone(t *testing.T, task *Task) {
 	t.Helper()
 	select {
 	case <-task.Done():
-	case <-time.After(testWait):
+	case <-time.After(testkit.Wait):
 		t.Fatalf("task %d did not finish", task.ID())
 	}
 }

@@ -120,7 +120,7 @@ func (s *Supervisor) Start(ctx context.Context, spec Spec) (*Task, error) {
 		sup:      s,
 		id:       s.nextID,
 		function: spec.Function,
-		args:     truncate(joinArgs(spec.Args), maxArgs),
+		args:     wire.ShownArgs(spec.Args),
 		caller:   spec.Caller,
 		timeout:  spec.Timeout,
 		onDone:   spec.OnDone,

@@ -6,18 +6,14 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"chatd/wire"
 )
 
-// Truncation limits for what TaskInfo shows.
-const (
-	maxArgs   = 80  // bytes of joined arguments
-	maxResult = 200 // bytes of result or error text
-)
+// maxResult bounds the result or error text TaskInfo shows, in bytes; its
+// args are bounded as wire.ShownArgs says.
+const maxResult = 200
 
 // ErrRunning is returned by Task.Result while the task is still running.
 var ErrRunning = errors.New("task is still running")
@@ -35,7 +31,8 @@ type Func func(ctx context.Context) (string, error)
 type Spec struct {
 	// Function is the name shown in listings.
 	Function string
-	// Args are shown joined with spaces, truncated to 80 bytes ("…" appended).
+	// Args are shown as wire.ShownArgs shows them: joined with spaces,
+	// shortened to 80 bytes ("…" appended).
 	Args []string
 	// Caller is the full name of the node that asked for the task.
 	Caller string
@@ -146,9 +143,9 @@ func (t *Task) infoLocked(now time.Time) wire.TaskInfo {
 	}
 	info.DurationMs = float64(d) / float64(time.Millisecond)
 	if t.state == wire.TaskOK {
-		info.Result = truncate(t.result, maxResult)
+		info.Result = wire.Shorten(t.result, maxResult)
 	} else if t.err != nil {
-		info.Error = truncate(t.err.Error(), maxResult)
+		info.Error = wire.Shorten(t.err.Error(), maxResult)
 	}
 	return info
 }
@@ -174,8 +171,11 @@ func (s *Supervisor) run(ctx context.Context, t *Task, f Func) {
 		t.stopTime()
 		t.cancel(context.Canceled)
 		if perr != nil {
+			// The stack is for developers: a record of its own at debug
+			// level, so that the error stays one readable line.
 			s.log.Error("task panicked", "id", t.id, "function", t.function, "caller", t.caller,
-				"panic", fmt.Sprint(perr.Value), "stack", string(perr.Stack))
+				"panic", fmt.Sprint(perr.Value))
+			s.log.Debug("task panic stack", "id", t.id, "stack", string(perr.Stack))
 		}
 		s.finish(t, state, res, ferr)
 		if t.onDone != nil {
@@ -204,26 +204,51 @@ func outcome(ctx context.Context, timeout time.Duration, crashed bool, err error
 	cause := context.Cause(ctx)
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		if errors.Is(cause, errTaskTimeout) {
-			return wire.TaskTimeout, wire.Errorf(wire.CodeTimeout, "timed out after %s: %w", timeout, context.DeadlineExceeded)
+			return wire.TaskTimeout, wire.WithCode(wire.CodeTimeout,
+				&endedError{what: fmt.Sprintf("timed out after %s", timeout), base: context.DeadlineExceeded})
 		}
-		return wire.TaskTimeout, wire.WithCode(wire.CodeTimeout, endedError("timed out", context.DeadlineExceeded, cause))
+		return wire.TaskTimeout, wire.WithCode(wire.CodeTimeout,
+			newEndedError("timed out (the caller's deadline passed)", context.DeadlineExceeded, cause))
 	}
-	ended := endedError("cancelled", context.Canceled, cause)
+	ended := newEndedError("cancelled", context.Canceled, cause)
 	if errors.Is(cause, ErrShutdown) {
 		return wire.TaskCancelled, ended // unavailable, from ErrShutdown
 	}
 	return wire.TaskCancelled, wire.WithCode(wire.CodeTimeout, ended)
 }
 
-// endedError wraps base, and cause when it says more than base.
-func endedError(what string, base, cause error) error {
-	switch {
-	case cause == nil || cause == base:
-		return fmt.Errorf("%s: %w", what, base)
-	case errors.Is(cause, base):
-		return fmt.Errorf("%s: %w", what, cause)
+// endedError is a task that ended before its function returned: what
+// happened, in the operator's words ("cancelled"), then the cause when it
+// says more. errors.Is finds base (context.Canceled or DeadlineExceeded)
+// and the cause, but the text never repeats the context package's.
+type endedError struct {
+	what  string
+	cause error // nil when it says no more than base
+	base  error
+}
+
+// newEndedError is the endedError for what, from base, and cause when it
+// is more than base.
+func newEndedError(what string, base, cause error) *endedError {
+	if cause == base {
+		cause = nil
 	}
-	return fmt.Errorf("%s: %w (%w)", what, cause, base)
+	return &endedError{what: what, cause: cause, base: base}
+}
+
+func (e *endedError) Error() string {
+	if e.cause == nil {
+		return e.what
+	}
+	return e.what + ": " + e.cause.Error()
+}
+
+// Unwrap returns the cause (if any) and base.
+func (e *endedError) Unwrap() []error {
+	if e.cause == nil {
+		return []error{e.base}
+	}
+	return []error{e.cause, e.base}
 }
 
 // finish records the end of t and tells watchers.
@@ -245,18 +270,4 @@ func (s *Supervisor) finish(t *Task, state, res string, err error) {
 		s.log.Debug("task finished", "id", t.id, "function", t.function, "state", state,
 			"duration", d, "error", info.Error)
 	}
-}
-
-func joinArgs(args []string) string { return strings.Join(args, " ") }
-
-// truncate cuts s to at most n bytes on a rune boundary and appends "…"
-// when it cut anything.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"chatd/internal/testkit"
 	"chatd/wire"
 )
 
@@ -17,7 +18,7 @@ func next(t *testing.T, ch <-chan wire.TaskInfo) wire.TaskInfo {
 			t.Fatal("watch channel closed")
 		}
 		return info
-	case <-time.After(testWait):
+	case <-time.After(testkit.Wait):
 		t.Fatal("no watch event")
 	}
 	return wire.TaskInfo{}

@@ -1,15 +1,25 @@
-// Package testkit holds the helpers every test of chatd shares: waiting
-// for a condition with a bound (never a fixed sleep), contexts bounded to
-// a test, node names and the test cookie.
+// Package testkit holds the helpers every test of chatd shares: the
+// goroutine-leak check of a package's tests, waiting for a condition with a
+// bound (never a fixed sleep), contexts bounded to a test, node names, the
+// test cookie and hex test vectors.
 package testkit
 
 import (
 	"context"
+	"encoding/hex"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"chatd/wire"
+
+	"go.uber.org/goleak"
 )
+
+// Main is a package's TestMain: it runs the tests, then fails them if a
+// goroutine they started is still running.
+func Main(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // Wait bounds every wait in unit tests; it is a guard, never a clock.
 const Wait = 10 * time.Second
@@ -66,4 +76,14 @@ func Name(t testing.TB, s string) wire.NodeName {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// Unhex turns a test vector written as spaced hex, such as "77 02 6f6b",
+// into bytes. A vector is a literal of the test, so bad hex panics.
+func Unhex(s string) []byte {
+	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
+	if err != nil {
+		panic(fmt.Sprintf("test vector %q: %v", s, err))
+	}
+	return b
 }

@@ -3,7 +3,6 @@ package dist_test
 import (
 	"bufio"
 	"bytes"
-	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"chatd/internal/testkit"
 	"chatd/wire/dist"
 	"chatd/wire/etf"
 )
@@ -48,7 +48,7 @@ func readCapture(t *testing.T, name string) []captured {
 	for n := 1; sc.Scan(); n++ {
 		text := sc.Text()
 		if m := hsLine.FindStringSubmatch(text); m != nil {
-			out = append(out, captured{line: n, aToB: m[1] == "A->B", handshake: true, raw: mustHex(t, m[2])})
+			out = append(out, captured{line: n, aToB: m[1] == "A->B", handshake: true, raw: testkit.Unhex(m[2])})
 		} else if m := ctlLine.FindStringSubmatch(text); m != nil {
 			pending[m[1]], _ = strconv.Atoi(m[3])
 		} else if m := hexLine.FindStringSubmatch(text); m != nil {
@@ -57,22 +57,13 @@ func readCapture(t *testing.T, name string) []captured {
 				t.Fatalf("%s:%d: a frame without its CTL line", name, n)
 			}
 			delete(pending, m[1])
-			out = append(out, captured{line: n, aToB: m[1] == "A->B", op: op, raw: mustHex(t, m[2])})
+			out = append(out, captured{line: n, aToB: m[1] == "A->B", op: op, raw: testkit.Unhex(m[2])})
 		}
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
 	return out
-}
-
-func mustHex(t *testing.T, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // TestCapturedHandshakes parses every captured handshake message in the

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"testing"
 
+	"chatd/internal/testkit"
 	"chatd/wire/dist"
 	"chatd/wire/etf"
 )
@@ -20,10 +21,10 @@ import (
 // message's end, and whatever parses must re-encode and parse back equal.
 func FuzzHandshake(f *testing.F) {
 	for _, tc := range handshakeGolden {
-		f.Add(unhex(tc.hex))
+		f.Add(testkit.Unhex(tc.hex))
 	}
-	f.Add(unhex("0014 6e 0005 0007df7d 616c6578406c6f63616c686f7374"))
-	f.Add(unhex("0201 4e"))
+	f.Add(testkit.Unhex("0014 6e 0005 0007df7d 616c6578406c6f63616c686f7374"))
+	f.Add(testkit.Unhex("0201 4e"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_ = dist.LooksLikeErlang(data)
 		r := bytes.NewReader(data)

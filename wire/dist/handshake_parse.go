@@ -29,9 +29,13 @@ func expect(p []byte, tag byte, what string, least int) error {
 	return nil
 }
 
-// nodeName reads Nlen:2 Name at p[off-2:]; bytes after the name are
-// ignored, as the protocol asks.
-func nodeName(p []byte, off int, what string) (string, error) {
+// nameMessage checks that p is an 'N' message (send_name or challenge)
+// whose fixed part of off bytes ends in Nlen:2, and returns the Name after
+// it; bytes after the name are ignored, as the protocol asks.
+func nameMessage(p []byte, what string, off int) (string, error) {
+	if err := expect(p, tagName, what, off); err != nil {
+		return "", err
+	}
 	n := int(binary.BigEndian.Uint16(p[off-2:]))
 	if n > len(p)-off {
 		return "", malformed("%s name of %d bytes, %d left", what, n, len(p)-off)
@@ -45,10 +49,7 @@ func nodeName(p []byte, off int, what string) (string, error) {
 
 // ParseSendName parses the initiator's 'N' message.
 func ParseSendName(p []byte) (SendName, error) {
-	if err := expect(p, tagName, "send_name", sendNameLen); err != nil {
-		return SendName{}, err
-	}
-	name, err := nodeName(p, sendNameLen, "send_name")
+	name, err := nameMessage(p, "send_name", sendNameLen)
 	if err != nil {
 		return SendName{}, err
 	}
@@ -57,10 +58,7 @@ func ParseSendName(p []byte) (SendName, error) {
 
 // ParseChallenge parses the acceptor's 'N' message.
 func ParseChallenge(p []byte) (Challenge, error) {
-	if err := expect(p, tagName, "challenge", challengeLen); err != nil {
-		return Challenge{}, err
-	}
-	name, err := nodeName(p, challengeLen, "challenge")
+	name, err := nameMessage(p, "challenge", challengeLen)
 	if err != nil {
 		return Challenge{}, err
 	}

@@ -2,26 +2,18 @@ package dist_test
 
 import (
 	"bytes"
-	"encoding/hex"
 	"errors"
 	"io"
 	"reflect"
 	"strings"
 	"testing"
 
+	"chatd/internal/testkit"
 	"chatd/wire/dist"
 )
 
-func unhex(s string) []byte {
-	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
-
 func digest(s string) (d [dist.DigestLen]byte) {
-	copy(d[:], unhex(s))
+	copy(d[:], testkit.Unhex(s))
 	return d
 }
 
@@ -52,8 +44,8 @@ func TestHandshakeGolden(t *testing.T) {
 	var stream []byte
 	for _, tc := range handshakeGolden {
 		got, err := dist.AppendHandshake(nil, tc.msg)
-		if err != nil || !bytes.Equal(got, unhex(tc.hex)) {
-			t.Fatalf("%s: AppendHandshake = % x, %v\nwant % x", tc.name, got, err, unhex(tc.hex))
+		if err != nil || !bytes.Equal(got, testkit.Unhex(tc.hex)) {
+			t.Fatalf("%s: AppendHandshake = % x, %v\nwant % x", tc.name, got, err, testkit.Unhex(tc.hex))
 		}
 		stream = append(stream, got...)
 	}
@@ -71,7 +63,7 @@ func TestHandshakeGolden(t *testing.T) {
 		if err != nil || !reflect.DeepEqual(got, handshakeGolden[i].msg) {
 			t.Fatalf("%s: read %#v, %v; want %#v", handshakeGolden[i].name, got, err, handshakeGolden[i].msg)
 		}
-		left -= len(unhex(handshakeGolden[i].hex))
+		left -= len(testkit.Unhex(handshakeGolden[i].hex))
 		if r.Len() != left {
 			t.Fatalf("%s: %d bytes left after it, want %d: the reader read past its message", handshakeGolden[i].name, r.Len(), left)
 		}
@@ -154,7 +146,7 @@ func TestHandshakeMalformed(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := tc.read(bytes.NewReader(unhex(tc.hex)))
+			err := tc.read(bytes.NewReader(testkit.Unhex(tc.hex)))
 			if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.text) {
 				t.Fatalf("error %v, want %v saying %q", err, tc.want, tc.text)
 			}
@@ -171,7 +163,7 @@ func readAck(r io.Reader) error       { _, err := dist.ReadChallengeAck(r); retu
 // TestHandshakeIgnoresBytesAfterName: the protocol lets later versions add
 // fields after the name.
 func TestHandshakeIgnoresBytesAfterName(t *testing.T) {
-	b := unhex("001f 4e 0000000d07df7fbd 6b103003 000e 616c6578406c6f63616c686f7374 abcd")
+	b := testkit.Unhex("001f 4e 0000000d07df7fbd 6b103003 000e 616c6578406c6f63616c686f7374 abcd")
 	got, err := dist.ReadSendName(bytes.NewReader(b))
 	if err != nil || got.Name != "alex@localhost" {
 		t.Fatalf("ReadSendName = %+v, %v", got, err)
@@ -207,7 +199,7 @@ func TestLooksLikeErlang(t *testing.T) {
 		{"EPMD request", "0001 6e", false},
 	}
 	for _, tc := range tests {
-		if got := dist.LooksLikeErlang(unhex(tc.hex)); got != tc.want {
+		if got := dist.LooksLikeErlang(testkit.Unhex(tc.hex)); got != tc.want {
 			t.Errorf("%s: LooksLikeErlang(%s) = %v", tc.name, tc.hex, got)
 		}
 	}

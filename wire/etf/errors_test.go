@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"chatd/internal/testkit"
 	"chatd/wire/etf"
 )
 
@@ -68,7 +69,7 @@ func TestDecodeErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := tc.dec.Decode(unhex(tc.hex))
+			got, err := tc.dec.Decode(testkit.Unhex(tc.hex))
 			var de *etf.DecodeError
 			if !errors.As(err, &de) || !errors.Is(err, tc.kind) {
 				t.Fatalf("Decode = %v, %v; want a *DecodeError wrapping %v", got, err, tc.kind)
@@ -91,12 +92,12 @@ func TestDecodeErrors(t *testing.T) {
 func funHex(delta int) string {
 	body := "00" + hexRepeat("11", 16) + "0000002b" + "00000000" + "7708 65726c5f6576616c" + "612b" + "6101" +
 		"58" + kateHex + "00000001 00000000 00000007"
-	size := len(unhex(body)) + 4 + delta
+	size := len(testkit.Unhex(body)) + 4 + delta
 	return "83 70" + fmt.Sprintf("%08x", size) + body + strings.Repeat("6a", max(delta, 0))
 }
 
 func TestDecodeFunFromParts(t *testing.T) {
-	got, err := etf.Decode(unhex(funHex(0)))
+	got, err := etf.Decode(testkit.Unhex(funHex(0)))
 	if err != nil {
 		t.Fatal(err)
 	}

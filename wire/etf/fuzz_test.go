@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"testing"
 
+	"chatd/internal/testkit"
 	"chatd/wire/etf"
 )
 
@@ -16,12 +17,12 @@ import (
 //	go test ./wire/etf -run='^$' -fuzz='^FuzzDecode$' -fuzztime=30s
 func FuzzDecode(f *testing.F) {
 	for _, tc := range canonical {
-		f.Add(append([]byte{etf.Version}, unhex(tc.hex)...))
+		f.Add(append([]byte{etf.Version}, testkit.Unhex(tc.hex)...))
 	}
-	f.Add(unhex(funHex(0)))
-	f.Add(unhex("83" + nested(64)))
-	f.Add(unhex("83 6c 00000001 6101 6c000000016102 6103"))
-	f.Add(unhex("83 4d 00000001 03 ff"))
+	f.Add(testkit.Unhex(funHex(0)))
+	f.Add(testkit.Unhex("83" + nested(64)))
+	f.Add(testkit.Unhex("83 6c 00000001 6101 6c000000016102 6103"))
+	f.Add(testkit.Unhex("83 4d 00000001 03 ff"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		term, err := etf.Decoder{MaxBigBytes: 64}.Decode(data)
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"chatd/internal/testkit"
 	"chatd/wire/etf"
 )
 
@@ -229,11 +230,7 @@ func TestErlangTermToBinary(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			in, err := hex.DecodeString(strings.ReplaceAll(tc.in, " ", ""))
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := etf.Decode(in)
+			got, err := etf.Decode(testkit.Unhex(tc.in))
 			if err != nil || !reflect.DeepEqual(got, tc.want) {
 				t.Fatalf("Decode = %s, %v; want %s", etf.Inspect(got), err, etf.Inspect(tc.want))
 			}

@@ -2,25 +2,15 @@ package etf_test
 
 import (
 	"bytes"
-	"encoding/hex"
 	"math"
 	"math/big"
 	"reflect"
 	"strings"
 	"testing"
 
+	"chatd/internal/testkit"
 	"chatd/wire/etf"
 )
-
-// unhex turns "77 02 6f6b" into bytes; a test's own vectors are always
-// valid hex.
-func unhex(s string) []byte {
-	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
 
 func hexRepeat(s string, n int) string { return strings.Repeat(s, n) }
 
@@ -100,7 +90,7 @@ func nils(n int) etf.Tuple {
 func TestCanonical(t *testing.T) {
 	for _, tc := range canonical {
 		t.Run(tc.name, func(t *testing.T) {
-			want := unhex(tc.hex)
+			want := testkit.Unhex(tc.hex)
 			got, err := etf.AppendBare(nil, tc.term)
 			if err != nil || !bytes.Equal(got, want) {
 				t.Fatalf("AppendBare = % x, %v\nwant        % x", got, err, want)
@@ -155,7 +145,7 @@ func TestDecodeOnly(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, rest, err := etf.Decoder{}.DecodeBare(unhex(tc.hex))
+			got, rest, err := etf.Decoder{}.DecodeBare(testkit.Unhex(tc.hex))
 			if err != nil || len(rest) != 0 || !reflect.DeepEqual(got, tc.want) {
 				t.Fatalf("DecodeBare = %#v, % x, %v; want %#v", got, rest, err, tc.want)
 			}

@@ -1,6 +1,8 @@
 // Package clidoc generates the documentation an installed CLI ships with
-// from its urfave/cli definition: a man page and bash, zsh and fish
-// completions, through a hidden "docs" command (make install uses it).
+// from its urfave/cli definition, the same source as its --help: a man page
+// and bash, zsh and fish completions, through a "docs" command (make
+// install uses it), and the completions' answers through a hidden
+// "__complete" command the scripts call.
 package clidoc
 
 import (
@@ -10,16 +12,39 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// Command returns the hidden `docs man|bash|zsh|fish` command of app.
-// app must have EnableBashCompletion set for bash and zsh completion.
-func Command() *cli.Command {
+// Page is what a man page holds beyond the app's commands and flags.
+type Page struct {
+	// Program is the app's name, for the docs command's help.
+	Program string
+	// Section is the manual section: 1 for a user command, 8 for a daemon.
+	Section int
+	// Sections follow COMMANDS, in order (FILES, ENVIRONMENT, SIGNALS,
+	// EXIT STATUS, ...).
+	Sections []Section
+}
+
+// Section is one section of a man page. Body is text as in --help:
+// paragraphs separated by blank lines, and lines indented by three spaces
+// or more printed as they are (examples, tables).
+type Section struct {
+	Title, Body string
+}
+
+// Command returns the `docs man|bash|zsh|fish` command of app, page
+// being its man page's other sections.
+func Command(page Page) *cli.Command {
 	return &cli.Command{
 		Name:      "docs",
-		Hidden:    true,
-		Usage:     "print the man page or a shell completion script",
+		Usage:     "print the man page (man) or a shell completion script (bash, zsh, fish)",
 		ArgsUsage: "man|bash|zsh|fish",
+		Description: strings.ReplaceAll("Prints what make install and the Debian package install: the manual page, in\n"+
+			"roff, or the completion script of a shell, which completes commands, flags and,\n"+
+			"where the program knows them, values such as running node names.\n\n"+
+			"Example:\n   $ PROG docs bash | tail -1\n   complete -o default -F _PROG_complete PROG\n"+
+			"   $ source <(PROG docs bash)\n"+
+			"   $ PROG docs man > /tmp/PROG.1 && man -l /tmp/PROG.1", "PROG", page.Program),
 		Action: func(c *cli.Context) error {
-			out, err := Generate(c.App, c.Args().First())
+			out, err := Generate(c.App, page, c.Args().First())
 			if err != nil {
 				return cli.Exit(err.Error(), 2)
 			}
@@ -29,18 +54,14 @@ func Command() *cli.Command {
 	}
 }
 
-// Generate returns the man page (section 1, or 8 for a daemon whose name
-// ends in "d") or a completion script for app.
-func Generate(app *cli.App, kind string) (string, error) {
+// Generate returns the man page or the completion script (kind bash, zsh
+// or fish) of app.
+func Generate(app *cli.App, page Page, kind string) (string, error) {
 	switch kind {
 	case "man":
-		section := 1
-		if strings.HasSuffix(app.Name, "d") {
-			section = 8
-		}
-		return app.ToManWithSection(section)
+		return Man(app, page), nil
 	case "fish":
-		return app.ToFishCompletion()
+		return strings.ReplaceAll(fishScript, "PROGNAME", app.Name), nil
 	case "bash":
 		return strings.ReplaceAll(bashScript, "PROGNAME", app.Name), nil
 	case "zsh":
@@ -49,40 +70,32 @@ func Generate(app *cli.App, kind string) (string, error) {
 	return "", fmt.Errorf("docs: want man, bash, zsh or fish, not %q", kind)
 }
 
-// bashScript is urfave/cli's bash completion, bound to one program.
-const bashScript = `# bash completion for PROGNAME, generated from its CLI definition
+// The scripts pass the words after the program, the one being completed
+// last (empty after a space), to `PROGNAME __complete`, and offer the lines
+// it prints; with none, bash and zsh fall back to file names.
+
+const bashScript = `# bash completion for PROGNAME, generated from its CLI definition (PROGNAME docs bash)
 _PROGNAME_complete() {
-  local cur words
-  COMPREPLY=()
-  cur="${COMP_WORDS[COMP_CWORD]}"
-  words=("${COMP_WORDS[@]:0:$COMP_CWORD}")
-  local opts
-  if [[ "$cur" == "-"* ]]; then
-    opts=$("${words[@]}" "$cur" --generate-bash-completion 2>/dev/null)
-  else
-    opts=$("${words[@]}" --generate-bash-completion 2>/dev/null)
-  fi
-  COMPREPLY=($(compgen -W "${opts}" -- "${cur}"))
+  local IFS=$'\n'
+  COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" __complete "${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null)" -- "${COMP_WORDS[COMP_CWORD]}"))
 }
-complete -o bashdefault -o default -F _PROGNAME_complete PROGNAME
+complete -o default -F _PROGNAME_complete PROGNAME
 `
 
-// zshScript is urfave/cli's zsh completion, bound to one program.
 const zshScript = `#compdef PROGNAME
-# zsh completion for PROGNAME, generated from its CLI definition
+# zsh completion for PROGNAME, generated from its CLI definition (PROGNAME docs zsh)
 _PROGNAME() {
   local -a opts
-  local cur=${words[-1]}
-  if [[ "$cur" == "-"* ]]; then
-    opts=("${(@f)$(${words[@]:0:#words[@]-1} ${cur} --generate-bash-completion)}")
-  else
-    opts=("${(@f)$(${words[@]:0:#words[@]-1} --generate-bash-completion)}")
-  fi
-  if [[ "${opts[1]}" != "" ]]; then
-    _describe 'values' opts
+  opts=("${(@f)$(${words[1]} __complete "${(@)words[2,CURRENT]}" 2>/dev/null)}")
+  if [[ -n "${opts[1]}" ]]; then
+    compadd -a opts
   else
     _files
   fi
 }
 compdef _PROGNAME PROGNAME
+`
+
+const fishScript = `# fish completion for PROGNAME, generated from its CLI definition (PROGNAME docs fish)
+complete -c PROGNAME -f -a '(PROGNAME __complete (commandline -opc)[2..-1] "$(commandline -ct)")'
 `

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"chatd/internal/testkit"
 	"chatd/wire/etf"
 )
 
@@ -109,7 +110,7 @@ func TestRealElixirFuns(t *testing.T) {
 				t.Fatalf("Parse: %v", err)
 			}
 			env := newEnv(tc.run.mailbox...)
-			got, err := p.Run(testCtx(t), env)
+			got, err := p.Run(testkit.Ctx(t, testkit.Wait), env)
 			checkRun(t, tc.run, env, got, err)
 		})
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"chatd/internal/testkit"
 	"chatd/wire/etf"
 )
 
@@ -92,7 +93,7 @@ func TestCapturedFuns(t *testing.T) {
 				t.Errorf("Line() = %d, want %d", p.Line(), tc.line)
 			}
 			env := newEnv(tc.mailbox...)
-			got, err := p.Run(testCtx(t), env)
+			got, err := p.Run(testkit.Ctx(t, testkit.Wait), env)
 			checkRun(t, tc.runCase, env, got, err)
 		})
 	}

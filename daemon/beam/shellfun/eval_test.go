@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"chatd/internal/testkit"
 	"chatd/wire/etf"
 )
 
@@ -108,7 +109,7 @@ func TestRun(t *testing.T) {
 				t.Fatalf("Parse: %v", err)
 			}
 			env := newEnv(tc.mailbox...)
-			got, err := p.Run(testCtx(t), env)
+			got, err := p.Run(testkit.Ctx(t, testkit.Wait), env)
 			checkRun(t, tc, env, got, err)
 		})
 	}

@@ -4,17 +4,12 @@ import (
 	"context"
 	"sync"
 	"testing"
-	"time"
 
-	"go.uber.org/goleak"
-
+	"chatd/internal/testkit"
 	"chatd/wire/etf"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// testWait bounds every wait in these tests; it is a guard, never a clock.
-const testWait = 10 * time.Second
+func TestMain(m *testing.M) { testkit.Main(m) }
 
 // The pids of the tests: the process running the fun (on alex, chatd) and
 // the iex shell that sent it (on kate).
@@ -119,14 +114,6 @@ func (e *fakeEnv) left() []etf.Term {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return append([]etf.Term(nil), e.mailbox...)
-}
-
-// testCtx returns a context bounded by testWait, ended with the test.
-func testCtx(t *testing.T) context.Context {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), testWait)
-	t.Cleanup(cancel)
-	return ctx
 }
 
 // Builders of abstract code, as Elixir 1.14 writes it in Code.eval_string

@@ -20,13 +20,19 @@ func (p *parser) body(t etf.Term, depth, line int) ([]expr, error) {
 
 // exprs reads each term of ts as an expression.
 func (p *parser) exprs(ts []etf.Term, depth, line int) ([]expr, error) {
-	out := make([]expr, 0, len(ts))
+	return each(ts, depth, line, p.expr)
+}
+
+// each reads every term of ts with read (p.expr or p.pattern), stopping
+// at the first refusal.
+func each[T any](ts []etf.Term, depth, line int, read func(etf.Term, int, int) (T, error)) ([]T, error) {
+	out := make([]T, 0, len(ts))
 	for _, t := range ts {
-		e, err := p.expr(t, depth, line)
+		v, err := read(t, depth, line)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, e)
+		out = append(out, v)
 	}
 	return out, nil
 }
@@ -42,11 +48,7 @@ func (p *parser) expr(t etf.Term, depth, line int) (expr, error) {
 	}
 	switch {
 	case f.tag == "tuple" && len(f.args) == 1:
-		elems, err := tupleElems(f)
-		if err != nil {
-			return nil, err
-		}
-		es, err := p.exprs(elems, depth+1, f.line)
+		es, err := tupleOf(f, depth, p.expr)
 		return tupleExpr{line: f.line, elems: es}, err
 	case f.tag == "cons" && len(f.args) == 2:
 		return p.list(f, depth)
@@ -98,13 +100,14 @@ func leafOf(f form) (leaf, bool, error) {
 	return variable{line: f.line, name: name}, true, nil
 }
 
-// tupleElems returns the elements of a {tuple, A, Es} form.
-func tupleElems(f form) ([]etf.Term, error) {
+// tupleOf reads the elements of a {tuple, A, Es} form with read, one
+// level deeper.
+func tupleOf[T any](f form, depth int, read func(etf.Term, int, int) (T, error)) ([]T, error) {
 	elems, ok := etf.Elems(f.args[0])
 	if !ok {
 		return nil, refuse(f.line, "tuple elements that are %s", kindOf(f.args[0]))
 	}
-	return elems, nil
+	return each(elems, depth+1, f.line, read)
 }
 
 // literalOf reads an atomic literal form, and a sign on a number literal

@@ -132,19 +132,11 @@ func (p *parser) pattern(t etf.Term, depth, line int) (pattern, error) {
 	}
 	switch {
 	case f.tag == "tuple" && len(f.args) == 1:
-		elems, err := tupleElems(f)
+		elems, err := tupleOf(f, depth, p.pattern)
 		if err != nil {
 			return nil, err
 		}
-		tp := tuplePat{elems: make([]pattern, 0, len(elems))}
-		for _, e := range elems {
-			ep, err := p.pattern(e, depth+1, f.line)
-			if err != nil {
-				return nil, err
-			}
-			tp.elems = append(tp.elems, ep)
-		}
-		return tp, nil
+		return tuplePat{elems: elems}, nil
 	case (f.tag == "cons" || f.tag == "match") && len(f.args) == 2:
 		left, err := p.pattern(f.args[0], depth+1, f.line)
 		if err != nil {

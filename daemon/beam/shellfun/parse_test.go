@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"chatd/internal/testkit"
 	"chatd/wire/etf"
 )
 
@@ -104,7 +105,7 @@ func TestParseLayouts(t *testing.T) {
 				t.Errorf("Line() = %d, want %d", p.Line(), tc.line)
 			}
 			env := newEnv()
-			if _, err := p.Run(testCtx(t), env); err != nil {
+			if _, err := p.Run(testkit.Ctx(t, testkit.Wait), env); err != nil {
 				t.Fatalf("Run: %v", err)
 			}
 			if out := env.output(); len(out) != 1 || out[0] != "hi\n" {

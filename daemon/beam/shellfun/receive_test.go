@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"chatd/internal/testkit"
 	"chatd/wire/etf"
 )
 
@@ -40,7 +41,7 @@ func TestSelectiveReceive(t *testing.T) {
 		etf.Tuple{etf.Atom("hi"), a},
 		etf.Atom("y"),
 	)
-	got, err := mustParse(t, f).Run(testCtx(t), env)
+	got, err := mustParse(t, f).Run(testkit.Ctx(t, testkit.Wait), env)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -68,10 +69,10 @@ func TestReceiveWaits(t *testing.T) {
 		select {
 		case <-env.blocked:
 			env.deliver(hiTuple)
-		case <-time.After(testWait):
+		case <-time.After(testkit.Wait):
 		}
 	}()
-	got, err := p.Run(testCtx(t), env)
+	got, err := p.Run(testkit.Ctx(t, testkit.Wait), env)
 	wg.Wait()
 	if err != nil || !etf.Equal(got, etf.Atom("sup?")) {
 		t.Fatalf("Run = %v, %v; want :sup?", got, err)
@@ -97,7 +98,7 @@ func TestReceiveContextEnds(t *testing.T) {
 func TestReceiveAfter(t *testing.T) {
 	f := funOf(nil, receiveAfterF(intF(10), []etf.Term{atomF("timeout")}, clauseF(atomF("never"), atomF("got"))))
 	env := newEnv(etf.Atom("noise"))
-	got, err := mustParse(t, f).Run(testCtx(t), env)
+	got, err := mustParse(t, f).Run(testkit.Ctx(t, testkit.Wait), env)
 	if err != nil || !etf.Equal(got, etf.Atom("timeout")) {
 		t.Fatalf("Run = %v, %v; want :timeout", got, err)
 	}
@@ -122,7 +123,7 @@ func TestEnvErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := mustParse(t, tc.fun).Run(testCtx(t), tc.env)
+			_, err := mustParse(t, tc.fun).Run(testkit.Ctx(t, testkit.Wait), tc.env)
 			var exit *Exit
 			if !errors.As(err, &exit) || exit.Class != tc.class || !etf.Equal(exit.Reason, tc.reason) {
 				t.Fatalf("Run error %v, want %s %s", err, tc.class, etf.Inspect(tc.reason))

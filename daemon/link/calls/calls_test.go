@@ -245,7 +245,7 @@ func TestLinkClosedUnderCall(t *testing.T) {
 	}()
 	testkit.WaitFor(t, testkit.Wait, "the call to run on kate", func() bool { return p.kate.Local.Sup.Running() == 1 })
 
-	if !p.alex.Mgr.Disconnect(p.kate.Name) {
+	if !p.alex.Mgr.Disconnect(p.kate.Name, "disconnected by the test") {
 		t.Fatal("no link to disconnect")
 	}
 	select {

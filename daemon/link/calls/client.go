@@ -109,7 +109,11 @@ func (c *Client) Call(ctx context.Context, call wire.Call) (string, error) {
 		c.forget(call.ID)
 		_ = c.write(wire.FrameCancel, func(b []byte) []byte { return wire.AppendCancel(b, call.ID) })
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return "", timeoutError(c.node, call.Function, time.Since(start))
+			waited := time.Since(start)
+			if call.Timeout > 0 && waited >= call.Timeout-10*time.Millisecond {
+				waited = call.Timeout // the await timeout the caller set, not when the select woke
+			}
+			return "", timeoutError(c.node, call.Function, waited)
 		}
 		return "", fmt.Errorf("call %s on %s: %w", call.Function, c.node, ctx.Err())
 	}
