@@ -29,9 +29,17 @@ func acceptorPingAfter(tick time.Duration) time.Duration { return tick/4 + tick/
 // schedule (yamux's keepalive).
 func keepaliveSender(outbound bool) bool { return outbound }
 
+// pingFailedDown reports whether a failed ping of the acceptor's means the
+// peer is down. As with yamux's own keepalive (the connector's), every
+// failure does but the session's end: no answer within tick/2
+// (ErrTimeout), and also a ping that could not even be sent within tick/2
+// (ErrConnectionWriteTimeout) — a watch that gave up there would leave the
+// link unwatched for good.
+func pingFailedDown(err error) bool { return !errors.Is(err, yamux.ErrSessionShutdown) }
+
 // watchSilence pings the peer when nothing has arrived on l for after, and
-// closes l as a tick timeout when the ping is not answered (within the
-// session's ConnectionWriteTimeout, tick/2). It wakes only when after
+// closes l as a tick timeout when the ping is not sent and answered (each
+// within the session's ConnectionWriteTimeout, tick/2). It wakes only when after
 // would be reached (a timer, not a goroutine per link). stop ends the
 // watch and waits for a check under way.
 func (l *Link) watchSilence(after time.Duration) (stop func()) {
@@ -54,7 +62,7 @@ func (l *Link) watchSilence(after time.Duration) (stop func()) {
 		if silent := l.conn.silentFor(); silent < after {
 			next = after - silent
 		} else if _, err := l.sess.Ping(); err != nil {
-			if errors.Is(err, yamux.ErrTimeout) {
+			if pingFailedDown(err) {
 				l.tickTimeout.Store(true)
 				l.close("")
 			}
