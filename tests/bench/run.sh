@@ -151,6 +151,7 @@ elapsed=$((SECONDS - started))
 	echo "run: $repeats repeats, ${secs} s per rate, $calls sequential calls per round trip; took $((elapsed / 60)) min $((elapsed % 60)) s"
 } >>"$out/machine.txt"
 mkdir -p docs
-"$out/chatbench" report -in "$results" -machine "$out/machine.txt" -micro "$out/micro-summary.txt" -out docs/BENCHMARKS.md
+"$out/chatbench" report -in "$results" -machine "$out/machine.txt" -micro "$out/micro-summary.txt" \
+	-findings docs/PERFORMANCE.md -out docs/BENCHMARKS.md
 echo
 echo "micro benchmarks: $out/micro.txt; raw results: $results; node logs: $out/logs; written: docs/BENCHMARKS.md; took $((elapsed / 60)) min $((elapsed % 60)) s"

@@ -170,7 +170,12 @@ func runReport(args []string) error {
 	out := fs.String("out", "docs/BENCHMARKS.md", "the markdown file to write")
 	machine := fs.String("machine", "", "a file describing the machine and versions")
 	micro := fs.String("micro", "", "benchstat's summary of the Go micro benchmarks")
+	findings := fs.String("findings", "docs/PERFORMANCE.md", "the profile findings (kept by hand) to copy in; \"\": none")
 	_ = fs.Parse(args)
+	found, err := findingsSection(*findings)
+	if err != nil {
+		return err
+	}
 	f, err := os.Open(*in)
 	if err != nil {
 		return err
@@ -195,9 +200,9 @@ func runReport(args []string) error {
 	}
 	doc := "# Benchmarks\n\nWritten by `make bench` on " + time.Now().UTC().Format("2006-01-02 15:04 MST") +
 		". Each figure is the median of the repeats, with the range in brackets. Where the time goes\n" +
-		"per call, what was removed and what bounds the mesh: [PERFORMANCE.md](PERFORMANCE.md) (kept by hand;\n" +
-		"`make profile` reproduces its counts).\n\n" +
-		"## Machine and versions\n\n```\n" + string(m) + "```\n\n" + b.String() +
+		"per call, what was removed and what bounds the mesh: [Where the time goes](#where-the-time-goes),\n" +
+		"after the targets (kept by hand in [PERFORMANCE.md](PERFORMANCE.md); `make profile` reproduces its counts).\n\n" +
+		"## Machine and versions\n\n```\n" + string(m) + "```\n\n" + b.String() + "\n" + found +
 		"\n## Go micro benchmarks (benchstat)\n\n```\n" + string(mb) + "```\n" + reproduce
 	return os.WriteFile(*out, []byte(doc), 0o644)
 }

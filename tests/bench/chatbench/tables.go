@@ -111,7 +111,7 @@ func writeProfile(b *strings.Builder, r results) {
 		"`make profile` (chatbench profile): 2000 sequential calls, counted in each process on the way. These\n" +
 		"counts hardly move on a loaded machine; CPU time does. Wake-ups are goroutines made runnable by\n" +
 		"another goroutine or the network poller (hand-offs), from an execution trace; system calls are\n" +
-		"strace's, I/O ones apart from the runtime's own (futex, nanosleep, ...), whose number depends on timing. What they show and what was removed: [PERFORMANCE.md](PERFORMANCE.md).\n\n" +
+		"strace's, I/O ones apart from the runtime's own (futex, nanosleep, ...), whose number depends on timing. What they show and what was removed: [Where the time goes](#where-the-time-goes), below.\n\n" +
 		"| process | allocations | bytes | wake-ups | goroutines started | I/O system calls | all system calls | CPU µs |\n" +
 		"| --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	for _, rw := range rows {
@@ -129,7 +129,7 @@ func writeProfile(b *strings.Builder, r results) {
 func writeMesh(b *strings.Builder, r results) {
 	b.WriteString("\n## Full mesh\n\nEvery node pings every other one (64 pings at a time), so that every pair links. " +
 		"CPU per link is what all the nodes spent while the mesh formed, divided by the links made; " +
-		"idle is the cores the formed mesh keeps busy doing nothing but keepalives (see docs/PERFORMANCE.md).\n\n" +
+		"idle is the cores the formed mesh keeps busy doing nothing but keepalives (see [the mesh](#the-mesh-what-bounds-it-and-how-it-grows), below).\n\n" +
 		"| nodes | formed in | RSS per node | memory per link | CPU per link made | idle mesh, cores |\n" +
 		"| --- | --- | --- | --- | --- | --- |\n")
 	for _, n := range []string{"50", "100", "200"} {
