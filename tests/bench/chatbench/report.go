@@ -232,12 +232,14 @@ nodes). Then every repeat runs, in an order that rotates from one repeat to the 
   the same requests to a trivial Go HTTP server on a Unix socket (a child process), all with one
   net/http client keeping a connection alive per client; then ` + "`chatctl send`" + `, process start
   included;
-- idle: five starts each of chatd and of an Erlang node, timed to READY=1 (chatd) or to its
-  first line (erl), and their RSS a second later.
+- idle: five starts each of chatd, of the baseline chatd (as it was when issue 13 began, built
+  from git; ` + "`BENCH_BASELINE`" + `) and of an Erlang node, timed to READY=1 (chatd) or to its first
+  line (erl), and their RSS a second later.
 
 Round trips are sequential calls after a warm-up; rates count the calls that callers, each
 waiting for its answer before the next, complete in a fixed time. Scale (meshes of 50, 100 and 200
-chatd nodes, 10,000 in-flight tasks) runs after the repeats, on a mapper of its own. Raw results:
+chatd nodes and one of 100 baseline nodes, 10,000 in-flight tasks) runs after the repeats, on a
+mapper of its own. Raw results:
 ` + "`bin/bench/results.txt`" + `; Go micro benchmarks: ` + "`bin/bench/micro.txt`" + ` (compare runs with
 benchstat).
 `
