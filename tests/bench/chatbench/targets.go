@@ -52,6 +52,7 @@ func writeTargets(b *strings.Builder, r results) {
 		{name: "64 callers: one yamux stream per caller (the floor), over BEAM's no-op task", num: []figure{{"floor tput yamux 64", 0}}, den: []figure{{"beam tput noop 64", 0}}, shown: true, scale: 1, unit: "/s"},
 		{name: "64 callers, chat path ≥ 5 × BEAM's (receive_message vs IO.puts task)", num: []figure{{"chatd tput receive_message 64", 0}}, den: []figure{beamPuts64}, limit: 5, scale: 1, unit: "/s"},
 		{name: "control API `POST /v1/call`, 64 clients ≥ 0.6 × the trivial HTTP server", num: []figure{{"api tput call 64", 0}}, den: []figure{trivial64}, limit: 0.6, scale: 1, unit: "/s"},
+		{name: "64 clients: the API's ceiling over the trivial server's rate when its HTTP work and its link call share the cores, echo / (trivial + echo)", num: []figure{{"chatd tput echo 64", 0}}, den: []figure{trivial64, {"chatd tput echo 64", 0}}, shown: true, scale: 1, unit: "/s"},
 		{name: "control API `POST /v1/send`, 64 clients ≥ 0.6 × the trivial HTTP server", num: []figure{{"api tput send 64", 0}}, den: []figure{trivial64}, limit: 0.6, scale: 1, unit: "/s"},
 		{name: "`POST /v1/call`, 1 client, p50 ≤ trivial p50 + echo p50 + 50 µs", num: []figure{{"api rtt call", 0}}, den: []figure{trivialP50, echoP50}, denPlus: apiSlack, limit: 1, atMost: true, scale: 1e3, unit: "µs"},
 		{name: "`POST /v1/send`, 1 client, p50 ≤ trivial p50 + receive_message p50 + 50 µs", num: []figure{{"api rtt send", 0}}, den: []figure{trivialP50, chatP50}, denPlus: apiSlack, limit: 1, atMost: true, scale: 1e3, unit: "µs"},
