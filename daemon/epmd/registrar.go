@@ -84,6 +84,7 @@ func StartRegistrar(ctx context.Context, cfg RegistrarConfig) (*Registrar, error
 	if cfg.Server.Logger == nil {
 		cfg.Server.Logger = cfg.Logger
 	}
+	cfg.Server.host = cfg.Name
 	r := &Registrar{cfg: cfg, log: cfg.Logger, port: port}
 	startCtx, cancel := context.WithTimeout(ctx, StartTimeout)
 	defer cancel()
