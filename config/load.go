@@ -19,7 +19,8 @@ import (
 )
 
 // SystemConfigFile is the config file Load falls back to when neither
-// --config, $CHATD_CONFIG nor systemd's $CONFIGURATION_DIRECTORY names one.
+// --config, $CHATD_CONFIG, systemd's $CONFIGURATION_DIRECTORY nor the
+// user's own file (paths.UserConfigFile) names one.
 const SystemConfigFile = "/etc/chatd/chatd.toml"
 
 // maxFileSize bounds the config file Load reads.
@@ -46,7 +47,9 @@ type Overrides struct {
 //
 // path is the --config value; "" means $CHATD_CONFIG if set, else
 // $CONFIGURATION_DIRECTORY/chatd.toml (systemd's ConfigurationDirectory=)
-// if that exists, else SystemConfigFile if it exists, else no file
+// if that exists, else for a user who is not root
+// $XDG_CONFIG_HOME/chatd/chatd.toml (~/.config/chatd/chatd.toml) if that
+// exists, else SystemConfigFile if it exists, else no file
 // (defaults only). A file named explicitly (path or $CHATD_CONFIG) must
 // exist.
 //
@@ -59,13 +62,18 @@ type Overrides struct {
 // flag or environment variable a bad value came from. When only Validate
 // fails, the Config is returned along with the error, for `chatd check`.
 func Load(path string, ov Overrides, getenv paths.Getenv) (Config, error) {
-	return load(path, ov, getenv, SystemConfigFile)
+	return load(path, ov, getenv, fallbacks{paths.UserConfigFile(getenv, os.Getuid()), SystemConfigFile})
 }
 
-// load is Load with the system-wide fallback file as a parameter, so tests
-// do not depend on the machine they run on.
-func load(path string, ov Overrides, getenv paths.Getenv, systemFile string) (Config, error) {
-	file, err := findFile(path, getenv, systemFile)
+// fallbacks are the files Load tries, in order, when neither --config,
+// $CHATD_CONFIG nor $CONFIGURATION_DIRECTORY names one; "" entries are
+// skipped.
+type fallbacks []string
+
+// load is Load with the user's and the system-wide fallback files as a
+// parameter, so tests do not depend on the machine they run on.
+func load(path string, ov Overrides, getenv paths.Getenv, fallback fallbacks) (Config, error) {
+	file, err := findFile(path, getenv, fallback)
 	if err != nil {
 		return Config{}, err
 	}
@@ -119,7 +127,7 @@ func load(path string, ov Overrides, getenv paths.Getenv, systemFile string) (Co
 }
 
 // findFile picks the config file as Load describes; "" means none.
-func findFile(path string, getenv paths.Getenv, systemFile string) (string, error) {
+func findFile(path string, getenv paths.Getenv, fallback fallbacks) (string, error) {
 	explicit, source := path, "--config"
 	if explicit == "" {
 		explicit, source = getenv("CHATD_CONFIG"), "$CHATD_CONFIG"
@@ -139,8 +147,11 @@ func findFile(path string, getenv paths.Getenv, systemFile string) (string, erro
 			candidates = append(candidates, filepath.Join(d, "chatd.toml"))
 		}
 	}
-	candidates = append(candidates, systemFile)
+	candidates = append(candidates, fallback...)
 	for _, c := range candidates {
+		if c == "" {
+			continue
+		}
 		_, err := os.Stat(c)
 		switch {
 		case err == nil:

@@ -33,7 +33,7 @@ func loadText(t *testing.T, content string, env map[string]string, ov Overrides)
 	t.Helper()
 	dir := t.TempDir()
 	p := writeFile(t, dir, "chatd.toml", content)
-	cfg, err := load(p, ov, mapEnv(env), filepath.Join(dir, "absent.toml"))
+	cfg, err := load(p, ov, mapEnv(env), fallbacks{filepath.Join(dir, "absent.toml")})
 	return cfg, p, err
 }
 
@@ -171,24 +171,29 @@ func TestLoadFindsFile(t *testing.T) {
 	}
 	unitFile := writeFile(t, confDir, "chatd.toml", `host = "unit.example"`)
 	explicit := writeFile(t, dir, "explicit.toml", `host = "explicit.example"`)
+	userFile := writeFile(t, dir, "user.toml", `host = "user.example"`)
 	missing := filepath.Join(dir, "missing.toml")
+	user := fallbacks{userFile, sysFile}
+	noUser := fallbacks{missing, sysFile}
 
 	tests := []struct {
 		name     string
 		path     string
 		env      map[string]string
-		sys      string
+		sys      fallbacks
 		wantFile string
 		wantErr  string
 	}{
-		{"explicit path", explicit, map[string]string{"CHATD_CONFIG": envFile}, sysFile, explicit, ""},
-		{"CHATD_CONFIG", "", map[string]string{"CHATD_CONFIG": envFile, "CONFIGURATION_DIRECTORY": confDir}, sysFile, envFile, ""},
-		{"systemd configuration directory", "", map[string]string{"CONFIGURATION_DIRECTORY": confDir}, sysFile, unitFile, ""},
-		{"second configuration directory", "", map[string]string{"CONFIGURATION_DIRECTORY": dir + "/nope:" + confDir}, sysFile, unitFile, ""},
-		{"system file", "", map[string]string{"CONFIGURATION_DIRECTORY": dir + "/nope"}, sysFile, sysFile, ""},
-		{"no file", "", nil, missing, "", ""},
-		{"explicit path missing", missing, nil, sysFile, "", "config file " + missing + " (from --config): "},
-		{"CHATD_CONFIG missing", "", map[string]string{"CHATD_CONFIG": missing}, sysFile, "", "config file " + missing + " (from $CHATD_CONFIG): "},
+		{"explicit path", explicit, map[string]string{"CHATD_CONFIG": envFile}, user, explicit, ""},
+		{"CHATD_CONFIG", "", map[string]string{"CHATD_CONFIG": envFile, "CONFIGURATION_DIRECTORY": confDir}, user, envFile, ""},
+		{"systemd configuration directory", "", map[string]string{"CONFIGURATION_DIRECTORY": confDir}, user, unitFile, ""},
+		{"second configuration directory", "", map[string]string{"CONFIGURATION_DIRECTORY": dir + "/nope:" + confDir}, user, unitFile, ""},
+		{"user file before the system file", "", map[string]string{"CONFIGURATION_DIRECTORY": dir + "/nope"}, user, userFile, ""},
+		{"no user file (root): system file", "", nil, fallbacks{"", sysFile}, sysFile, ""},
+		{"system file", "", map[string]string{"CONFIGURATION_DIRECTORY": dir + "/nope"}, noUser, sysFile, ""},
+		{"no file", "", nil, fallbacks{missing, missing}, "", ""},
+		{"explicit path missing", missing, nil, user, "", "config file " + missing + " (from --config): "},
+		{"CHATD_CONFIG missing", "", map[string]string{"CHATD_CONFIG": missing}, user, "", "config file " + missing + " (from $CHATD_CONFIG): "},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -93,3 +93,21 @@ func StateDir(getenv Getenv, uid int) string {
 	}
 	return filepath.Join(getenv("HOME"), ".local", "state", "chatd")
 }
+
+// UserConfigFile returns the config file of a user who is not root:
+// $XDG_CONFIG_HOME/chatd/chatd.toml, else $HOME/.config/chatd/chatd.toml
+// (where `make install PREFIX=~/.local SYSCONFDIR=~/.config` puts it). It
+// is "" for root, whose file is the system one, and when neither variable
+// is set.
+func UserConfigFile(getenv Getenv, uid int) string {
+	if uid == 0 {
+		return ""
+	}
+	if d := getenv("XDG_CONFIG_HOME"); d != "" {
+		return filepath.Join(d, "chatd", "chatd.toml")
+	}
+	if h := getenv("HOME"); h != "" {
+		return filepath.Join(h, ".config", "chatd", "chatd.toml")
+	}
+	return ""
+}

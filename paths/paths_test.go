@@ -144,23 +144,30 @@ func TestClientRuntimeRoot(t *testing.T) {
 	}
 }
 
-func TestStateDir(t *testing.T) {
+// TestUserFiles covers the state directory and the user's config file,
+// which follow systemd's variables for root and XDG's for users.
+func TestUserFiles(t *testing.T) {
 	tests := []struct {
 		name string
+		of   func(Getenv, int) string
 		env  map[string]string
 		uid  int
 		want string
 	}{
-		{"STATE_DIRECTORY wins", map[string]string{"STATE_DIRECTORY": "/var/lib/chatd/kate", "XDG_STATE_HOME": "/x/state"}, nonRoot, "/var/lib/chatd/kate"},
-		{"first of several STATE_DIRECTORY entries", map[string]string{"STATE_DIRECTORY": "/var/lib/chatd:/var/lib/other"}, 0, "/var/lib/chatd"},
-		{"root", map[string]string{"XDG_STATE_HOME": "/x/state", "HOME": "/root"}, 0, "/var/lib/chatd"},
-		{"user with XDG_STATE_HOME", map[string]string{"XDG_STATE_HOME": "/x/state", "HOME": "/home/kate"}, nonRoot, "/x/state/chatd"},
-		{"user without XDG_STATE_HOME", map[string]string{"HOME": "/home/kate"}, nonRoot, "/home/kate/.local/state/chatd"},
+		{"state: STATE_DIRECTORY wins", StateDir, map[string]string{"STATE_DIRECTORY": "/var/lib/chatd/kate", "XDG_STATE_HOME": "/x/state"}, nonRoot, "/var/lib/chatd/kate"},
+		{"state: first of several STATE_DIRECTORY entries", StateDir, map[string]string{"STATE_DIRECTORY": "/var/lib/chatd:/var/lib/other"}, 0, "/var/lib/chatd"},
+		{"state: root", StateDir, map[string]string{"XDG_STATE_HOME": "/x/state", "HOME": "/root"}, 0, "/var/lib/chatd"},
+		{"state: user with XDG_STATE_HOME", StateDir, map[string]string{"XDG_STATE_HOME": "/x/state", "HOME": "/home/kate"}, nonRoot, "/x/state/chatd"},
+		{"state: user without XDG_STATE_HOME", StateDir, map[string]string{"HOME": "/home/kate"}, nonRoot, "/home/kate/.local/state/chatd"},
+		{"config: root has only the system file", UserConfigFile, map[string]string{"XDG_CONFIG_HOME": "/x/config", "HOME": "/root"}, 0, ""},
+		{"config: user with XDG_CONFIG_HOME", UserConfigFile, map[string]string{"XDG_CONFIG_HOME": "/x/config", "HOME": "/home/kate"}, nonRoot, "/x/config/chatd/chatd.toml"},
+		{"config: user without XDG_CONFIG_HOME", UserConfigFile, map[string]string{"HOME": "/home/kate"}, nonRoot, "/home/kate/.config/chatd/chatd.toml"},
+		{"config: user without HOME", UserConfigFile, nil, nonRoot, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := StateDir(mapEnv(tc.env), tc.uid); got != tc.want {
-				t.Errorf("StateDir = %s, want %s", got, tc.want)
+			if got := tc.of(mapEnv(tc.env), tc.uid); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
 			}
 		})
 	}

@@ -245,30 +245,6 @@ func TestFaultErlangSlowloris(t *testing.T) {
 	}
 }
 
-// dialDribblers opens n connections to addr, each watched until the node
-// closes it, and closes them when the test ends.
-func dialDribblers(t *testing.T, addr string, n int) []*dribbler {
-	t.Helper()
-	ds := make([]*dribbler, 0, n)
-	t.Cleanup(func() {
-		for _, d := range ds {
-			_ = d.conn.Close()
-			<-d.closed
-		}
-	})
-	for range n {
-		dialed := time.Now()
-		conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
-		if err != nil {
-			t.Fatalf("dial %s: %v", addr, err)
-		}
-		d := &dribbler{conn: conn, dialed: dialed, opened: time.Now(), closed: make(chan struct{})}
-		ds = append(ds, d)
-		go d.watch()
-	}
-	return ds
-}
-
 // TestFaultErlangPeerKilled: kate's iex is killed (SIGKILL) while chatd
 // waits for a call to it; chatctl's call fails with no connection at once,
 // not after its 60 s timeout.
@@ -321,7 +297,7 @@ func TestFaultErlangChatdKilled(t *testing.T) {
 			alex = c.start("alex")
 		}
 		wait := kate.begin(tc.expr)
-		waitFor(t, 10*time.Second, "alex to run kate's sleep", func() bool { return runsSleep(t, alex) })
+		waitFor(t, 10*time.Second, "alex to run kate's sleep", func() bool { return alex.runsTask("sleep") })
 		killed := time.Now()
 		alex.kill()
 		got := wait(10 * time.Second)
@@ -335,18 +311,4 @@ func TestFaultErlangChatdKilled(t *testing.T) {
 		figure(t, "%s: kate's call ended %s after alex's SIGKILL: %s", tc.name, after.Round(time.Millisecond), strings.Join(strings.Fields(got), " "))
 		kate.alive(5 * time.Second)
 	}
-}
-
-// runsSleep reports whether n runs a sleep task now.
-func runsSleep(t *testing.T, n *node) bool {
-	t.Helper()
-	var resp struct {
-		Tasks []struct{ Function, State string } `json:"tasks"`
-	}
-	if err := n.api("GET", "/v1/tasks", nil, &resp); err != nil {
-		t.Fatal(err)
-	}
-	return slices.ContainsFunc(resp.Tasks, func(x struct{ Function, State string }) bool {
-		return x.Function == "sleep" && x.State == "running"
-	})
 }

@@ -17,12 +17,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"chatd/client"
+	"chatd/internal/testkit"
+	"chatd/wire"
 )
 
 // bins holds the paths of the binaries TestMain built.
@@ -175,6 +179,17 @@ func canListen(host string, port int) bool {
 	return true
 }
 
+// debianTool finds the program name from the Debian package pkg; the suite
+// needs it (make deps installs it), so its absence fails rather than skips.
+func debianTool(t *testing.T, name, pkg string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatalf("%s not found: install Debian package %s (make deps)", name, pkg)
+	}
+	return p
+}
+
 // baseEnv is the environment of every process the cluster starts.
 func (c *cluster) baseEnv() []string {
 	env := []string{
@@ -190,34 +205,17 @@ func (c *cluster) baseEnv() []string {
 	return append(env, c.env...)
 }
 
-// syncBuffer is a bytes.Buffer safe for a process writing while the test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // node is one running chatd process.
 type node struct {
 	c      *cluster
 	name   string
 	cmd    *exec.Cmd
-	stdout *syncBuffer
-	stderr *syncBuffer
+	stdout *testkit.Buffer
+	stderr *testkit.Buffer
 	exited chan struct{} // closed when the process has exited
 	err    error         // the Wait result, once exited is closed
-	hc     *http.Client  // keeps connections to the control socket alive
+	client *client.Client
+	hc     *http.Client // raw HTTP, for the fault tests that set its connections and timeout themselves
 }
 
 // nodeOpt changes how a node is started.
@@ -268,8 +266,8 @@ func (c *cluster) spawn(name string, opts ...nodeOpt) *node {
 // it when the test ends (printing its output if the test failed).
 func (c *cluster) run(name string, cmd *exec.Cmd) *node {
 	c.t.Helper()
-	n := &node{c: c, name: name, cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}, exited: make(chan struct{})}
-	n.hc = unixClient(n.socket())
+	n := &node{c: c, name: name, cmd: cmd, stdout: &testkit.Buffer{}, stderr: &testkit.Buffer{}, exited: make(chan struct{})}
+	n.client, n.hc = client.New(n.socket()), unixClient(n.socket())
 	cmd.Stdout, cmd.Stderr = n.stdout, n.stderr
 	if err := cmd.Start(); err != nil {
 		c.t.Fatalf("start chatd %s: %v", name, err)
@@ -279,6 +277,7 @@ func (c *cluster) run(name string, cmd *exec.Cmd) *node {
 		close(n.exited)
 	}()
 	c.t.Cleanup(func() {
+		n.client.CloseIdleConnections()
 		n.hc.CloseIdleConnections()
 		n.stop(syscall.SIGTERM, 10*time.Second)
 		if c.t.Failed() {
@@ -292,7 +291,8 @@ func (c *cluster) run(name string, cmd *exec.Cmd) *node {
 func (n *node) socket() string { return filepath.Join(n.c.runtime, n.name, "control.sock") }
 
 // waitReady waits until the control socket answers /v1/status, failing
-// the test if the process exits first.
+// the test if the process exits first. It leaves no kept-alive connection
+// behind, so that the node's descriptors and goroutines are its own.
 func (n *node) waitReady() {
 	n.c.t.Helper()
 	waitFor(n.c.t, 15*time.Second, n.name+" to answer on its control socket", func() bool {
@@ -301,9 +301,10 @@ func (n *node) waitReady() {
 			n.c.t.Fatalf("chatd %s exited before it was ready: %v\n%s", n.name, n.err, n.stderr.String())
 		default:
 		}
-		var st map[string]any
-		return n.api("GET", "/v1/status", nil, &st) == nil
+		_, err := n.client.Status(apiCtx(n.c.t))
+		return err == nil
 	})
+	n.client.CloseIdleConnections()
 }
 
 // stop signals the process and waits for it to exit, killing it after
@@ -343,12 +344,49 @@ func (n *node) kill() {
 	<-n.exited
 }
 
-// api makes one control API request on the node's socket.
+// apiTimeout bounds one control API request of the suite.
+const apiTimeout = 10 * time.Second
+
+// apiCtx is the context of one control API request of a test: it ends
+// after apiTimeout, or with the test.
+func apiCtx(t testing.TB) context.Context { return testkit.Ctx(t, apiTimeout) }
+
+// status returns the node's GET /v1/status, failing the test on error.
+func (n *node) status() wire.StatusResponse {
+	n.c.t.Helper()
+	st, err := n.client.Status(apiCtx(n.c.t))
+	if err != nil {
+		n.c.t.Fatalf("status of %s: %v", n.name, err)
+	}
+	return st
+}
+
+// tasks returns the node's running tasks, and with all its finished ones
+// too (GET /v1/tasks), failing the test on error.
+func (n *node) tasks(all bool) []wire.TaskInfo {
+	n.c.t.Helper()
+	resp, err := n.client.Tasks(apiCtx(n.c.t), all)
+	if err != nil {
+		n.c.t.Fatalf("tasks of %s: %v", n.name, err)
+	}
+	return resp.Tasks
+}
+
+// runsTask reports whether the node runs a task of function fn now.
+func (n *node) runsTask(fn string) bool {
+	n.c.t.Helper()
+	return slices.ContainsFunc(n.tasks(false), func(ti wire.TaskInfo) bool {
+		return ti.Function == fn && ti.State == wire.TaskRunning
+	})
+}
+
+// api makes one raw control API request on the node's socket; the tests
+// that do not probe the HTTP layer itself use n.client.
 func (n *node) api(method, path string, in, out any) error {
 	return apiCall(n.hc, method, path, in, out)
 }
 
-// unixClient is an HTTP client for a control socket.
+// unixClient is a raw HTTP client for a control socket.
 func unixClient(socket string) *http.Client {
 	return &http.Client{
 		Timeout: 10 * time.Second,
@@ -361,6 +399,7 @@ func unixClient(socket string) *http.Client {
 	}
 }
 
+// apiCall makes one raw control API request with hc.
 func apiCall(hc *http.Client, method, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {
@@ -410,20 +449,13 @@ func (n *node) lines() []string {
 }
 
 // messages returns what the node's GET /v1/messages lists.
-func (n *node) messages() []message {
+func (n *node) messages() []wire.Message {
 	n.c.t.Helper()
-	var resp struct {
-		Messages []message `json:"messages"`
-	}
-	if err := n.api("GET", "/v1/messages", nil, &resp); err != nil {
+	resp, err := n.client.Messages(apiCtx(n.c.t), 0)
+	if err != nil {
 		n.c.t.Fatalf("messages of %s: %v", n.name, err)
 	}
 	return resp.Messages
-}
-
-// message is one entry of GET /v1/messages.
-type message struct {
-	ID, From, To, Text string
 }
 
 // chatctl runs the chatctl binary in the cluster's environment.
@@ -484,13 +516,8 @@ func (c *cluster) chatctlAsync(args ...string) <-chan result {
 // links returns the peers a node lists in /v1/nodes.
 func (n *node) links() []string {
 	n.c.t.Helper()
-	var resp struct {
-		Links []struct {
-			Node    string `json:"node"`
-			Address string `json:"address"`
-		} `json:"links"`
-	}
-	if err := n.api("GET", "/v1/nodes", nil, &resp); err != nil {
+	resp, err := n.client.Nodes(apiCtx(n.c.t))
+	if err != nil {
 		n.c.t.Fatalf("nodes of %s: %v", n.name, err)
 	}
 	var out []string
@@ -500,15 +527,9 @@ func (n *node) links() []string {
 	return out
 }
 
-// waitFor polls cond every few milliseconds until it holds or d passes.
+// waitFor polls cond until it holds, failing the test after d; it returns
+// how long that took.
 func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) time.Duration {
 	t.Helper()
-	start := time.Now()
-	for !cond() {
-		if time.Since(start) > d {
-			t.Fatalf("timed out after %s waiting for %s", d, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return time.Since(start)
+	return testkit.WaitFor(t, d, what, cond)
 }

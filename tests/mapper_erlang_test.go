@@ -7,18 +7,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"chatd/internal/testkit"
 )
 
-// erlPath finds erl from Debian's erlang-base; the suite needs it (make
-// deps installs it), so its absence fails rather than skips.
-func erlPath(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("erl")
-	if err != nil {
-		t.Fatal("erl not found: install Debian package erlang-base (make deps)")
-	}
-	return p
-}
+// erlPath finds erl from Debian's erlang-base.
+func erlPath(t *testing.T) string { return debianTool(t, "erl", "erlang-base") }
 
 // erlCookie is the cookie of the Erlang nodes the tests start (they never
 // talk to chatd nodes).
@@ -40,7 +34,7 @@ func (c *cluster) erlCommand(ctx context.Context, args ...string) *exec.Cmd {
 func (c *cluster) startErl(name string, args ...string) {
 	c.t.Helper()
 	cmd := c.erlCommand(context.Background(), args...)
-	out := &syncBuffer{}
+	out := &testkit.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		c.t.Fatalf("start erl %s: %v", name, err)
@@ -65,35 +59,54 @@ func (c *cluster) startErl(name string, args ...string) {
 	})
 }
 
+// erlEval runs a short-lived Erlang node with args that evaluates expr,
+// which prints lines "key=value", halts, and returns the values by key.
+func (c *cluster) erlEval(expr string, args ...string) map[string]string {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := c.erlCommand(ctx, append(args, "-eval", expr+" halt().")...).CombinedOutput()
+	got := map[string]string{}
+	for line := range strings.Lines(string(out)) {
+		if k, v, ok := strings.Cut(strings.TrimSpace(line), "="); ok {
+			got[k] = v
+		}
+	}
+	if len(got) == 0 {
+		c.t.Fatalf("erl %v printed nothing to check: %v\n%s", args, err, out)
+	}
+	return got
+}
+
 // erlPing runs a short-lived Erlang node with args that pings target and
 // returns what net_adm:ping answered (pong or pang).
 func (c *cluster) erlPing(target string, args ...string) string {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	eval := `io:format("ping=~p~n", [net_adm:ping(list_to_atom("` + target + `"))]), halt().`
-	out, err := c.erlCommand(ctx, append(args, "-eval", eval)...).CombinedOutput()
-	for line := range strings.Lines(string(out)) {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "ping="); ok {
-			return v
-		}
-	}
-	c.t.Fatalf("erl %v pinging %s: %v\n%s", args, target, err, out)
-	return ""
+	return c.erlEval(`io:format("ping=~p~n", [net_adm:ping(list_to_atom("`+target+`"))]),`, args...)["ping"]
 }
 
+// ipv6Pair is what erl6a evaluates against erl6b: each node looks the
+// other up in the mapper over ::1 and pings it, and erl6a lists the
+// mapper's names over ::1.
+const ipv6Pair = `B = 'erl6b@::1', L = {0,0,0,0,0,0,0,1},
+	Show = fun(K, V) -> io:format("~s=~w~n", [K, V]) end,
+	Show("a_lookup", erl_epmd:port_please("erl6b", L)),
+	Show("a_ping", net_adm:ping(B)),
+	Show("b_lookup", rpc:call(B, erl_epmd, port_please, ["erl6a", L])),
+	Show("b_ping", rpc:call(B, net_adm, ping, [node()])),
+	{ok, Names} = erl_epmd:names(L),
+	io:format("names=~s~n", [lists:join(" ", [N || {N, _} <- Names])]),`
+
 // TestMapperServesIPv6ErlangNodes: Erlang nodes started with -proto_dist
-// inet6_tcp register with the embedded mapper over ::1 and ping each other
-// through it, while IPv4 Erlang nodes and chatd nodes use the same mapper.
+// inet6_tcp register with the embedded mapper over ::1, look each other up
+// through it and ping each other, while IPv4 Erlang nodes and chatd nodes
+// use the same mapper.
 func TestMapperServesIPv6ErlangNodes(t *testing.T) {
 	c := newCluster(t)
 	alex := c.start("alex")
 	c.start("kate")
-	var st struct {
-		MapperLocal bool `json:"mapper_local"`
-	}
-	if err := alex.api("GET", "/v1/status", nil, &st); err != nil || !st.MapperLocal {
-		t.Fatalf("alex should run the embedded mapper (err %v)", err)
+	if !alex.status().MapperLocal {
+		t.Fatal("alex should run the embedded mapper")
 	}
 	inet6 := []string{"-proto_dist", "inet6_tcp"}
 	c.startErl("erl6b", append(inet6, "-name", "erl6b@::1")...)
@@ -102,20 +115,27 @@ func TestMapperServesIPv6ErlangNodes(t *testing.T) {
 	if out := epmdNames(t, c.mapperPort); !listsAll(out, "alex", "kate", "erl6b", "erl4b") {
 		t.Fatalf("the mapper does not list every node:\n%s", out)
 	}
-	pings := []struct {
-		name, target string
-		args         []string
-	}{
-		{"IPv6 Erlang to IPv6 Erlang", "erl6b@::1", append(inet6, "-name", "erl6a@::1")},
-		{"IPv4 Erlang to IPv4 Erlang", "erl4b@localhost", []string{"-sname", "erl4a@localhost"}},
-	}
-	for _, p := range pings {
-		t.Run(p.name, func(t *testing.T) {
-			if got := c.erlPing(p.target, p.args...); got != "pong" {
-				t.Fatalf("net_adm:ping(%s) = %s; want pong", p.target, got)
+	t.Run("IPv6 Erlang to IPv6 Erlang and back", func(t *testing.T) {
+		got := c.erlEval(ipv6Pair, append(inet6, "-name", "erl6a@::1")...)
+		for _, k := range []string{"a_lookup", "b_lookup"} {
+			if !strings.HasPrefix(got[k], "{port,") || !strings.HasSuffix(got[k], ",6}") {
+				t.Errorf("%s = %q; want {port,P,6} from the mapper", k, got[k])
 			}
-		})
-	}
+		}
+		for _, k := range []string{"a_ping", "b_ping"} {
+			if got[k] != "pong" {
+				t.Errorf("%s = %q; want pong", k, got[k])
+			}
+		}
+		if n := " " + got["names"] + " "; !strings.Contains(n, " erl6a ") || !strings.Contains(n, " erl6b ") {
+			t.Errorf("names over ::1 = %q; want erl6a and erl6b listed", n)
+		}
+	})
+	t.Run("IPv4 Erlang to IPv4 Erlang", func(t *testing.T) {
+		if got := c.erlPing("erl4b@localhost", "-sname", "erl4a@localhost"); got != "pong" {
+			t.Fatalf("net_adm:ping(erl4b@localhost) = %s; want pong", got)
+		}
+	})
 	if r := c.chatctl("--node", "alex", "ping", "kate@localhost"); r.code != 0 || strings.TrimSpace(r.stdout) != "pong" {
 		t.Fatalf("chatd ping through the same mapper: %d %q %q", r.code, r.stdout, r.stderr)
 	}

@@ -40,11 +40,10 @@ func isolate(t *testing.T) string {
 	return root
 }
 
-// TestCommands runs every command against a fake daemon, in human and JSON
-// output, and checks stdout, stderr and the exit status.
+// TestCommands runs every command against a fake daemon, in human output
+// (and spawn's NDJSON), and checks stdout, stderr and the exit status.
 func TestCommands(t *testing.T) {
-	root := isolate(t)
-	alex := startFake(t, root, "alex")
+	alex := startAlex(t)
 	sock := []string{"--socket", alex.socket}
 	msgs := alex.messages(0).Messages
 	msgLine := func(m wire.Message, text string) string {
@@ -89,13 +88,14 @@ func TestCommands(t *testing.T) {
 			`a\n-b\n"c\\td"\n<kate@localhost\.42\.7>\n`, ""},
 		{"spawn abnormal exit", []string{"spawn", "kate", "crash"}, exitFailure,
 			`<kate@localhost\.42\.7>\n`, "chatctl: process <kate@localhost.42.7> exited: panic: crash\n"},
-		{"spawn stream cut", []string{"spawn", "kate", "vanish"}, exitFailure, "going\n",
-			"chatctl: spawn: the node went away: chatd at " + alex.socket +
-				" ended the stream before process <kate@localhost.42.7> exited (it is stopping, or it crashed)\n"},
 		{"spawn no connection", []string{"spawn", "moebi", "say_name"}, exitFailure,
 			"", "chatctl: no connection to moebi@localhost: not registered\n"},
 		{"spawn unknown function", []string{"spawn", "kate", "frob"}, exitFailure,
 			"", "chatctl: kate@localhost: no function \"frob\"; chatctl functions lists them\n"},
+		{"spawn --json", []string{"--json", "spawn", "kate", "say_name"}, exitOK,
+			regexp.QuoteMeta(ndjsonLines(t, spawnEvents("kate", "say_name")...)), ""},
+		{"spawn --json abnormal exit", []string{"--json", "spawn", "kate", "crash"}, exitFailure,
+			regexp.QuoteMeta(ndjsonLines(t, spawnEvents("kate", "crash")...)), "chatctl: process <kate@localhost.42.7> exited: panic: crash\n"},
 		{"spawn --detach", []string{"spawn", "--detach", "kate@localhost", "reply", "sup?"}, exitOK,
 			`<kate@localhost\.43\.7>\n`, ""},
 		{"spawn -d no connection", []string{"spawn", "-d", "moebi", "reply", "sup?"}, exitFailure,
@@ -113,14 +113,6 @@ func TestCommands(t *testing.T) {
 			"", "chatctl: kate@localhost: no function \"frob\"; chatctl functions lists them\n"},
 		{"call no connection", []string{"call", "moebi", "say_name"}, exitFailure,
 			"", "chatctl: no connection to moebi@localhost: not registered\n"},
-		{"tasks", []string{"tasks"}, exitOK,
-			`ID  FUNCTION  ARGS  CALLER          STATE    DURATION\n` +
-				`42  sleep     3s    alex@localhost  running  1(\.\d+)?s\n`, ""},
-		{"tasks all", []string{"tasks", "--all"}, exitOK,
-			`ID  FUNCTION         ARGS  CALLER          STATE    DURATION\n` +
-				`42  sleep            3s    alex@localhost  running  1(\.\d+)?s\n` +
-				`41  receive_message  hi    kate@localhost  ok       0\.4ms\n` +
-				`40  crash            -     kate@localhost  failed   3\.004s\n`, ""},
 		{"messages", []string{"messages"}, exitOK,
 			msgLine(msgs[0], "hi") + msgLine(msgs[1], "chicken?") + msgLine(msgs[2], `"two\nlines"`), ""},
 		{"messages last", []string{"messages", "-n", "1"}, exitOK, msgLine(msgs[2], `"two\nlines"`), ""},
@@ -149,8 +141,7 @@ func TestCommands(t *testing.T) {
 // TestCommandsJSON checks that --json prints the daemon's response as is,
 // its error object on a failure, with the same exit status as human output.
 func TestCommandsJSON(t *testing.T) {
-	root := isolate(t)
-	alex := startFake(t, root, "alex")
+	alex := startAlex(t)
 	sock := []string{"--socket", alex.socket, "--json"}
 
 	tests := []struct {
@@ -160,7 +151,7 @@ func TestCommandsJSON(t *testing.T) {
 		wantJSON   any    // nil: stdout must be empty
 		wantStderr string // exact
 	}{
-		{"status", []string{"status"}, exitOK, alex.status(), ""},
+		{"status", []string{"status"}, exitOK, alex.Status(), ""},
 		{"nodes", []string{"nodes"}, exitOK, alex.nodes(), ""},
 		{"ping pong", []string{"ping", "kate"}, exitOK,
 			wire.PingResponse{Node: "kate@localhost", Result: wire.Pong, RTTMs: 0.25}, ""},
@@ -185,7 +176,7 @@ func TestCommandsJSON(t *testing.T) {
 			wire.ErrorResponse{Error: "no connection to moebi@localhost: not registered", Code: wire.CodeNoConnection},
 			"chatctl: no connection to moebi@localhost: not registered\n"},
 		{"flush", []string{"flush"}, exitOK,
-			wire.FlushResponse{Shell: "<alex@localhost.1.9>", Messages: newFakeProcs().mailbox}, ""},
+			wire.FlushResponse{Shell: "<alex@localhost.1.9>", Messages: fakeMailbox()}, ""},
 		{"processes", []string{"processes"}, exitOK, alex.processes(), ""},
 		{"call", []string{"call", "kate", "say_name"}, exitOK,
 			wire.CallResponse{Node: "kate@localhost", Function: "say_name", Result: "Hi, my name is kate", DurationMs: 0.8}, ""},
@@ -231,14 +222,13 @@ func TestCommandsJSON(t *testing.T) {
 // and its arguments too (chatctl status --json, as the README shows), and
 // that -- makes the rest of a send's words text.
 func TestFlagsAfterCommand(t *testing.T) {
-	root := isolate(t)
-	alex := startFake(t, root, "alex")
+	alex := startAlex(t)
 	tests := []struct {
 		name     string
 		args     []string
 		wantJSON any
 	}{
-		{"status --json", []string{"status", "--json"}, alex.status()},
+		{"status --json", []string{"status", "--json"}, alex.Status()},
 		{"tasks --json", []string{"tasks", "--json"}, alex.tasks(false)},
 		{"tasks --all --json", []string{"tasks", "--json", "--all"}, alex.tasks(true)},
 		{"ping NODE --json", []string{"ping", "kate", "--json"},
@@ -267,8 +257,8 @@ func TestFlagsAfterCommand(t *testing.T) {
 			if got.code != exitOK || got.stdout != "sent to kate@localhost (id "+fakeSendID+")\n" {
 				t.Errorf("%q = %+v, want it sent", args, got)
 			}
-			if want := (wire.SendRequest{To: "kate", Text: "hi --json"}); alex.sent() != want {
-				t.Errorf("%q: alex got %+v, want %+v", args, alex.sent(), want)
+			if want := (wire.SendRequest{To: "kate", Text: "hi --json"}); alex.sent(t) != want {
+				t.Errorf("%q: alex got %+v, want %+v", args, alex.sent(t), want)
 			}
 		}
 	})
@@ -303,26 +293,26 @@ func TestNodeSelection(t *testing.T) {
 	kate := startFake(t, root, "kate")
 
 	t.Run("target excluded", func(t *testing.T) {
-		before := kate.hits.Load()
+		before := kate.log.hits.Load()
 		got := runApp(t, "ping", "kate@localhost")
 		if got.code != exitOK || got.stdout != "pong\n" {
 			t.Fatalf("ping kate = %+v, want pong", got)
 		}
-		if kate.hits.Load() != before {
+		if kate.log.hits.Load() != before {
 			t.Errorf("ping kate@localhost spoke as kate, want alex")
 		}
 	})
 	t.Run("send target excluded", func(t *testing.T) {
-		before := kate.hits.Load()
+		before := kate.log.hits.Load()
 		got := runApp(t, "send", "kate@localhost", "hi")
 		if got.code != exitOK || got.stdout != "sent to kate@localhost (id "+fakeSendID+")\n" {
 			t.Fatalf("send kate hi = %+v, want it sent", got)
 		}
-		if kate.hits.Load() != before {
+		if kate.log.hits.Load() != before {
 			t.Errorf("send kate@localhost spoke as kate, want alex")
 		}
-		if want := (wire.SendRequest{To: "kate@localhost", Text: "hi"}); alex.sent() != want {
-			t.Errorf("alex got %+v, want %+v", alex.sent(), want)
+		if want := (wire.SendRequest{To: "kate@localhost", Text: "hi"}); alex.sent(t) != want {
+			t.Errorf("alex got %+v, want %+v", alex.sent(t), want)
 		}
 	})
 	t.Run("send to a pid excludes the pid's node", func(t *testing.T) {
@@ -336,34 +326,34 @@ func TestNodeSelection(t *testing.T) {
 			{"<kate@elsewhere.5.1>", alex, kate, "sent to <kate@elsewhere.5.1> from <alex@localhost.1.9>\n"},
 		}
 		for _, tt := range tests {
-			before := tt.pidNode.hits.Load()
+			before := tt.pidNode.log.hits.Load()
 			got := runApp(t, "send", tt.pid, "hi")
 			if got.code != exitOK || got.stdout != tt.wantStdout || got.stderr != "" {
 				t.Errorf("send %s hi = %+v, want exit 0 and %q", tt.pid, got, tt.wantStdout)
 			}
-			if tt.pidNode.hits.Load() != before {
+			if tt.pidNode.log.hits.Load() != before {
 				t.Errorf("send %s spoke as %s, the pid's node", tt.pid, tt.pidNode.node)
 			}
-			if want := (wire.SendRequest{To: tt.pid, Text: "hi"}); tt.speaker.sent() != want {
-				t.Errorf("%s got %+v, want %+v", tt.speaker.node, tt.speaker.sent(), want)
+			if want := (wire.SendRequest{To: tt.pid, Text: "hi"}); tt.speaker.sent(t) != want {
+				t.Errorf("%s got %+v, want %+v", tt.speaker.node, tt.speaker.sent(t), want)
 			}
 		}
 	})
 	t.Run("spawn target excluded", func(t *testing.T) {
-		before := kate.hits.Load()
+		before := kate.log.hits.Load()
 		got := runApp(t, "spawn", "kate@localhost", "say_name")
-		if got.code != exitOK || kate.hits.Load() != before {
-			t.Errorf("spawn kate = %+v (kate hit %d times), want alex to ask", got, kate.hits.Load()-before)
+		if got.code != exitOK || kate.log.hits.Load() != before {
+			t.Errorf("spawn kate = %+v (kate hit %d times), want alex to ask", got, kate.log.hits.Load()-before)
 		}
-		if want := (wire.SpawnRequest{Node: "kate@localhost", Function: "say_name"}); !reflect.DeepEqual(alex.spawned(), want) {
-			t.Errorf("alex got %+v, want %+v", alex.spawned(), want)
+		if want := (wire.SpawnRequest{Node: "kate@localhost", Function: "say_name"}); !reflect.DeepEqual(alex.spawned(t), want) {
+			t.Errorf("alex got %+v, want %+v", alex.spawned(t), want)
 		}
 	})
 	t.Run("call target excluded", func(t *testing.T) {
-		before := kate.hits.Load()
+		before := kate.log.hits.Load()
 		got := runApp(t, "call", "kate@localhost", "say_name")
-		if got.code != exitOK || kate.hits.Load() != before {
-			t.Errorf("call kate = %+v (kate hit %d times), want alex to ask", got, kate.hits.Load()-before)
+		if got.code != exitOK || kate.log.hits.Load() != before {
+			t.Errorf("call kate = %+v (kate hit %d times), want alex to ask", got, kate.log.hits.Load()-before)
 		}
 	})
 	t.Run("several", func(t *testing.T) {
@@ -409,14 +399,14 @@ func TestNodeSelection(t *testing.T) {
 		}
 	})
 	t.Run("--node on another host", func(t *testing.T) {
-		before := alex.hits.Load()
+		before := alex.log.hits.Load()
 		got := runApp(t, "--node", "alex@otherhost", "send", "kate", "hi")
 		want := "chatctl: --node alex@otherhost: the local node alex is alex@localhost; chatctl reaches only the nodes" +
 			" of this machine, through their control sockets\nuse --node alex, or run chatctl on otherhost\n"
 		if got.code != exitUsage || got.stdout != "" || got.stderr != want {
 			t.Errorf("--node alex@otherhost = %+v, want exit %d and stderr %q", got, exitUsage, want)
 		}
-		if n := alex.hits.Load() - before; n != 1 {
+		if n := alex.log.hits.Load() - before; n != 1 {
 			t.Errorf("alex got %d requests, want 1 (its status)", n)
 		}
 		if got := runApp(t, "--node", "alex@localhost", "status"); got.code != exitOK {
@@ -435,8 +425,7 @@ func TestNodeSelection(t *testing.T) {
 // TestOnlyTheTarget checks send to the one running node without --node:
 // the node is up, the command line must say who speaks (exit 2).
 func TestOnlyTheTarget(t *testing.T) {
-	root := isolate(t)
-	alex := startFake(t, root, "alex")
+	alex := startAlex(t)
 	got := runApp(t, "send", "alex", "hi")
 	want := "chatctl: send: alex is the only running chatd node, and it is the command's target; chatctl speaks as" +
 		" a node other than the target unless told otherwise\n" +
@@ -444,7 +433,7 @@ func TestOnlyTheTarget(t *testing.T) {
 	if got.code != exitUsage || got.stdout != "" || got.stderr != want {
 		t.Errorf("send alex hi = %+v, want exit %d and stderr %q", got, exitUsage, want)
 	}
-	if n := alex.hits.Load(); n != 0 {
+	if n := alex.log.hits.Load(); n != 0 {
 		t.Errorf("alex got %d requests, want none", n)
 	}
 	if got := runApp(t, "--node", "alex", "send", "alex", "hi"); got.code != exitOK {
@@ -514,8 +503,7 @@ func TestDaemonGone(t *testing.T) {
 // TestUsageErrors checks that a bad command line exits 2 with a hint and
 // never reaches the daemon.
 func TestUsageErrors(t *testing.T) {
-	root := isolate(t)
-	alex := startFake(t, root, "alex")
+	alex := startAlex(t)
 	tests := []struct {
 		name string
 		args []string
@@ -584,7 +572,7 @@ func TestUsageErrors(t *testing.T) {
 			}
 		})
 	}
-	if n := alex.hits.Load(); n != 0 {
+	if n := alex.log.hits.Load(); n != 0 {
 		t.Errorf("the daemon got %d requests from bad command lines, want 0", n)
 	}
 }

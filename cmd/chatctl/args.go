@@ -28,6 +28,17 @@ func checkArgs(c *cli.Context, n int, names ...string) error {
 	return nil
 }
 
+// noArgs is the action of a command that takes no arguments: a usage
+// error when there are some, else action.
+func noArgs(action cli.ActionFunc) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		if err := checkArgs(c, 0); err != nil {
+			return err
+		}
+		return action(c)
+	}
+}
+
 // minArgs fails with a usage error unless c has at least len(names)
 // positional arguments; names says what they are, for the message.
 func minArgs(c *cli.Context, names ...string) error {
@@ -52,17 +63,25 @@ func nodeArg(c *cli.Context) (string, wire.NodeName, error) {
 	return arg, name, err
 }
 
-// functionArgs reads `NODE FUNCTION [ARGS...]` (call and spawn): the node
-// as typed, the parsed node, the function and its arguments.
-func functionArgs(c *cli.Context) (typed string, node wire.NodeName, function string, args []string, err error) {
+// functionCall is `NODE FUNCTION [ARGS...]`, as call and spawn read it.
+type functionCall struct {
+	typed    string        // the node as typed: the daemon completes a bare name
+	node     wire.NodeName // the node parsed, for picking the local node to speak as
+	function string
+	args     []string
+}
+
+// functionArgs reads c's `NODE FUNCTION [ARGS...]`.
+func functionArgs(c *cli.Context) (functionCall, error) {
 	if err := minArgs(c, "NODE", "FUNCTION"); err != nil {
-		return "", wire.NodeName{}, "", nil, err
+		return functionCall{}, err
 	}
-	typed = c.Args().First()
-	if node, err = parseNodeArg(c, typed); err != nil {
-		return "", wire.NodeName{}, "", nil, err
+	typed := c.Args().First()
+	node, err := parseNodeArg(c, typed)
+	if err != nil {
+		return functionCall{}, err
 	}
-	return typed, node, c.Args().Get(1), c.Args().Slice()[2:], nil
+	return functionCall{typed: typed, node: node, function: c.Args().Get(1), args: c.Args().Slice()[2:]}, nil
 }
 
 // parseNodeArg parses arg, a NODE argument of c's command; a bad one is a

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -52,17 +53,12 @@ func callCommand() *cli.Command {
 				DefaultText: "the daemon's tasks.await_timeout",
 			},
 		},
-		OnUsageError: commandUsageError,
 		Action: func(c *cli.Context) error {
-			typed, node, fn, args, err := functionArgs(c)
+			fc, err := functionArgs(c)
 			if err != nil {
 				return err
 			}
-			req := wire.CallRequest{
-				Node:     typed,
-				Function: fn,
-				Args:     args,
-			}
+			req := wire.CallRequest{Node: fc.typed, Function: fc.function, Args: fc.args}
 			var await time.Duration
 			if c.IsSet("timeout") {
 				if await = c.Duration("timeout"); await <= 0 {
@@ -74,18 +70,14 @@ func callCommand() *cli.Command {
 				req.Timeout = await.String()
 			}
 			deadline, limit := callDeadline(globalTimeout(c), await)
-			return withDeadline(c, node.Name, deadline, limit, func(ctx context.Context, cl *client.Client) error {
+			return withDeadline(c, fc.node.Name, deadline, limit, func(ctx context.Context, cl *client.Client) error {
 				resp, err := cl.Call(ctx, req)
-				if err != nil {
-					return err
-				}
-				if jsonOutput(c) {
-					return printJSON(c.App.Writer, resp)
-				}
-				if resp.Local != "" {
-					fmt.Fprintf(c.App.ErrWriter, "chatctl: %s%s\n", resp.Function, ranHere(resp.RanOn, resp.Node, resp.Local))
-				}
-				return printLine(c.App.Writer, "%s", resp.Result)
+				return printAnswer(c, resp, err, func(w io.Writer, resp wire.CallResponse) error {
+					if resp.Local != "" {
+						fmt.Fprintf(c.App.ErrWriter, "chatctl: %s%s\n", resp.Function, ranHere(resp.RanOn, resp.Node, resp.Local))
+					}
+					return printLine(w, "%s", resp.Result)
+				})
 			})
 		},
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"net/http"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -12,32 +11,43 @@ import (
 	"chatd/wire"
 )
 
-// TestCallRequest checks what call asks of the daemon: the node as typed,
-// the function, the arguments as given, and the await timeout from call's
-// own --timeout (or --await) only.
-func TestCallRequest(t *testing.T) {
-	root := isolate(t)
-	alex := startFake(t, root, "alex")
+// TestFunctionRequests checks what call and spawn ask of the daemon: the
+// node as typed, the function and the arguments as given; for call the
+// await timeout from its own --timeout (or --await) only, for spawn detach.
+func TestFunctionRequests(t *testing.T) {
+	alex := startAlex(t)
 	tests := []struct {
 		name string
 		args []string
-		want wire.CallRequest
+		want any // a wire.CallRequest or a wire.SpawnRequest
 	}{
-		{"no args", []string{"call", "kate", "say_name"},
+		{"call, no args", []string{"call", "kate", "say_name"},
 			wire.CallRequest{Node: "kate", Function: "say_name"}},
-		{"args as given", []string{"call", "kate@localhost", "echo", "a", "--b", "c d"},
+		{"call, args as given", []string{"call", "kate@localhost", "echo", "a", "--b", "c d"},
 			wire.CallRequest{Node: "kate@localhost", Function: "echo", Args: []string{"a", "--b", "c d"}}},
-		{"--timeout after call", []string{"call", "--timeout", "1s", "kate@localhost", "sleep", "3s"},
+		{"call --timeout", []string{"call", "--timeout", "1s", "kate@localhost", "sleep", "3s"},
 			wire.CallRequest{Node: "kate@localhost", Function: "sleep", Args: []string{"3s"}, Timeout: "1s"}},
-		{"--await", []string{"call", "--await", "1500ms", "kate", "sleep", "1s"},
+		{"call --await", []string{"call", "--await", "1500ms", "kate", "sleep", "1s"},
 			wire.CallRequest{Node: "kate", Function: "sleep", Args: []string{"1s"}, Timeout: "1.5s"}},
 		{"global --timeout is not the await", []string{"--timeout", "20s", "call", "kate", "sleep", "1s"},
 			wire.CallRequest{Node: "kate", Function: "sleep", Args: []string{"1s"}}},
+		{"spawn, no args", []string{"spawn", "kate", "say_name"},
+			wire.SpawnRequest{Node: "kate", Function: "say_name"}},
+		{"spawn, args as given", []string{"spawn", "kate@localhost", "echo", "-x", "c d"},
+			wire.SpawnRequest{Node: "kate@localhost", Function: "echo", Args: []string{"-x", "c d"}}},
+		{"spawn, a flag as an arg after --", []string{"spawn", "kate@localhost", "echo", "--", "a", "--detach", "c d"},
+			wire.SpawnRequest{Node: "kate@localhost", Function: "echo", Args: []string{"a", "--detach", "c d"}}},
+		{"spawn --detach", []string{"spawn", "--detach", "kate@localhost", "reply", "sup?"},
+			wire.SpawnRequest{Node: "kate@localhost", Function: "reply", Args: []string{"sup?"}, Detach: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			runApp(t, append([]string{"--socket", alex.socket}, tt.args...)...)
-			if got := alex.called(); !reflect.DeepEqual(got, tt.want) {
+			var got any = alex.called(t)
+			if _, spawn := tt.want.(wire.SpawnRequest); spawn {
+				got = alex.spawned(t)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("request = %+v, want %+v", got, tt.want)
 			}
 		})
@@ -88,17 +98,13 @@ func TestCallOutlastsGlobalTimeout(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			isolate(t)
-			sock := filepath.Join(t.TempDir(), "control.sock")
-			serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			sock := serveDaemon(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				var req wire.CallRequest
 				if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 					t.Errorf("decode call: %v", err)
 				}
-				select {
-				case <-time.After(4 * global): // a task that outlives --timeout
+				if outlast(r, 4*global) { // a task that outlives --timeout
 					reply(w, http.StatusOK, wire.CallResponse{Node: "kate@localhost", Function: req.Function, Result: "done"})
-				case <-r.Context().Done():
 				}
 			}))
 			got := runApp(t, append([]string{"--socket", sock, "--timeout", global.String()}, tt.args...)...)

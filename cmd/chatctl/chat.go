@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
@@ -36,11 +34,10 @@ const chatHelp = "On a terminal: each line typed is sent to NODE as `chatctl sen
 // chatCommand is `chatctl chat NODE`: an interactive chat with NODE.
 func chatCommand() *cli.Command {
 	return &cli.Command{
-		Name:         "chat",
-		Usage:        "chat with NODE: send each line typed, show the messages that arrive",
-		ArgsUsage:    "NODE",
-		Description:  chatHelp,
-		OnUsageError: commandUsageError,
+		Name:        "chat",
+		Usage:       "chat with NODE: send each line typed, show the messages that arrive",
+		ArgsUsage:   "NODE",
+		Description: chatHelp,
 		Action: func(c *cli.Context) error {
 			typed, peer, err := nodeArg(c)
 			if err != nil {
@@ -63,9 +60,9 @@ type chatSession struct {
 // runChat finds the local node to speak as and chats until the input ends,
 // the user leaves, or SIGTERM (SIGINT too, when not on a terminal).
 func runChat(c *cli.Context, typed string, peer wire.NodeName) error {
-	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible(c)
 	defer stop()
-	sock, err := newSelection(c, os.Getenv, os.Getuid(), peer.Name).resolve(ctx)
+	sock, err := selected(c, peer.Name).resolve(ctx)
 	if err != nil {
 		return err
 	}

@@ -18,12 +18,8 @@ func connectCommand() *cli.Command {
 			"or NAME@HOST. --json prints POST /v1/connect's response.\n\n" +
 			"Example:\n   $ chatctl --node alex connect kate@localhost\n   linked to kate@localhost\n" +
 			"   $ chatctl --node alex connect kate\n   already linked to kate@localhost",
-		OnUsageError: commandUsageError,
 		Action: linkAction((*client.Client).Connect, func(resp wire.ConnectResponse) string {
-			if resp.Already {
-				return "already linked to " + resp.Node
-			}
-			return "linked to " + resp.Node
+			return choose(resp.Already, "already linked to ", "linked to ") + resp.Node
 		}),
 	}
 }

@@ -20,12 +20,8 @@ func disconnectCommand() *cli.Command {
 			"Example:\n   $ chatctl --node alex connect kate@localhost\n   linked to kate@localhost\n" +
 			"   $ chatctl --node alex disconnect kate@localhost\n   disconnected from kate@localhost\n" +
 			"   $ chatctl --node alex disconnect kate\n   not linked to kate@localhost",
-		OnUsageError: commandUsageError,
 		Action: linkAction((*client.Client).Disconnect, func(resp wire.DisconnectResponse) string {
-			if resp.WasLinked {
-				return "disconnected from " + resp.Node
-			}
-			return "not linked to " + resp.Node
+			return choose(resp.WasLinked, "disconnected from ", "not linked to ") + resp.Node
 		}),
 	}
 }

@@ -1,53 +1,178 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
 	"os"
 	"path/filepath"
-	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
-	"go.uber.org/goleak"
-
+	"chatd/daemon/control"
+	"chatd/internal/testkit"
+	"chatd/internal/testlog"
 	"chatd/paths"
 	"chatd/wire"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { testkit.Main(m) }
 
-// fakeDaemon answers the control API on <root>/<name>/control.sock the way
-// the daemon's contract says, from canned state: it is linked to kate, moebi
-// is not registered anywhere, and anything else can be linked. Its shell is
-// <NODE.1.9>; processes spawned on a node get <NODE.42.7> (<NODE.43.7> when
-// detached).
+// fakeDaemon is a node's control API as chatctl meets it: the daemon's
+// real handler (chatd/daemon/control) over fakeNode's canned state, behind
+// a proxy on <root>/<name>/control.sock that records what chatctl asked.
+// Tests of a daemon that hangs, drops the connection or ends a stream
+// early serve a handler of their own with serveUnix.
 type fakeDaemon struct {
-	node    string       // full name, e.g. alex@localhost
-	socket  string       // its control socket
-	started time.Time    // reported in status
-	since   time.Time    // when the link to kate came up
-	hits    atomic.Int64 // requests served
-	fakeChat
-	fakeProcs
+	*fakeNode
+	socket string // its control socket
+	log    requestLog
 }
 
-// startFake serves a fakeDaemon for node name under root until the test ends.
+// requestLog is what a fakeDaemon was asked: how many requests, and the
+// last body and query string sent to each path.
+type requestLog struct {
+	hits atomic.Int64 // requests served
+
+	mu      sync.Mutex
+	bodies  map[string][]byte // guarded by mu; by path
+	queries map[string]string // guarded by mu; by path
+}
+
+// record notes r, whose body it reads and puts back.
+func (l *requestLog) record(r *http.Request) error {
+	l.hits.Add(1)
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.bodies[r.URL.Path], l.queries[r.URL.Path] = body, r.URL.RawQuery
+	return nil
+}
+
+// query returns the query string of the last request to path.
+func (l *requestLog) query(path string) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.queries[path]
+}
+
+// lastRequest decodes the body of the last request to path; zero when
+// there was none.
+func lastRequest[T any](t *testing.T, l *requestLog, path string) T {
+	t.Helper()
+	l.mu.Lock()
+	body := l.bodies[path]
+	l.mu.Unlock()
+	var v T
+	if body != nil {
+		if err := json.Unmarshal(body, &v); err != nil {
+			t.Fatalf("the last request to %s, %q: %v", path, body, err)
+		}
+	}
+	return v
+}
+
+// sent returns the last POST /v1/send request.
+func (f *fakeDaemon) sent(t *testing.T) wire.SendRequest {
+	t.Helper()
+	return lastRequest[wire.SendRequest](t, &f.log, wire.PathSend)
+}
+
+// called returns the last POST /v1/call request.
+func (f *fakeDaemon) called(t *testing.T) wire.CallRequest {
+	t.Helper()
+	return lastRequest[wire.CallRequest](t, &f.log, wire.PathCall)
+}
+
+// spawned returns the last POST /v1/spawn request.
+func (f *fakeDaemon) spawned(t *testing.T) wire.SpawnRequest {
+	t.Helper()
+	return lastRequest[wire.SpawnRequest](t, &f.log, wire.PathSpawn)
+}
+
+// startFake serves a fakeDaemon for node name under root until the test
+// ends.
 func startFake(t *testing.T, root, name string) *fakeDaemon {
 	t.Helper()
-	f := &fakeDaemon{
-		node:      name + "@localhost",
-		socket:    paths.SocketPath(root, name),
-		started:   time.Now().Add(-time.Hour),
-		since:     time.Now().Add(-192 * time.Second),
-		fakeChat:  newFakeChat(),
-		fakeProcs: newFakeProcs(),
+	f := &fakeDaemon{socket: paths.SocketPath(root, name)}
+	f.log.bodies, f.log.queries = map[string][]byte{}, map[string]string{}
+	f.fakeNode = newFakeNode(name+"@localhost", func(path string) string { return f.log.query(path) })
+	inner := serveControl(t, f.fakeNode.backend())
+	proxy := &httputil.ReverseProxy{
+		Rewrite:   func(pr *httputil.ProxyRequest) { pr.Out.URL.Scheme, pr.Out.URL.Host = "http", "chatd" },
+		Transport: &http.Transport{DialContext: unixDialer(inner)},
+		ErrorLog:  log.New(io.Discard, "", 0), // a client leaving a stream is no error here
 	}
-	serveUnix(t, f.socket, f)
+	serveUnix(t, f.socket, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := f.log.record(r); err != nil {
+			reply(w, http.StatusBadRequest, wire.ErrorResponse{Error: err.Error(), Code: wire.CodeBadRequest})
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
 	return f
+}
+
+// startAlex isolates the test (see isolate) and starts alex, the one node
+// running.
+func startAlex(t *testing.T) *fakeDaemon {
+	t.Helper()
+	return startFake(t, isolate(t), "alex")
+}
+
+// serveDaemon isolates the test (see isolate) and serves h as a daemon on
+// a control socket of its own, whose path it returns: a daemon that hangs,
+// drops the connection or ends a stream, as only a fake can.
+func serveDaemon(t *testing.T, h http.Handler) string {
+	t.Helper()
+	isolate(t)
+	sock := filepath.Join(t.TempDir(), "control.sock")
+	serveUnix(t, sock, h)
+	return sock
+}
+
+// serveControl serves b with the daemon's control server on a socket of
+// its own until the test ends, and returns the socket's path.
+func serveControl(t *testing.T, b control.Backend) string {
+	t.Helper()
+	sock := filepath.Join(t.TempDir(), "control.sock")
+	srv, err := control.Listen(sock, control.Policy{UID: os.Getuid(), GID: os.Getgid()}, nil, testlog.New(t))
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(b) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), testkit.Wait)
+		defer cancel()
+		if err := srv.Close(ctx); err != nil {
+			t.Errorf("close the control server: %v", err)
+		}
+		if err := <-served; err != nil {
+			t.Errorf("control server: %v", err)
+		}
+	})
+	return sock
+}
+
+// unixDialer dials the Unix socket at sock whatever address it is asked
+// for.
+func unixDialer(sock string) func(ctx context.Context, _, _ string) (net.Conn, error) {
+	return func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", sock)
+	}
 }
 
 // serveUnix serves h on a Unix socket at sock (creating its directory) until
@@ -85,68 +210,20 @@ func staleSocket(t *testing.T, sock string) {
 	}
 }
 
-func fullName(node string) string {
-	if strings.Contains(node, "@") {
-		return node
-	}
-	return node + "@localhost"
-}
-
-func (f *fakeDaemon) status() wire.StatusResponse {
-	return wire.StatusResponse{
-		Node: f.node, Version: "1.0.0", Protocol: 1, PID: 4242, Environment: "dev",
-		Started: f.started, Listen: "127.0.0.1:41235", MapperPort: 4369, MapperLocal: true,
-		Creation: 3, Links: 1,
-	}
-}
-
-func (f *fakeDaemon) nodes() wire.NodesResponse {
-	return wire.NodesResponse{Node: f.node, Links: []wire.LinkInfo{{
-		Node: "kate@localhost", Address: "127.0.0.1:5555", Direction: "out",
-		Since: f.since,
-	}}}
-}
-
-func (f *fakeDaemon) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.hits.Add(1)
-	if f.serveChat(w, r) || f.serveProcess(w, r) {
-		return
-	}
-	var req wire.NodeRequest
-	if r.Method == http.MethodPost {
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-			reply(w, http.StatusBadRequest, wire.ErrorResponse{Error: err.Error(), Code: wire.CodeBadRequest})
-			return
-		}
-	}
-	node := fullName(req.Node)
-	noConnection := wire.ErrorResponse{Error: "no connection to " + node + ": not registered", Code: wire.CodeNoConnection}
-	switch r.Method + " " + r.URL.Path {
-	case "GET " + wire.PathStatus:
-		reply(w, http.StatusOK, f.status())
-	case "GET " + wire.PathNodes:
-		reply(w, http.StatusOK, f.nodes())
-	case "POST " + wire.PathPing:
-		if strings.HasPrefix(node, "moebi@") {
-			reply(w, http.StatusOK, wire.PingResponse{Node: node, Result: wire.Pang, Reason: "not registered"})
-			return
-		}
-		reply(w, http.StatusOK, wire.PingResponse{Node: node, Result: wire.Pong, RTTMs: 0.25})
-	case "POST " + wire.PathConnect:
-		if strings.HasPrefix(node, "moebi@") {
-			reply(w, http.StatusBadGateway, noConnection)
-			return
-		}
-		reply(w, http.StatusOK, wire.ConnectResponse{Node: node, Already: node == "kate@localhost"})
-	case "POST " + wire.PathDisconnect:
-		reply(w, http.StatusOK, wire.DisconnectResponse{Node: node, WasLinked: node == "kate@localhost"})
-	default:
-		reply(w, http.StatusNotFound, wire.ErrorResponse{Error: "no such endpoint " + r.URL.Path, Code: wire.CodeNotFound})
-	}
-}
-
+// reply answers v as JSON with status, for the handlers of tests that
+// need a daemon the real handler cannot be.
 func reply(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// streamLines writes each of vs as an NDJSON line and flushes.
+func streamLines(w http.ResponseWriter, vs ...any) {
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	enc := json.NewEncoder(w)
+	for _, v := range vs {
+		_ = enc.Encode(v)
+	}
+	w.(http.Flusher).Flush()
 }

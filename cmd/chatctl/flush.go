@@ -1,8 +1,8 @@
 package main
 
 import (
-	"context"
 	"fmt"
+	"io"
 
 	"github.com/urfave/cli/v2"
 
@@ -28,28 +28,13 @@ func flushCommand() *cli.Command {
 			"   sent to <kate@localhost.42.7> from <alex@localhost.1.9>\n" +
 			"   $ chatctl --node alex flush\n" +
 			"   <kate@localhost.42.7> sup?",
-		OnUsageError: commandUsageError,
-		Action: func(c *cli.Context) error {
-			if err := checkArgs(c, 0); err != nil {
-				return err
-			}
-			return withClient(c, "", func(ctx context.Context, cl *client.Client) error {
-				resp, err := cl.Flush(ctx)
-				if err != nil {
-					return err
-				}
-				if jsonOutput(c) {
-					return printJSON(c.App.Writer, resp)
-				}
-				for _, m := range resp.Messages {
-					if err := printLine(c.App.Writer, "%s", mailboxLine(m)); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-		},
+		Action: queryAction((*client.Client).Flush, printMailbox),
 	}
+}
+
+// printMailbox writes the entries of a flushed mailbox, one line each.
+func printMailbox(w io.Writer, resp wire.FlushResponse) error {
+	return printLines(w, resp.Messages, mailboxLine)
 }
 
 // mailboxLine is the human form of a mailbox entry, a message or an exit

@@ -10,8 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"syscall"
 	"time"
 
@@ -34,38 +32,29 @@ const replayAll = 1 << 20
 // for any command; after it, losing the node is not: it runs until
 // interrupted (exit 0).
 func followMessages(c *cli.Context, n int) error {
-	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	sel := newSelection(c, os.Getenv, os.Getuid(), "")
-	sock, err := sel.resolve(ctx)
-	if ctx.Err() != nil {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	cl := newClient(c, sock)
-	defer cl.CloseIdleConnections()
-	f := &follower{c: c, last: time.Now(), atLast: map[string]bool{}}
-	err = cl.FollowMessages(ctx, n, f.print)
-	for {
-		switch {
-		case ctx.Err() != nil:
-			return nil // interrupted: how a follow is meant to end
-		case !streamEnded(err) && (!f.replaying || !nodeWentAway(err)):
-			return err // the first follow refused, or no node to go on with
+	sel := selected(c, "")
+	return untilInterrupted(c, sel, func(ctx context.Context, cl *client.Client) error {
+		f := &follower{c: c, last: time.Now(), atLast: map[string]bool{}}
+		err := cl.FollowMessages(ctx, n, f.print)
+		for {
+			switch {
+			case ctx.Err() != nil:
+				return nil // interrupted: how a follow is meant to end
+			case !streamEnded(err) && (!f.replaying || !nodeWentAway(err)):
+				return err // the first follow refused, or no node to go on with
+			}
+			fmt.Fprintf(c.App.ErrWriter, "chatctl: messages --follow: lost %s (%s); reconnecting when it answers again (Ctrl-C stops)\n",
+				sel.who(cl.Socket()), awayReason(err))
+			st, werr := awaitNode(ctx, cl)
+			if werr != nil {
+				return nil // interrupted while waiting
+			}
+			fmt.Fprintf(c.App.ErrWriter, "chatctl: messages --follow: reconnected to %s (running since %s)\n",
+				st.Node, st.Started.Local().Format("15:04:05"))
+			f.replaying = true
+			err = cl.FollowMessages(ctx, replayAll, f.print)
 		}
-		fmt.Fprintf(c.App.ErrWriter, "chatctl: messages --follow: lost %s (%s); reconnecting when it answers again (Ctrl-C stops)\n",
-			sel.who(sock), awayReason(err))
-		st, werr := awaitNode(ctx, cl)
-		if werr != nil {
-			return nil // interrupted while waiting
-		}
-		fmt.Fprintf(c.App.ErrWriter, "chatctl: messages --follow: reconnected to %s (running since %s)\n",
-			st.Node, st.Started.Local().Format("15:04:05"))
-		f.replaying = true
-		err = cl.FollowMessages(ctx, replayAll, f.print)
-	}
+	})
 }
 
 // streamEnded reports whether a follow's err means the daemon ended a

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
 
@@ -29,35 +27,19 @@ func functionsCommand() *cli.Command {
 			"   reply            TEXT       wait for one message, then send TEXT back to its sender\n" +
 			"   say_name         -          print \"Hi, my name is <node name>\"\n" +
 			"   sleep            DURATION   wait for DURATION (like 3s), then return",
-		OnUsageError: commandUsageError,
-		Action: func(c *cli.Context) error {
-			if err := checkArgs(c, 0); err != nil {
-				return err
-			}
+		Action: noArgs(func(c *cli.Context) error {
 			return withAnyNode(c, func(ctx context.Context, cl *client.Client) error {
 				resp, err := cl.Functions(ctx)
-				if err != nil {
-					return err
-				}
-				if jsonOutput(c) {
-					return printJSON(c.App.Writer, resp)
-				}
-				return printFunctions(c.App.Writer, resp)
+				return printAnswer(c, resp, err, printFunctions)
 			})
-		},
+		}),
 	}
 }
 
 // printFunctions writes the functions as a table, NAME ARGS SUMMARY; ARGS is
 // "-" for a function that takes none.
 func printFunctions(w io.Writer, resp wire.FunctionsResponse) error {
-	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tARGS\tSUMMARY")
-	for _, f := range resp.Functions {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", printable(f.Name), orDash(printable(f.Args)), printable(f.Summary))
-	}
-	if err := tw.Flush(); err != nil {
-		return fmt.Errorf("write output: %w", err)
-	}
-	return nil
+	return printTable(w, "NAME ARGS SUMMARY", resp.Functions, func(f wire.FunctionInfo) []string {
+		return []string{printable(f.Name), orDash(printable(f.Args)), printable(f.Summary)}
+	})
 }

@@ -58,6 +58,32 @@ func textCommands() cmdline.TextCommands {
 	return cmdline.TextCommands{"send": 1, "call": 2, "spawn": 2}
 }
 
+// commands are chatctl's own commands, in the order --help lists them;
+// a flag one of them does not take is a usage error (commandUsageError).
+func commands() []*cli.Command {
+	cmds := []*cli.Command{
+		sendCommand(),
+		chatCommand(),
+		spawnCommand(),
+		callCommand(),
+		flushCommand(),
+		processesCommand(),
+		pingCommand(),
+		nodesCommand(),
+		connectCommand(),
+		disconnectCommand(),
+		tasksCommand(),
+		messagesCommand(),
+		functionsCommand(),
+		statusCommand(),
+		versionCommand(),
+	}
+	for _, cmd := range cmds {
+		cmd.OnUsageError = commandUsageError
+	}
+	return cmds
+}
+
 // newApp builds the command-line application.
 func newApp(stdout, stderr io.Writer) *cli.App {
 	return &cli.App{
@@ -74,25 +100,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			&cli.BoolFlag{Name: "json", Usage: "print the daemon's JSON response instead of human output"},
 			&cli.DurationFlag{Name: "timeout", Value: defaultTimeout, Usage: "give up on the whole command after `D` (a --watch or --follow runs until interrupted, a spawn until its process ends)"},
 		},
-		Commands: []*cli.Command{
-			sendCommand(),
-			chatCommand(),
-			spawnCommand(),
-			callCommand(),
-			flushCommand(),
-			processesCommand(),
-			pingCommand(),
-			nodesCommand(),
-			connectCommand(),
-			disconnectCommand(),
-			tasksCommand(),
-			messagesCommand(),
-			functionsCommand(),
-			statusCommand(),
-			versionCommand(),
-			clidoc.Command(manPage()),
-			clidoc.CompleteCommand(completeValues),
-		},
+		Commands: append(commands(), clidoc.Command(manPage()), clidoc.CompleteCommand(completeValues)),
 		Before: func(c *cli.Context) error {
 			if d := c.Duration("timeout"); d <= 0 {
 				return &usageError{msg: fmt.Sprintf("--timeout must be positive, not %s", d)}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 
 	"github.com/urfave/cli/v2"
 
@@ -35,11 +36,7 @@ func messagesCommand() *cli.Command {
 			&cli.BoolFlag{Name: "follow", Aliases: []string{"f"}, Usage: "keep printing new messages until interrupted"},
 			&cli.IntFlag{Name: "n", Usage: "print only the last `N` messages (with --follow: then the new ones)", DefaultText: "all"},
 		},
-		OnUsageError: commandUsageError,
-		Action: func(c *cli.Context) error {
-			if err := checkArgs(c, 0); err != nil {
-				return err
-			}
+		Action: noArgs(func(c *cli.Context) error {
 			n := c.Int("n")
 			if c.IsSet("n") && n < 1 {
 				return &usageError{msg: fmt.Sprintf("messages: -n must be at least 1, not %d", n), usage: commandUsage(c)}
@@ -47,23 +44,16 @@ func messagesCommand() *cli.Command {
 			if c.Bool("follow") {
 				return followMessages(c, n)
 			}
-			return withClient(c, "", func(ctx context.Context, cl *client.Client) error {
-				resp, err := cl.Messages(ctx, n)
-				if err != nil {
-					return err
-				}
-				if jsonOutput(c) {
-					return printJSON(c.App.Writer, resp)
-				}
-				for _, m := range resp.Messages {
-					if err := printLine(c.App.Writer, "%s", messageLine(m)); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-		},
+			return ask(c, "", func(cl *client.Client, ctx context.Context) (wire.MessagesResponse, error) {
+				return cl.Messages(ctx, n)
+			}, printMessages)
+		}),
 	}
+}
+
+// printMessages writes the messages, one line each.
+func printMessages(w io.Writer, resp wire.MessagesResponse) error {
+	return printLines(w, resp.Messages, messageLine)
 }
 
 // messageLine is the human form of a received message:

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"context"
-	"time"
-
 	"github.com/urfave/cli/v2"
 
 	"chatd/client"
@@ -22,25 +19,12 @@ func nodesCommand() *cli.Command {
 			"Example:\n   $ chatctl --node alex connect kate\n   linked to kate@localhost\n" +
 			"   $ chatctl --node alex nodes\n   NODE            PROTOCOL  ADDRESS          DIRECTION  TLS  SINCE\n" +
 			"   kate@localhost  chatd     127.0.0.1:41235  out        no   3m12s\n\n" + watchHelp,
-		Flags:        []cli.Flag{watchFlag()},
-		OnUsageError: commandUsageError,
-		Action: func(c *cli.Context) error {
-			if err := checkArgs(c, 0); err != nil {
-				return err
-			}
+		Flags: []cli.Flag{watchFlag()},
+		Action: noArgs(func(c *cli.Context) error {
 			if c.Bool("watch") {
 				return watchNodes(c)
 			}
-			return withClient(c, "", func(ctx context.Context, cl *client.Client) error {
-				nodes, err := cl.Nodes(ctx)
-				if err != nil {
-					return err
-				}
-				if jsonOutput(c) {
-					return printJSON(c.App.Writer, nodes)
-				}
-				return printNodes(c.App.Writer, nodes, time.Now())
-			})
-		},
+			return ask(c, "", (*client.Client).Nodes, asOfNow(printNodes))
+		}),
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 	"unicode"
@@ -142,23 +143,46 @@ func printStatus(w io.Writer, st wire.StatusResponse, now time.Time) error {
 // printNodes writes the links as a table, NODE PROTOCOL ADDRESS DIRECTION
 // TLS SINCE; with no links, the header alone.
 func printNodes(w io.Writer, nodes wire.NodesResponse, now time.Time) error {
-	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "NODE\tPROTOCOL\tADDRESS\tDIRECTION\tTLS\tSINCE")
-	for _, l := range nodes.Links {
-		tls := "no"
-		if l.TLS {
-			tls = "yes"
-		}
+	return printTable(w, "NODE PROTOCOL ADDRESS DIRECTION TLS SINCE", nodes.Links, func(l wire.LinkInfo) []string {
 		proto := l.Protocol
 		if proto == "" {
 			proto = "chatd" // a daemon older than the field
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", l.Node, proto, l.Address, l.Direction, tls, age(now, l.Since))
+		return []string{l.Node, proto, l.Address, l.Direction, choose(l.TLS, "yes", "no"), age(now, l.Since)}
+	})
+}
+
+// printAnswer returns err, the failure of the request resp answers; else
+// it prints resp as JSON with --json, or as human writes it.
+func printAnswer[T any](c *cli.Context, resp T, err error, human func(io.Writer, T) error) error {
+	if err != nil {
+		return err
 	}
-	if err := tw.Flush(); err != nil {
-		return fmt.Errorf("write output: %w", err)
+	if jsonOutput(c) {
+		return printJSON(c.App.Writer, resp)
 	}
-	return nil
+	return human(c.App.Writer, resp)
+}
+
+// ask sends request to the selected daemon (see withClient; target is
+// the command's target node's name, or "") and prints the answer (see
+// printAnswer).
+func ask[T any](c *cli.Context, target string, request func(*client.Client, context.Context) (T, error), human func(io.Writer, T) error) error {
+	return withClient(c, target, func(ctx context.Context, cl *client.Client) error {
+		resp, err := request(cl, ctx)
+		return printAnswer(c, resp, err, human)
+	})
+}
+
+// queryAction is the action of a command without arguments that asks the
+// selected daemon one thing and prints the answer.
+func queryAction[T any](request func(*client.Client, context.Context) (T, error), human func(io.Writer, T) error) cli.ActionFunc {
+	return noArgs(func(c *cli.Context) error { return ask(c, "", request, human) })
+}
+
+// asOfNow turns a printer of state as of a time into one of the state now.
+func asOfNow[T any](print func(io.Writer, T, time.Time) error) func(io.Writer, T) error {
+	return func(w io.Writer, v T) error { return print(w, v, time.Now()) }
 }
 
 // linkAction is the action of a command about its NODE argument: it sends
@@ -170,15 +194,46 @@ func linkAction[T any](request func(*client.Client, context.Context, string) (T,
 		if err != nil {
 			return err
 		}
-		return withClient(c, target.Name, func(ctx context.Context, cl *client.Client) error {
-			resp, err := request(cl, ctx, arg)
-			if err != nil {
-				return err
-			}
-			if jsonOutput(c) {
-				return printJSON(c.App.Writer, resp)
-			}
-			return printLine(c.App.Writer, "%s", human(resp))
-		})
+		send := func(cl *client.Client, ctx context.Context) (T, error) { return request(cl, ctx, arg) }
+		return ask(c, target.Name, send, lineOf(human))
 	}
+}
+
+// lineOf turns line, the human form of an answer, into its printer.
+func lineOf[T any](line func(T) string) func(io.Writer, T) error {
+	return func(w io.Writer, v T) error { return printLine(w, "%s", line(v)) }
+}
+
+// choose returns ifTrue when cond holds, else ifFalse: the two wordings of
+// an answer.
+func choose(cond bool, ifTrue, ifFalse string) string {
+	if cond {
+		return ifTrue
+	}
+	return ifFalse
+}
+
+// printTable writes items as a table whose columns header names (separated
+// by spaces), one row each as row makes it, two spaces between columns;
+// with no items, the header alone.
+func printTable[T any](w io.Writer, header string, items []T, row func(T) []string) error {
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(strings.Fields(header), "\t"))
+	for _, it := range items {
+		fmt.Fprintln(tw, strings.Join(row(it), "\t"))
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write output: %w", err)
+	}
+	return nil
+}
+
+// printLines writes one line for each of items, as line makes it.
+func printLines[T any](w io.Writer, items []T, line func(T) string) error {
+	for _, it := range items {
+		if err := printLine(w, "%s", line(it)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -17,10 +18,7 @@ type pangError struct {
 }
 
 func (e *pangError) Error() string {
-	if e.reason == "" {
-		return fmt.Sprintf("ping %s: pang", e.node)
-	}
-	return fmt.Sprintf("ping %s: %s", e.node, e.reason)
+	return fmt.Sprintf("ping %s: %s", e.node, cmp.Or(e.reason, "pang"))
 }
 
 // pingCommand is `chatctl ping NODE`, Erlang's net_adm:ping/1.
@@ -35,7 +33,6 @@ func pingCommand() *cli.Command {
 			"Example:\n   $ chatctl --node alex ping kate@localhost\n   pong\n" +
 			"   $ chatctl --node alex ping moebi@localhost\n   pang\n" +
 			"   chatctl: ping moebi@localhost: no connection to moebi@localhost: not registered with the port mapper at 127.0.0.1:4369",
-		OnUsageError: commandUsageError,
 		Action: func(c *cli.Context) error {
 			arg, target, err := nodeArg(c)
 			if err != nil {
@@ -43,15 +40,7 @@ func pingCommand() *cli.Command {
 			}
 			return withClient(c, target.Name, func(ctx context.Context, cl *client.Client) error {
 				resp, err := cl.Ping(ctx, arg)
-				if err != nil {
-					return err
-				}
-				if jsonOutput(c) {
-					err = printJSON(c.App.Writer, resp)
-				} else {
-					err = printLine(c.App.Writer, "%s", resp.Result)
-				}
-				if err != nil {
+				if err := printAnswer(c, resp, err, lineOf(pingLine)); err != nil {
 					return err
 				}
 				if resp.Result != wire.Pong {
@@ -66,3 +55,6 @@ func pingCommand() *cli.Command {
 		},
 	}
 }
+
+// pingLine is the human form of a ping's answer: pong or pang.
+func pingLine(resp wire.PingResponse) string { return string(resp.Result) }

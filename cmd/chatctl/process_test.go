@@ -10,8 +10,7 @@ import (
 // TestFlush checks that flush prints both kinds of mailbox entry, oldest
 // first, and then, the mailbox being empty, nothing.
 func TestFlush(t *testing.T) {
-	root := isolate(t)
-	alex := startFake(t, root, "alex")
+	alex := startAlex(t)
 	want := "<kate@localhost.42.7> sup?\n" +
 		"<moebi@localhost.3.1> EXIT noconnection\n" +
 		"<kate@localhost.43.7> \"two\\nlines\"\n"
@@ -50,8 +49,7 @@ func TestMailboxLine(t *testing.T) {
 // TestSendBadPid checks that a malformed pid TARGET is a usage error that
 // shows the accepted form and never reaches the daemon.
 func TestSendBadPid(t *testing.T) {
-	root := isolate(t)
-	alex := startFake(t, root, "alex")
+	alex := startAlex(t)
 	long := "<kate@localhost." + strings.Repeat("1", 500-len("<kate@localhost..7>")) + ".7>"
 	if len(long) != 500 {
 		t.Fatalf("long pid is %d bytes, want 500", len(long))
@@ -87,7 +85,7 @@ func TestSendBadPid(t *testing.T) {
 			}
 		})
 	}
-	if n := alex.hits.Load(); n != 0 {
+	if n := alex.log.hits.Load(); n != 0 {
 		t.Errorf("the daemon got %d requests for malformed pids, want 0", n)
 	}
 }

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"io"
 	"strconv"
-	"text/tabwriter"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -31,36 +28,15 @@ func processesCommand() *cli.Command {
 			"   PID                    FUNCTION  ARGS  LINKED-TO             MAILBOX  AGE\n" +
 			"   <kate@localhost.1.7>   shell     -     -                     0        1h2m3s\n" +
 			"   <kate@localhost.42.7>  reply     sup?  <alex@localhost.1.9>  0        12s",
-		OnUsageError: commandUsageError,
-		Action: func(c *cli.Context) error {
-			if err := checkArgs(c, 0); err != nil {
-				return err
-			}
-			return withClient(c, "", func(ctx context.Context, cl *client.Client) error {
-				resp, err := cl.Processes(ctx)
-				if err != nil {
-					return err
-				}
-				if jsonOutput(c) {
-					return printJSON(c.App.Writer, resp)
-				}
-				return printProcesses(c.App.Writer, resp, time.Now())
-			})
-		},
+		Action: queryAction((*client.Client).Processes, asOfNow(printProcesses)),
 	}
 }
 
 // printProcesses writes the processes as a table, PID FUNCTION ARGS
 // LINKED-TO MAILBOX AGE; with no processes, the header alone.
 func printProcesses(w io.Writer, resp wire.ProcessesResponse, now time.Time) error {
-	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "PID\tFUNCTION\tARGS\tLINKED-TO\tMAILBOX\tAGE")
-	for _, p := range resp.Processes {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", printable(p.Pid), printable(p.Function),
-			orDash(printable(p.Args)), orDash(printable(p.LinkedTo)), strconv.Itoa(p.Mailbox), age(now, p.Started))
-	}
-	if err := tw.Flush(); err != nil {
-		return fmt.Errorf("write output: %w", err)
-	}
-	return nil
+	return printTable(w, "PID FUNCTION ARGS LINKED-TO MAILBOX AGE", resp.Processes, func(p wire.ProcessInfo) []string {
+		return []string{printable(p.Pid), printable(p.Function), orDash(printable(p.Args)), orDash(printable(p.LinkedTo)),
+			strconv.Itoa(p.Mailbox), age(now, p.Started)}
+	})
 }

@@ -38,7 +38,6 @@ func sendCommand() *cli.Command {
 			"   $ pid=$(chatctl --node alex spawn --detach kate@localhost reply 'sup?')\n" +
 			"   $ chatctl --node alex send \"$pid\" hi\n" +
 			"   sent to <kate@localhost.42.7> from <alex@localhost.1.9>",
-		OnUsageError: commandUsageError,
 		Action: func(c *cli.Context) error {
 			if err := minArgs(c, "TARGET", "TEXT..."); err != nil {
 				return err
@@ -49,19 +48,13 @@ func sendCommand() *cli.Command {
 				return err
 			}
 			text := strings.Join(c.Args().Tail(), " ")
-			return withClient(c, target, func(ctx context.Context, cl *client.Client) error {
-				resp, err := cl.Send(ctx, to, text)
-				if err != nil {
-					return err
-				}
-				if jsonOutput(c) {
-					return printJSON(c.App.Writer, resp)
-				}
-				if wire.LooksLikePid(to) {
-					return printLine(c.App.Writer, "sent to %s from %s", printable(resp.To), printable(resp.From))
-				}
-				return printSent(c.App.Writer, resp)
-			})
+			human := printSent
+			if wire.LooksLikePid(to) {
+				human = printSentToPid
+			}
+			return ask(c, target, func(cl *client.Client, ctx context.Context) (wire.SendResponse, error) {
+				return cl.Send(ctx, to, text)
+			}, human)
 		},
 	}
 }
@@ -79,6 +72,11 @@ func printSent(w io.Writer, resp wire.SendResponse) error {
 		}
 	}
 	return nil
+}
+
+// printSentToPid prints a send to a pid: where it went, from which shell.
+func printSentToPid(w io.Writer, resp wire.SendResponse) error {
+	return printLine(w, "sent to %s from %s", printable(resp.To), printable(resp.From))
 }
 
 // sendTarget returns the name part of the node send's TARGET lives on, for

@@ -57,6 +57,11 @@ func newSelection(c *cli.Context, getenv paths.Getenv, uid int, target string) s
 	return s
 }
 
+// selected is newSelection from the process's environment and user.
+func selected(c *cli.Context, target string) selection {
+	return newSelection(c, os.Getenv, os.Getuid(), target)
+}
+
 // resolve returns the control socket to use: --socket; else the socket of
 // --node or $CHATCTL_NODE; else the one live local node other than the
 // target.
@@ -295,7 +300,7 @@ func globalLimit(timeout time.Duration) string { return "chatctl --timeout " + t
 
 // withAnyNode is withClient for a command any running node can answer.
 func withAnyNode(c *cli.Context, fn func(context.Context, *client.Client) error) error {
-	sel := newSelection(c, os.Getenv, os.Getuid(), "")
+	sel := selected(c, "")
 	sel.anyNode = true
 	timeout := globalTimeout(c)
 	return withSelection(c, sel, timeout, globalLimit(timeout), fn)
@@ -304,7 +309,7 @@ func withAnyNode(c *cli.Context, fn func(context.Context, *client.Client) error)
 // withDeadline is withClient under a bound of the command's own choosing:
 // timeout, which limit describes in the error when it passes first.
 func withDeadline(c *cli.Context, target string, timeout time.Duration, limit string, fn func(context.Context, *client.Client) error) error {
-	return withSelection(c, newSelection(c, os.Getenv, os.Getuid(), target), timeout, limit, fn)
+	return withSelection(c, selected(c, target), timeout, limit, fn)
 }
 
 // withSelection is withDeadline with the daemon chosen by sel.

@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -48,22 +45,16 @@ func spawnCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "print the pid and return at once instead of streaming the output"},
 		},
-		OnUsageError: commandUsageError,
 		Action: func(c *cli.Context) error {
-			typed, node, fn, args, err := functionArgs(c)
+			fc, err := functionArgs(c)
 			if err != nil {
 				return err
 			}
-			req := wire.SpawnRequest{
-				Node:     typed,
-				Function: fn,
-				Args:     args,
-				Detach:   c.Bool("detach"),
-			}
+			req := wire.SpawnRequest{Node: fc.typed, Function: fc.function, Args: fc.args, Detach: c.Bool("detach")}
 			if req.Detach {
-				return spawnDetached(c, node.Name, req)
+				return spawnDetached(c, fc.node.Name, req)
 			}
-			return spawnAttached(c, node.Name, req)
+			return spawnAttached(c, fc.node.Name, req)
 		},
 	}
 }
@@ -90,7 +81,7 @@ var errNoPid = errors.New("no pid within --timeout")
 // event only; SIGINT or SIGTERM (or the end of c.Context) stops streaming
 // and leaves the process running.
 func spawnAttached(c *cli.Context, target string, req wire.SpawnRequest) error {
-	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible(c)
 	defer stop()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -98,7 +89,7 @@ func spawnAttached(c *cli.Context, target string, req wire.SpawnRequest) error {
 	timer := time.AfterFunc(timeout, func() { cancel(errNoPid) })
 	defer timer.Stop()
 
-	sock, err := newSelection(c, os.Getenv, os.Getuid(), target).resolve(ctx)
+	sock, err := selected(c, target).resolve(ctx)
 	if ctx.Err() != nil {
 		if errors.Is(context.Cause(ctx), errNoPid) {
 			return &timeoutError{command: "spawn", after: timeout, limit: globalLimit(timeout), err: context.DeadlineExceeded}

@@ -6,8 +6,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
-	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -15,67 +13,6 @@ import (
 
 	"chatd/wire"
 )
-
-// TestSpawnRequest checks what spawn asks of the daemon: the node as typed,
-// the function, the arguments as given, and detach.
-func TestSpawnRequest(t *testing.T) {
-	root := isolate(t)
-	alex := startFake(t, root, "alex")
-	tests := []struct {
-		name string
-		args []string
-		want wire.SpawnRequest
-	}{
-		{"no args", []string{"spawn", "kate", "say_name"},
-			wire.SpawnRequest{Node: "kate", Function: "say_name"}},
-		{"args as given", []string{"spawn", "kate@localhost", "echo", "-x", "c d"},
-			wire.SpawnRequest{Node: "kate@localhost", Function: "echo", Args: []string{"-x", "c d"}}},
-		{"a flag as an arg after --", []string{"spawn", "kate@localhost", "echo", "--", "a", "--detach", "c d"},
-			wire.SpawnRequest{Node: "kate@localhost", Function: "echo", Args: []string{"a", "--detach", "c d"}}},
-		{"detach", []string{"spawn", "--detach", "kate@localhost", "reply", "sup?"},
-			wire.SpawnRequest{Node: "kate@localhost", Function: "reply", Args: []string{"sup?"}, Detach: true}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			runApp(t, append([]string{"--socket", alex.socket}, tt.args...)...)
-			if got := alex.spawned(); !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("request = %+v, want %+v", got, tt.want)
-			}
-		})
-	}
-}
-
-// TestSpawnJSON checks that spawn --json prints the events as NDJSON, with
-// the same exit status and stderr as human output.
-func TestSpawnJSON(t *testing.T) {
-	root := isolate(t)
-	alex := startFake(t, root, "alex")
-	tests := []struct {
-		name       string
-		args       []string
-		wantCode   int
-		wantStdout string
-		wantStderr string
-	}{
-		{"normal", []string{"spawn", "kate", "say_name"}, exitOK,
-			ndjsonLines(t, spawnEvents("kate", "say_name")...), ""},
-		{"abnormal exit", []string{"spawn", "kate", "crash"}, exitFailure,
-			ndjsonLines(t, spawnEvents("kate", "crash")...), "chatctl: process <kate@localhost.42.7> exited: panic: crash\n"},
-		{"stream cut", []string{"spawn", "kate", "vanish"}, exitFailure,
-			ndjsonLines(t, spawnEvents("kate", "vanish")...) + `{"error":"spawn: the node went away: chatd at ` + alex.socket +
-				` ended the stream before process <kate@localhost.42.7> exited (it is stopping, or it crashed)","code":"unavailable"}` + "\n",
-			"chatctl: spawn: the node went away: chatd at " + alex.socket +
-				" ended the stream before process <kate@localhost.42.7> exited (it is stopping, or it crashed)\n"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := runApp(t, append([]string{"--socket", alex.socket, "--json"}, tt.args...)...)
-			if got.code != tt.wantCode || got.stdout != tt.wantStdout || got.stderr != tt.wantStderr {
-				t.Errorf("run = %+v, want exit %d, stdout %q, stderr %q", got, tt.wantCode, tt.wantStdout, tt.wantStderr)
-			}
-		})
-	}
-}
 
 // TestSpawnTimeout checks that the global --timeout bounds the wait for a
 // spawn's first event and a detached spawn, but not the output of a
@@ -89,9 +26,7 @@ func TestSpawnTimeout(t *testing.T) {
 		enc := json.NewEncoder(w)
 		_ = enc.Encode(wire.SpawnEvent{Event: wire.SpawnEventPid, Pid: pid})
 		w.(http.Flusher).Flush()
-		select {
-		case <-time.After(4 * timeout):
-		case <-r.Context().Done():
+		if !outlast(r, 4*timeout) {
 			return
 		}
 		_ = enc.Encode(wire.SpawnEvent{Event: wire.SpawnEventOutput, Pid: pid, Text: "later"})
@@ -117,9 +52,7 @@ func TestSpawnTimeout(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			isolate(t)
-			sock := filepath.Join(t.TempDir(), "control.sock")
-			serveUnix(t, sock, tt.handler)
+			sock := serveDaemon(t, tt.handler)
 			got := runApp(t, append([]string{"--socket", sock, "--timeout", timeout.String()}, tt.args...)...)
 			wantStderr := strings.ReplaceAll(tt.wantStderr, "SOCK", sock)
 			if got.code != tt.wantCode || got.stdout != tt.wantStdout || !strings.HasPrefix(got.stderr, wantStderr) {
@@ -132,30 +65,52 @@ func TestSpawnTimeout(t *testing.T) {
 	}
 }
 
-// TestSpawnCut checks a spawn whose stream drops mid-body, as when the
-// daemon is killed: the node went away, exit 1.
+// TestSpawnCut checks a spawn whose stream ends before the process's exit
+// event: cleanly, as when the daemon stops, or mid-body, as when it is
+// killed. The node went away, exit 1; --json ends the events with the
+// error object.
 func TestSpawnCut(t *testing.T) {
-	isolate(t)
-	sock := filepath.Join(t.TempDir(), "control.sock")
 	pid := spawnPid("kate", false)
-	serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_ = json.NewEncoder(w).Encode(wire.SpawnEvent{Event: wire.SpawnEventPid, Pid: pid})
-		w.(http.Flusher).Flush()
-		panic(http.ErrAbortHandler) // the connection drops mid-body
-	}))
-	got := runApp(t, "--socket", sock, "spawn", "kate", "sleep", "1h")
-	want := "chatctl: spawn: the node went away: chatd at " + sock +
-		" ended the stream before process " + pid + " exited (it is stopping, or it crashed)\n"
-	if got.code != exitFailure || got.stdout != "" || got.stderr != want {
-		t.Errorf("run = %+v, want exit 1, no stdout, stderr %q", got, want)
+	going := []wire.SpawnEvent{{Event: wire.SpawnEventPid, Pid: pid}, {Event: wire.SpawnEventOutput, Pid: pid, Text: "going"}}
+	const gone = "spawn: the node went away: chatd at SOCK ended the stream before process <kate@localhost.42.7> exited" +
+		" (it is stopping, or it crashed)"
+	tests := []struct {
+		name       string
+		abort      bool // the connection drops mid-body
+		json       bool
+		wantStdout string
+	}{
+		{"stream ended", false, false, "going\n"},
+		{"stream ended, --json", false, true, ndjsonLines(t, going...) + `{"error":"` + gone + `","code":"unavailable"}` + "\n"},
+		{"connection dropped", true, false, "going\n"},
+		{"connection dropped, --json", true, true, ndjsonLines(t, going...) + `{"error":"` + gone + `","code":"unavailable"}` + "\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sock := serveDaemon(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				streamLines(w, going[0], going[1])
+				if tt.abort {
+					panic(http.ErrAbortHandler)
+				}
+			}))
+			args := []string{"--socket", sock, "spawn", "kate", "sleep", "1h"}
+			if tt.json {
+				args = append([]string{"--json"}, args...)
+			}
+			got := runApp(t, args...)
+			wantStdout := strings.ReplaceAll(tt.wantStdout, "SOCK", sock)
+			wantStderr := "chatctl: " + strings.ReplaceAll(gone, "SOCK", sock) + "\n"
+			if got.code != exitFailure || got.stdout != wantStdout || got.stderr != wantStderr {
+				t.Errorf("run = %+v, want exit 1, stdout %q, stderr %q", got, wantStdout, wantStderr)
+			}
+		})
 	}
 }
 
 // TestSpawnInterrupted checks that the end of the context, as SIGINT,
 // stops streaming with exit 1 and a message that the process runs on.
 func TestSpawnInterrupted(t *testing.T) {
-	root := isolate(t)
-	alex := startFake(t, root, "alex")
+	alex := startAlex(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	run := startApp(t, ctx, "--socket", alex.socket, "spawn", "kate", "sleep", "1h")
@@ -173,8 +128,7 @@ func TestSpawnInterrupted(t *testing.T) {
 // TestSpawnSignals checks that SIGINT and SIGTERM stop an attached spawn
 // with exit 1, saying the process keeps running.
 func TestSpawnSignals(t *testing.T) {
-	root := isolate(t)
-	alex := startFake(t, root, "alex")
+	alex := startAlex(t)
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
 			run := startApp(t, t.Context(), "--socket", alex.socket, "--json", "spawn", "kate", "sleep", "1h")

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"context"
-	"time"
-
 	"github.com/urfave/cli/v2"
 
 	"chatd/client"
@@ -17,21 +14,6 @@ func statusCommand() *cli.Command {
 		ArgsUsage: " ",
 		Description: "Prints one \"key value\" line each; --json prints GET /v1/status as is.\n\n" +
 			"Example:\n   $ chatctl --node alex status\n   node      alex@localhost\n   ...\n   links     0",
-		OnUsageError: commandUsageError,
-		Action: func(c *cli.Context) error {
-			if err := checkArgs(c, 0); err != nil {
-				return err
-			}
-			return withClient(c, "", func(ctx context.Context, cl *client.Client) error {
-				st, err := cl.Status(ctx)
-				if err != nil {
-					return err
-				}
-				if jsonOutput(c) {
-					return printJSON(c.App.Writer, st)
-				}
-				return printStatus(c.App.Writer, st, time.Now())
-			})
-		},
+		Action: queryAction((*client.Client).Status, asOfNow(printStatus)),
 	}
 }

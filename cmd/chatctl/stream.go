@@ -14,34 +14,48 @@ import (
 	"chatd/client"
 )
 
-// withStream runs fn, a follow or a watch (what names it in errors, e.g.
-// "tasks --watch"), with a client for the selected daemon. The global
-// --timeout does not apply: the stream runs until SIGINT or SIGTERM (or the
-// end of c.Context) interrupts it, and that is success. The daemon ending
-// the stream on its own, cleanly or cut short, is a failure: lines may
-// have been missed.
-func withStream(c *cli.Context, target, what string, fn func(context.Context, *client.Client) error) error {
-	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
-	defer stop()
+// interruptible returns c's context, ended also by SIGINT and SIGTERM: the
+// context of a command that runs until the user stops it.
+func interruptible(c *cli.Context) (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+}
 
-	sock, err := newSelection(c, os.Getenv, os.Getuid(), target).resolve(ctx)
+// untilInterrupted runs fn with a client for sel's daemon under a context
+// that SIGINT or SIGTERM (or the end of c.Context) ends. The global
+// --timeout does not apply. Being interrupted while the daemon is looked
+// up is success: nothing was asked of it yet.
+func untilInterrupted(c *cli.Context, sel selection, fn func(context.Context, *client.Client) error) error {
+	ctx, stop := interruptible(c)
+	defer stop()
+	sock, err := sel.resolve(ctx)
 	if ctx.Err() != nil {
-		return nil // interrupted while looking for the node
+		return nil
 	}
 	if err != nil {
 		return err
 	}
 	cl := newClient(c, sock)
 	defer cl.CloseIdleConnections()
-	err = fn(ctx, cl)
-	if ctx.Err() != nil {
-		return nil // interrupted: how a follow is meant to end
-	}
-	if err == nil || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) {
-		// Ended cleanly, or cut (a daemon stopping may not finish the body).
-		return &streamEndedError{what: what, socket: sock, err: err}
-	}
-	return err
+	return fn(ctx, cl)
+}
+
+// withStream runs fn, a follow or a watch (what names it in errors, e.g.
+// "tasks --watch"), with a client for the selected daemon, until
+// interrupted (see untilInterrupted); being interrupted is success. The
+// daemon ending the stream on its own, cleanly or cut short, is a
+// failure: lines may have been missed.
+func withStream(c *cli.Context, target, what string, fn func(context.Context, *client.Client) error) error {
+	return untilInterrupted(c, selected(c, target), func(ctx context.Context, cl *client.Client) error {
+		err := fn(ctx, cl)
+		if ctx.Err() != nil {
+			return nil // interrupted: how a follow is meant to end
+		}
+		if err == nil || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) {
+			// Ended cleanly, or cut (a daemon stopping may not finish the body).
+			return &streamEndedError{what: what, socket: cl.Socket(), err: err}
+		}
+		return err
+	})
 }
 
 // streamEndedError means the daemon closed a follow or watch stream that

@@ -7,18 +7,15 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"chatd/internal/testkit"
 	"chatd/wire"
 )
-
-// waitLimit bounds every wait in these tests; reaching it is a failure.
-const waitLimit = 10 * time.Second
 
 // syncBuffer is an output a test reads while a command still writes it.
 type syncBuffer struct {
@@ -62,7 +59,7 @@ func startApp(t *testing.T, ctx context.Context, args ...string) *background {
 	t.Cleanup(func() { // never leave the goroutine behind, even after t.Fatal
 		select {
 		case <-b.code:
-		case <-time.After(waitLimit):
+		case <-time.After(testkit.Wait):
 			t.Errorf("chatctl %v did not end", args)
 		}
 	})
@@ -73,10 +70,24 @@ func startApp(t *testing.T, ctx context.Context, args ...string) *background {
 // test.
 func (b *background) waitFor(t *testing.T, want string) {
 	t.Helper()
-	timeout := time.After(waitLimit)
+	b.waitIn(t, "stdout", b.stdout, want)
+}
+
+// waitStderr waits until stderr contains want; the run ending first
+// fails the test.
+func (b *background) waitStderr(t *testing.T, want string) {
+	t.Helper()
+	b.waitIn(t, "stderr", b.stderr, want)
+}
+
+// waitIn waits until out, the run's stdout or stderr (name), contains
+// want; the run ending first fails the test.
+func (b *background) waitIn(t *testing.T, name string, out *syncBuffer, want string) {
+	t.Helper()
+	timeout := time.After(testkit.Wait)
 	for {
-		out, wrote := b.stdout.snapshot()
-		if strings.Contains(out, want) {
+		text, wrote := out.snapshot()
+		if strings.Contains(text, want) {
 			return
 		}
 		select {
@@ -84,9 +95,9 @@ func (b *background) waitFor(t *testing.T, want string) {
 		case code := <-b.code:
 			b.code <- code // for wait and the cleanup
 			errOut, _ := b.stderr.snapshot()
-			t.Fatalf("chatctl ended (exit %d, stderr %q) before printing %q; stdout %q", code, errOut, want, out)
+			t.Fatalf("chatctl ended (exit %d, stderr %q) before printing %q; %s %q", code, errOut, want, name, text)
 		case <-timeout:
-			t.Fatalf("stdout %q still lacks %q after %s", out, want, waitLimit)
+			t.Fatalf("%s %q still lacks %q after %s", name, text, want, testkit.Wait)
 		}
 	}
 }
@@ -102,8 +113,8 @@ func (b *background) waitStream(t *testing.T, streaming <-chan string) string {
 		b.code <- code
 		errOut, _ := b.stderr.snapshot()
 		t.Fatalf("chatctl ended (exit %d, stderr %q) before the daemon streamed", code, errOut)
-	case <-time.After(waitLimit):
-		t.Fatalf("the daemon saw no stream request within %s", waitLimit)
+	case <-time.After(testkit.Wait):
+		t.Fatalf("the daemon saw no stream request within %s", testkit.Wait)
 	}
 	return ""
 }
@@ -117,8 +128,8 @@ func (b *background) wait(t *testing.T) result {
 		out, _ := b.stdout.snapshot()
 		errOut, _ := b.stderr.snapshot()
 		return result{code: code, stdout: out, stderr: errOut}
-	case <-time.After(waitLimit):
-		t.Fatalf("chatctl did not end within %s", waitLimit)
+	case <-time.After(testkit.Wait):
+		t.Fatalf("chatctl did not end within %s", testkit.Wait)
 	}
 	return result{}
 }
@@ -144,9 +155,8 @@ func ndjsonLines[T any](t *testing.T, values ...T) string {
 // fake daemon, which streams its backlog and then stays open, and ends them
 // by cancelling the context: exit 0, nothing on stderr, the lines in order.
 func TestStreamCommands(t *testing.T) {
-	root := isolate(t)
-	alex := startFake(t, root, "alex")
-	ev := alex.taskEvents()
+	alex := startAlex(t)
+	ev := taskEvents()
 	msgs := alex.messages(0).Messages
 	msgLine := func(m wire.Message, text string) string {
 		return m.Time.Local().Format("15:04:05") + " " + m.From + ": " + text + "\n"
@@ -210,15 +220,11 @@ func TestStreamsIgnoreTimeout(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			isolate(t)
-			sock := filepath.Join(t.TempDir(), "control.sock")
-			serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			sock := serveDaemon(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				enc := json.NewEncoder(w)
 				_ = enc.Encode(tt.first)
 				w.(http.Flusher).Flush()
-				select {
-				case <-time.After(4 * timeout): // the quiet spell the test is about
-				case <-r.Context().Done():
+				if !outlast(r, 4*timeout) { // the quiet spell the test is about
 					return
 				}
 				_ = enc.Encode(tt.later)
@@ -239,8 +245,7 @@ func TestStreamsIgnoreTimeout(t *testing.T) {
 
 // TestStreamSignals checks that SIGINT and SIGTERM end a follow with exit 0.
 func TestStreamSignals(t *testing.T) {
-	root := isolate(t)
-	alex := startFake(t, root, "alex")
+	alex := startAlex(t)
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
 			run := startApp(t, t.Context(), "--socket", alex.socket, "messages", "--follow")
@@ -283,9 +288,7 @@ func TestStreamEnds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			isolate(t)
-			sock := filepath.Join(t.TempDir(), "control.sock")
-			serveUnix(t, sock, tt.handler)
+			sock := serveDaemon(t, tt.handler)
 			got := runApp(t, append([]string{"--socket", sock}, tt.args...)...)
 			if got.code != exitFailure {
 				t.Errorf("exit = %d, want %d", got.code, exitFailure)
@@ -304,8 +307,6 @@ func TestStreamEnds(t *testing.T) {
 // its node, like tail -F: it says it lost the node, waits, says it
 // reconnected, and prints what came meanwhile, nothing twice.
 func TestFollowReconnects(t *testing.T) {
-	isolate(t)
-	sock := filepath.Join(t.TempDir(), "control.sock")
 	start := time.Now()
 	m1 := wire.Message{ID: "m1", From: "kate@localhost", Text: "before", Time: start.Add(time.Second)}
 	m2 := wire.Message{ID: "m2", From: "kate@localhost", Text: "meanwhile", Time: start.Add(2 * time.Second)}
@@ -315,7 +316,7 @@ func TestFollowReconnects(t *testing.T) {
 		follows int
 		up      = make(chan struct{}) // closed when the node is back
 	)
-	serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	sock := serveDaemon(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		if r.URL.Query().Get("follow") == "1" {
 			follows++
@@ -346,11 +347,11 @@ func TestFollowReconnects(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	b := startApp(t, ctx, "--socket", sock, "messages", "--follow")
 	b.waitFor(t, "before")
-	waitStderr(t, b, "chatctl: messages --follow: lost chatd at "+sock+
+	b.waitStderr(t, "chatctl: messages --follow: lost chatd at "+sock+
 		" (it ended the stream: it is stopping, or this follow fell behind); reconnecting when it answers again (Ctrl-C stops)\n")
 	close(up)
 	b.waitFor(t, "meanwhile")
-	waitStderr(t, b, "chatctl: messages --follow: reconnected to alex@localhost (running since "+restarted.Local().Format("15:04:05")+")\n")
+	b.waitStderr(t, "chatctl: messages --follow: reconnected to alex@localhost (running since "+restarted.Local().Format("15:04:05")+")\n")
 	cancel()
 	got := b.wait(t)
 	if want := messageLine(m1) + "\n" + messageLine(m2) + "\n"; got.code != exitOK || got.stdout != want {
@@ -358,29 +359,13 @@ func TestFollowReconnects(t *testing.T) {
 	}
 }
 
-// streamLines writes each of vs as an NDJSON line and flushes.
-func streamLines(w http.ResponseWriter, vs ...any) {
-	w.Header().Set("Content-Type", "application/x-ndjson")
-	enc := json.NewEncoder(w)
-	for _, v := range vs {
-		_ = enc.Encode(v)
-	}
-	w.(http.Flusher).Flush()
-}
-
-// waitStderr waits until b's stderr contains want.
-func waitStderr(t *testing.T, b *background, want string) {
-	t.Helper()
-	timeout := time.After(waitLimit)
-	for {
-		out, wrote := b.stderr.snapshot()
-		if strings.Contains(out, want) {
-			return
-		}
-		select {
-		case <-wrote:
-		case <-timeout:
-			t.Fatalf("stderr %q still lacks %q after %s", out, want, waitLimit)
-		}
+// outlast waits d, as a daemon slower than chatctl's --timeout does,
+// unless the client leaves first; it reports whether d passed.
+func outlast(r *http.Request, d time.Duration) bool {
+	select {
+	case <-time.After(d):
+		return true
+	case <-r.Context().Done():
+		return false
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"text/tabwriter"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -40,11 +39,7 @@ func tasksCommand() *cli.Command {
 			&cli.BoolFlag{Name: "all", Usage: "list finished tasks too"},
 			&cli.BoolFlag{Name: "watch", Usage: "print each change of state as it happens, until interrupted"},
 		},
-		OnUsageError: commandUsageError,
-		Action: func(c *cli.Context) error {
-			if err := checkArgs(c, 0); err != nil {
-				return err
-			}
+		Action: noArgs(func(c *cli.Context) error {
 			if c.Bool("watch") {
 				if c.Bool("all") {
 					return &usageError{
@@ -54,17 +49,10 @@ func tasksCommand() *cli.Command {
 				}
 				return watchTasks(c)
 			}
-			return withClient(c, "", func(ctx context.Context, cl *client.Client) error {
-				resp, err := cl.Tasks(ctx, c.Bool("all"))
-				if err != nil {
-					return err
-				}
-				if jsonOutput(c) {
-					return printJSON(c.App.Writer, resp)
-				}
-				return printTasks(c.App.Writer, resp, time.Now())
-			})
-		},
+			return ask(c, "", func(cl *client.Client, ctx context.Context) (wire.TasksResponse, error) {
+				return cl.Tasks(ctx, c.Bool("all"))
+			}, asOfNow(printTasks))
+		}),
 	}
 }
 
@@ -83,20 +71,14 @@ func watchTasks(c *cli.Context) error {
 // printTasks writes the tasks as a table, ID FUNCTION ARGS CALLER STATE
 // DURATION; with no tasks, the header alone.
 func printTasks(w io.Writer, resp wire.TasksResponse, now time.Time) error {
-	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tFUNCTION\tARGS\tCALLER\tSTATE\tDURATION")
-	for _, ti := range resp.Tasks {
+	return printTable(w, "ID FUNCTION ARGS CALLER STATE DURATION", resp.Tasks, func(ti wire.TaskInfo) []string {
 		dur := millis(ti.DurationMs)
 		if ti.State == wire.TaskRunning {
 			dur = since(now, ti.Started)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", strconv.FormatUint(ti.ID, 10), printable(ti.Function),
-			orDash(printable(ti.Args)), orDash(printable(ti.Caller)), ti.State, dur)
-	}
-	if err := tw.Flush(); err != nil {
-		return fmt.Errorf("write output: %w", err)
-	}
-	return nil
+		return []string{strconv.FormatUint(ti.ID, 10), printable(ti.Function), orDash(printable(ti.Args)),
+			orDash(printable(ti.Caller)), string(ti.State), dur}
+	})
 }
 
 // taskEvent is the --watch line for a change of state: the local time it

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/urfave/cli/v2"
 
@@ -47,16 +46,12 @@ func versionCommand() *cli.Command {
 			"   Client:\n     Version:   1.4.0\n     API:       v1\n" +
 			"   Node alex@localhost:\n     Version:   1.4.0\n     Protocol:  1\n" +
 			"   Node kate@localhost:\n     Version:   1.4.0\n     Protocol:  1",
-		OnUsageError: commandUsageError,
-		Action: func(c *cli.Context) error {
-			if err := checkArgs(c, 0); err != nil {
-				return err
-			}
+		Action: noArgs(func(c *cli.Context) error {
 			timeout := globalTimeout(c)
 			ctx, cancel := context.WithTimeout(c.Context, timeout)
 			defer cancel()
 			out := versionOutput{Client: clientVersion{Version: version, API: wire.APIVersion[1:]}}
-			sel := newSelection(c, os.Getenv, os.Getuid(), "")
+			sel := selected(c, "")
 			sockets, err := versionSockets(ctx, sel)
 			for _, sock := range sockets {
 				cl := client.New(sock) // no version warning: the versions are the output
@@ -75,7 +70,7 @@ func versionCommand() *cli.Command {
 				return perr
 			}
 			return err
-		},
+		}),
 	}
 }
 

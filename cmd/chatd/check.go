@@ -6,7 +6,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"chatd/config"
 	"chatd/daemon"
 )
 
@@ -22,13 +21,9 @@ func checkCommand() *cli.Command {
 			"Example:\n   $ chatd check --name kate --config /etc/chatd/chatd.toml",
 		Flags: nodeFlags(),
 		Action: func(c *cli.Context) error {
-			cfg, err := loadConfig(c)
+			cfg, cookie, err := loadNode(c)
 			if err != nil {
-				return cli.Exit(err.Error(), 1)
-			}
-			cookie, err := config.LoadCookie(cfg, os.Getenv, os.Getuid())
-			if err != nil {
-				return cli.Exit(err.Error(), 1)
+				return err
 			}
 			if w := cookie.Weakness(); w != "" {
 				fmt.Fprintf(c.App.ErrWriter, "chatd: warning: %s\n", w)

@@ -18,8 +18,9 @@ import (
 func manPage() clidoc.Page {
 	return clidoc.Page{Program: "chatd", Section: 8, Sections: []clidoc.Section{
 		{Title: "Configuration", Body: "A TOML file: --config FILE, else $CHATD_CONFIG, else chatd.toml in\n" +
-			"$CONFIGURATION_DIRECTORY (systemd's ConfigurationDirectory=), else\n" +
-			config.SystemConfigFile + " if it exists. Precedence, highest first: flags, CHATD_*\n" +
+			"$CONFIGURATION_DIRECTORY (systemd's ConfigurationDirectory=), else for users\n" +
+			"other than root $XDG_CONFIG_HOME/chatd/chatd.toml (~/.config/chatd/chatd.toml),\n" +
+			"else " + config.SystemConfigFile + ", the first that exists. Precedence, highest first: flags, CHATD_*\n" +
 			"variables, [nodes.NAME], [environments.ENV], the file's top level, defaults.\n" +
 			"Unknown keys, bad values and bad names are errors naming file, line and key;\n" +
 			"`chatd check` prints the effective settings. Every key, with its default:\n\n" +
@@ -27,7 +28,7 @@ func manPage() clidoc.Page {
 			"[environments.ENV] and [nodes.NAME] sections hold the same keys, for one\n" +
 			"environment or one node: [nodes.moebi] responder.reply = \"chicken?\"."},
 		{Title: "Environment", Body: envText()},
-		{Title: "Files", Body: config.SystemConfigFile + "\n   the configuration (see CONFIGURATION).\n" +
+		{Title: "Files", Body: config.SystemConfigFile + "\n   the configuration (see CONFIGURATION); ~/.config/chatd/chatd.toml for a user.\n" +
 			"/etc/chatd/cookie\n   the cookie every local node shares (owner-only; chatd@.service passes it in as\n" +
 			"   a credential). Without cookie_file, a random cookie is created in the state\n" +
 			"   directory: $STATE_DIRECTORY, else /var/lib/chatd as root, else\n" +

@@ -3,17 +3,12 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
-	"os/signal"
-	"syscall"
 
-	"github.com/coreos/go-systemd/v22/activation"
 	sdDaemon "github.com/coreos/go-systemd/v22/daemon"
 	"github.com/urfave/cli/v2"
 
@@ -79,7 +74,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 func nodeFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "name", Usage: "node name, `NAME` or NAME@host (env CHATD_NAME)"},
-		&cli.StringFlag{Name: "config", Usage: "config `FILE` (default $CHATD_CONFIG, else /etc/chatd/chatd.toml if present)"},
+		&cli.StringFlag{Name: "config", Usage: "config `FILE` (default $CHATD_CONFIG, else ~/.config/chatd/chatd.toml for a user, else /etc/chatd/chatd.toml, if present)"},
 		&cli.StringFlag{Name: "env", Usage: "environment `ENV`: dev, test or prod (env CHATD_ENV)"},
 		&cli.StringFlag{Name: "cookie-file", Usage: "owner-only `FILE` holding the cookie (env CHATD_COOKIE_FILE)"},
 		&cli.StringFlag{Name: "listen", Usage: "`HOST:PORT` for peer links; port 0 picks one (env CHATD_LISTEN)"},
@@ -102,17 +97,27 @@ func loadConfig(c *cli.Context) (config.Config, error) {
 	}, os.Getenv)
 }
 
+// loadNode loads the effective config and the cookie it names, as the
+// node and chatd check do; a failure is exit status 1.
+func loadNode(c *cli.Context) (config.Config, config.Cookie, error) {
+	cfg, err := loadConfig(c)
+	if err != nil {
+		return config.Config{}, config.Cookie{}, cli.Exit(err.Error(), 1)
+	}
+	cookie, err := config.LoadCookie(cfg, os.Getenv, os.Getuid())
+	if err != nil {
+		return config.Config{}, config.Cookie{}, cli.Exit(err.Error(), 1)
+	}
+	return cfg, cookie, nil
+}
+
 func runNode(c *cli.Context) error {
 	if c.Args().Present() {
 		return cli.Exit(fmt.Sprintf("unexpected argument %q (see chatd --help)", c.Args().First()), 2)
 	}
-	cfg, err := loadConfig(c)
+	cfg, cookie, err := loadNode(c)
 	if err != nil {
-		return cli.Exit(err.Error(), 1)
-	}
-	cookie, err := config.LoadCookie(cfg, os.Getenv, os.Getuid())
-	if err != nil {
-		return cli.Exit(err.Error(), 1)
+		return err
 	}
 	level := new(slog.LevelVar)
 	_ = level.UnmarshalText([]byte(cfg.Log.Level)) // validated by config
@@ -128,11 +133,8 @@ func runNode(c *cli.Context) error {
 	stops, stop := watchStopSignals()
 	defer stop()
 	ctx := stops.ctx
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	reload := make(chan struct{}, 1)
-	go forwardHangups(ctx, hup, reload)
+	reload, stopHangups := reloadOnHangup(ctx)
+	defer stopHangups()
 
 	watchdog, _ := sdDaemon.SdWatchdogEnabled(false)
 	err = daemon.Run(ctx, cfg, cookie, daemon.Options{
@@ -147,34 +149,4 @@ func runNode(c *cli.Context) error {
 		return cli.Exit(err.Error(), 1)
 	}
 	return nil
-}
-
-// forwardHangups turns SIGHUP into reload requests until ctx ends.
-func forwardHangups(ctx context.Context, hup <-chan os.Signal, reload chan<- struct{}) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-hup:
-			select {
-			case reload <- struct{}{}:
-			default: // one is pending already
-			}
-		}
-	}
-}
-
-// activatedControl returns the control socket systemd passed in
-// (chatd@.socket), or nil when the node should create its own.
-func activatedControl() (net.Listener, error) {
-	lns, err := activation.Listeners()
-	if err != nil {
-		return nil, fmt.Errorf("socket activation: %w", err)
-	}
-	for _, ln := range lns {
-		if _, ok := ln.(*net.UnixListener); ok {
-			return ln, nil
-		}
-	}
-	return nil, nil
 }

@@ -67,3 +67,28 @@ func (s *stopSignals) hint() string {
 	}
 	return "send SIGTERM again to stop now"
 }
+
+// reloadOnHangup turns SIGHUP into reload requests until ctx ends; stop
+// stops listening for it.
+func reloadOnHangup(ctx context.Context) (reload <-chan struct{}, stop func()) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	ch := make(chan struct{}, 1)
+	go forwardHangups(ctx, hup, ch)
+	return ch, func() { signal.Stop(hup) }
+}
+
+// forwardHangups turns SIGHUP into reload requests until ctx ends.
+func forwardHangups(ctx context.Context, hup <-chan os.Signal, reload chan<- struct{}) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			select {
+			case reload <- struct{}{}:
+			default: // one is pending already
+			}
+		}
+	}
+}

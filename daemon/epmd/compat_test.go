@@ -145,31 +145,116 @@ func TestCompatAnswersAsRealEPMD(t *testing.T) {
 	}
 }
 
-// TestCompatRealEPMDKillReq: epmd answers KILL_REQ with NO while a node is
-// registered, and with OK, then exits, when none is. The embedded mapper
-// sends the same bytes but does not exit (TestServerKillReqNeverStops).
-func TestCompatRealEPMDKillReq(t *testing.T) {
-	addr, exited := startRealEPMDProcess(t)
-	kill := mapperCase{frame: []byte{0, 1, 'k'}}
-	reg := register(t, addr, "alex", 5555)
-	if got := ask(t, addr, kill); string(got) != "NO" {
-		t.Fatalf("epmd answered KILL_REQ with alex registered: %q; want NO", got)
+// commandTarget is a mapper the KILL_REQ and STOP_REQ tests send the same
+// requests to, with foo registered on port 1000 by another connection:
+// the real epmd (without -relaxed_command_check), or the embedded mapper
+// of a chatd node, kate, registered in it.
+type commandTarget struct {
+	addr   string
+	foo    *Registration
+	exited <-chan struct{} // closed when epmd has exited; nil for chatd's mapper
+}
+
+// eachCommandTarget runs body against both targets, in parallel.
+func eachCommandTarget(t *testing.T, body func(t *testing.T, target commandTarget)) {
+	epmdBinary(t)
+	starts := []struct {
+		name  string
+		start func(t *testing.T) (string, <-chan struct{})
+	}{
+		{"epmd", func(t *testing.T) (string, <-chan struct{}) { return startRealEPMDProcess(t) }},
+		{"chatd node", func(t *testing.T) (string, <-chan struct{}) {
+			addr := freeAddr(t)
+			if !startRegistrar(t, addr, "kate", 6666).Embedded() {
+				t.Fatalf("kate did not start the embedded mapper on %s", addr)
+			}
+			return addr, nil
+		}},
 	}
-	reg.Close()
-	testkit.WaitForNil(t, 2*time.Second, "epmd forgets alex", func() error {
-		if names, err := Names(testkit.Ctx(t, testkit.Wait), addr); err != nil || len(names) != 0 {
-			return fmt.Errorf("names %v, %v", names, err)
+	for _, m := range starts {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			addr, exited := m.start(t)
+			body(t, commandTarget{addr: addr, foo: register(t, addr, "foo", 1000), exited: exited})
+		})
+	}
+}
+
+// The requests of the suite's command cases, and the reply to STOP_REQ.
+var (
+	killReq    = mapperCase{frame: []byte{0, 1, 'k'}}
+	stopFoo    = mapperCase{frame: []byte{0, 4, 's', 'f', 'o', 'o'}}
+	stopNobody = mapperCase{frame: []byte{0, 6, 's', 'x', 'x', 'x', '4', '2'}}
+)
+
+// hangUp is what a STOP_REQ gets: nothing, then the connection closes
+// (epmd answers STOP_REQ only with -relaxed_command_check).
+const hangUp = ""
+
+// waitUnregistered waits until the mapper at addr no longer knows name.
+func waitUnregistered(t *testing.T, addr, name string) {
+	t.Helper()
+	testkit.WaitForNil(t, 2*time.Second, "the mapper forgets "+name, func() error {
+		_, err := Lookup(testkit.Ctx(t, testkit.Wait), addr, name)
+		if errors.Is(err, ErrNotRegistered) {
+			return nil
 		}
-		return nil
+		return fmt.Errorf("lookup %s: %v", name, err)
 	})
-	if got := ask(t, addr, kill); string(got) != "OK" {
-		t.Fatalf("epmd answered KILL_REQ with no node: %q; want OK", got)
-	}
-	select {
-	case <-exited:
-	case <-time.After(5 * time.Second):
-		t.Fatal("epmd did not exit after answering OK")
-	}
+}
+
+// TestCompatKillReq is OTP epmd_SUITE's no_live_killing against both
+// mappers: KILL_REQ gets NO while foo is registered, STOP_REQ foo is hung
+// up on and leaves foo registered, and once foo has gone KILL_REQ gets OK.
+// epmd then exits; chatd's mapper, whose own node kate does not count,
+// goes on serving kate.
+func TestCompatKillReq(t *testing.T) {
+	eachCommandTarget(t, func(t *testing.T, target commandTarget) {
+		addr := target.addr
+		if got := ask(t, addr, killReq); string(got) != wire.EPMDKillRefused {
+			t.Fatalf("KILL_REQ with foo registered: %q; want %q", got, wire.EPMDKillRefused)
+		}
+		if got := ask(t, addr, stopFoo); string(got) != hangUp {
+			t.Fatalf("STOP_REQ foo: %q; want a hang-up without reply", got)
+		}
+		if _, err := Lookup(testkit.Ctx(t, testkit.Wait), addr, "foo"); err != nil {
+			t.Fatalf("foo after STOP_REQ: %v; want still registered", err)
+		}
+		target.foo.Close()
+		waitUnregistered(t, addr, "foo")
+		if got := ask(t, addr, killReq); string(got) != wire.EPMDKillOK {
+			t.Fatalf("KILL_REQ once foo has gone: %q; want %q", got, wire.EPMDKillOK)
+		}
+		if target.exited != nil {
+			select {
+			case <-target.exited:
+			case <-time.After(5 * time.Second):
+				t.Fatal("epmd did not exit after answering OK")
+			}
+			return
+		}
+		if e, err := Lookup(testkit.Ctx(t, testkit.Wait), addr, "kate"); err != nil || e.Port != 6666 {
+			t.Fatalf("the mapper stopped serving its node after KILL_REQ: %+v, %v", e, err)
+		}
+	})
+}
+
+// TestCompatStopReq is OTP epmd_SUITE's unregister_others_name_1 and _2
+// as they go without -relaxed_command_check (the suite runs them with it,
+// where epmd answers STOPPED and NOEXIST): STOP_REQ from a connection
+// that did not register the name is hung up on without a reply, for a
+// registered name (which stays registered) as for an unknown one.
+func TestCompatStopReq(t *testing.T) {
+	eachCommandTarget(t, func(t *testing.T, target commandTarget) {
+		for _, tc := range []mapperCase{stopFoo, stopNobody} {
+			if got := ask(t, target.addr, tc); string(got) != hangUp {
+				t.Fatalf("STOP_REQ %q: %q; want a hang-up without reply", tc.frame[3:], got)
+			}
+		}
+		if e, err := Lookup(testkit.Ctx(t, testkit.Wait), target.addr, "foo"); err != nil || e.Port != 1000 {
+			t.Fatalf("foo after STOP_REQ: %+v, %v; want still registered", e, err)
+		}
+	})
 }
 
 // TestCompatPacketTimeoutPerRead: epmd -packet_timeout 1 answers the slow

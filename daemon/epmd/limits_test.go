@@ -132,9 +132,9 @@ func TestServerLongUnicodeNameRoundTrip(t *testing.T) {
 }
 
 // TestServerKillReqNeverStops: epmd answers KILL_REQ with NO while nodes
-// are registered and with OK, then exits, when none is
-// (TestCompatRealEPMDKillReq); the embedded mapper, which lives as long as
-// its node, sends the same bytes and goes on serving.
+// are registered and with OK, then exits, when none is (TestCompatKillReq);
+// the embedded mapper, which lives as long as its node, sends the same
+// bytes and goes on serving.
 func TestServerKillReqNeverStops(t *testing.T) {
 	s := startServer(t, ServerConfig{})
 	addr := s.Addr().String()

@@ -94,6 +94,7 @@ func StartRegistrar(ctx context.Context, cfg RegistrarConfig) (*Registrar, error
 	if cfg.Server.Gate == nil {
 		cfg.Server.Gate = cfg.Gate
 	}
+	cfg.Server.host = cfg.Name
 	r := &Registrar{cfg: cfg, log: cfg.Logger, port: port, client: client}
 	startCtx, cancel := context.WithTimeout(ctx, StartTimeout)
 	defer cancel()

@@ -72,6 +72,10 @@ type ServerConfig struct {
 	// listen binds for ListenPort; nil means net.ListenConfig's, through
 	// Gate (tests replace it to play a host without IPv6).
 	listen func(ctx context.Context, network, address string) (net.Listener, error)
+	// host is the name of the node that runs this mapper, set by the
+	// Registrar that starts it; its registration does not keep KILL_REQ
+	// from OK (see Server.kill). Empty for a mapper without a node.
+	host string
 }
 
 // Server is an embedded EPMD-compatible mapper. Loopback clients may
@@ -320,12 +324,17 @@ func (s *Server) handle(conn net.Conn) {
 
 // kill answers KILL_REQ with epmd's bytes, NO while a node is registered
 // and OK when none is, but never stops: the embedded mapper lives as long
-// as its node.
+// as the node that runs it (cfg.host). That node does not count, since it
+// cannot be left without its mapper, so OK comes once every other node has
+// gone, as from an epmd whose last node has gone.
 func (s *Server) kill(conn net.Conn) {
-	reply := wire.EPMDKillRefused
+	reply := wire.EPMDKillOK
 	s.mu.Lock()
-	if len(s.nodes) == 0 {
-		reply = wire.EPMDKillOK
+	for name := range s.nodes {
+		if name != s.cfg.host {
+			reply = wire.EPMDKillRefused
+			break
+		}
 	}
 	s.mu.Unlock()
 	s.log.Debug("port mapper got KILL_REQ; it stops only with its node", "remote", conn.RemoteAddr().String(), "reply", reply)

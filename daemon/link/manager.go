@@ -323,7 +323,9 @@ func (m *Manager) newLink(conn net.Conn, node wire.NodeName, inc uint64, outboun
 	sc := newShapedConn(conn, writeTimeout)
 	m.mu.Lock()
 	yc := m.yamuxConfig.Clone() // guarded: SetTick replaces it
+	tick := m.cfg.Tick
 	m.mu.Unlock()
+	yc.EnableKeepAlive = keepaliveSender(outbound)
 	yc.Logger = &yamuxLog{peer: node, debug: m.log.Debug}
 	sess, err := start(sc, yc)
 	if err != nil {
@@ -332,7 +334,7 @@ func (m *Manager) newLink(conn net.Conn, node wire.NodeName, inc uint64, outboun
 	}
 	return &Link{
 		peer: node, incarnation: inc, addr: conn.RemoteAddr().String(), outbound: outbound, tls: isTLS(conn),
-		since: time.Now(), maxFrame: m.cfg.MaxFrame, sess: sess, conn: sc,
+		since: time.Now(), maxFrame: m.cfg.MaxFrame, sess: sess, conn: sc, tick: tick,
 		gone: make(chan struct{}),
 	}, nil
 }
@@ -360,6 +362,10 @@ func (m *Manager) install(st *peerState, l *Link) error {
 func (m *Manager) serveLink(st *peerState, l *Link) {
 	defer m.wg.Done()
 	ctx, cancel := context.WithCancel(m.ctx)
+	stopWatch := func() {}
+	if !keepaliveSender(l.outbound) {
+		stopWatch = l.watchSilence(acceptorPingAfter(l.tick))
+	}
 	for {
 		s, err := l.sess.AcceptStream()
 		if err != nil {
@@ -379,6 +385,7 @@ func (m *Manager) serveLink(st *peerState, l *Link) {
 		l.active.Add(1)
 		go m.serveStream(ctx, l, s)
 	}
+	stopWatch()
 	l.close("") // make sure the session and its goroutines end
 	cancel()
 	l.streams.closeAndWait()
