@@ -19,9 +19,7 @@ import (
 // passed through as given: a node name, name@host or a bare name (completed
 // by the daemon with its own host).
 func (c *Client) Send(ctx context.Context, to, text string) (wire.SendResponse, error) {
-	var out wire.SendResponse
-	err := c.do(ctx, http.MethodPost, wire.PathSend, wire.SendRequest{To: to, Text: text}, &out)
-	return out, err
+	return exchange[wire.SendResponse](ctx, c, http.MethodPost, wire.PathSend, wire.SendRequest{To: to, Text: text})
 }
 
 // Call runs a function as a supervised task on req.Node and awaits its
@@ -31,9 +29,7 @@ func (c *Client) Send(ctx context.Context, to, text string) (wire.SendResponse, 
 // code wire.CodeTaskFailed or wire.CodeTimeout whose message names the node
 // and the reason.
 func (c *Client) Call(ctx context.Context, req wire.CallRequest) (wire.CallResponse, error) {
-	var out wire.CallResponse
-	err := c.do(ctx, http.MethodPost, wire.PathCall, req, &out)
-	return out, err
+	return exchange[wire.CallResponse](ctx, c, http.MethodPost, wire.PathCall, req)
 }
 
 // Tasks lists the node's running tasks, and with all its finished ones too
@@ -43,9 +39,7 @@ func (c *Client) Tasks(ctx context.Context, all bool) (wire.TasksResponse, error
 	if all {
 		q.Set("all", "1")
 	}
-	var out wire.TasksResponse
-	err := c.do(ctx, http.MethodGet, withQuery(wire.PathTasks, q), nil, &out)
-	return out, err
+	return exchange[wire.TasksResponse](ctx, c, http.MethodGet, withQuery(wire.PathTasks, q), nil)
 }
 
 // WatchTasks calls fn with each task change the daemon streams
@@ -64,9 +58,7 @@ func (c *Client) Messages(ctx context.Context, n int) (wire.MessagesResponse, er
 	if n > 0 {
 		q.Set("n", strconv.Itoa(n))
 	}
-	var out wire.MessagesResponse
-	err := c.do(ctx, http.MethodGet, withQuery(wire.PathMessages, q), nil, &out)
-	return out, err
+	return exchange[wire.MessagesResponse](ctx, c, http.MethodGet, withQuery(wire.PathMessages, q), nil)
 }
 
 // FollowMessages calls fn with the last n received messages (none when
@@ -85,9 +77,7 @@ func (c *Client) FollowMessages(ctx context.Context, n int, fn func(wire.Message
 // Functions lists the builtin functions a peer may run on the node
 // (GET /v1/functions).
 func (c *Client) Functions(ctx context.Context) (wire.FunctionsResponse, error) {
-	var out wire.FunctionsResponse
-	err := c.do(ctx, http.MethodGet, wire.PathFunctions, nil, &out)
-	return out, err
+	return exchange[wire.FunctionsResponse](ctx, c, http.MethodGet, wire.PathFunctions, nil)
 }
 
 // withQuery appends q to path when q is not empty.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"reflect"
 	"testing"
@@ -12,28 +11,6 @@ import (
 
 	"chatd/wire"
 )
-
-// request is what the fake daemon saw of one request.
-type request struct {
-	method, path, query string
-	body                string
-}
-
-// recordingServer answers every request with status and the JSON of resp and
-// reports what it saw on the returned channel.
-func recordingServer(t *testing.T, status int, resp any) (*Client, <-chan request) {
-	t.Helper()
-	seen := make(chan request, 1)
-	c := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, err := io.ReadAll(r.Body)
-		if err != nil {
-			t.Errorf("server: read request: %v", err)
-		}
-		seen <- request{method: r.Method, path: r.URL.Path, query: r.URL.RawQuery, body: string(b)}
-		respond(status, resp)(w, r)
-	}))
-	return c, seen
-}
 
 // TestChatRequests checks that each task and chat method sends the right
 // method, path, query and body, and decodes its own response type.
@@ -46,12 +23,7 @@ func TestChatRequests(t *testing.T) {
 	messages := wire.MessagesResponse{Node: "kate@localhost", Messages: []wire.Message{{
 		ID: "3f2a", From: "alex@localhost", To: "kate@localhost", Text: "hi", Time: started,
 	}}}
-	tests := []struct {
-		name string
-		want request // body "" means none
-		resp any
-		call func(context.Context, *Client) (any, error)
-	}{
+	checkRequests(t, []requestCase{
 		{"send", request{http.MethodPost, wire.PathSend, "", `{"to":"kate","text":"hi there"}`},
 			wire.SendResponse{ID: "3f2a", From: "alex@localhost", To: "kate@localhost"},
 			func(ctx context.Context, c *Client) (any, error) { return c.Send(ctx, "kate", "hi there") }},
@@ -80,42 +52,7 @@ func TestChatRequests(t *testing.T) {
 		{"functions", request{http.MethodGet, wire.PathFunctions, "", ""},
 			wire.FunctionsResponse{Functions: []wire.FunctionInfo{{Name: "echo", Args: "ARGS...", Summary: "returns its args"}}},
 			func(ctx context.Context, c *Client) (any, error) { return c.Functions(ctx) }},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, seen := recordingServer(t, http.StatusOK, tt.resp)
-			got, err := tt.call(t.Context(), c)
-			if err != nil {
-				t.Fatalf("call: %v", err)
-			}
-			req := <-seen
-			if tt.want.body != "" {
-				if !jsonEqual(t, req.body, tt.want.body) {
-					t.Errorf("request body = %s, want %s", req.body, tt.want.body)
-				}
-				req.body = tt.want.body
-			}
-			if req != tt.want {
-				t.Errorf("request = %+v, want %+v", req, tt.want)
-			}
-			if !reflect.DeepEqual(got, tt.resp) {
-				t.Errorf("response = %+v, want %+v", got, tt.resp)
-			}
-		})
-	}
-}
-
-// jsonEqual reports whether the JSON texts a and b hold the same value.
-func jsonEqual(t *testing.T, a, b string) bool {
-	t.Helper()
-	var va, vb any
-	if err := json.Unmarshal([]byte(a), &va); err != nil {
-		t.Fatalf("%s is not JSON: %v", a, err)
-	}
-	if err := json.Unmarshal([]byte(b), &vb); err != nil {
-		t.Fatalf("%s is not JSON: %v", b, err)
-	}
-	return reflect.DeepEqual(va, vb)
+	})
 }
 
 // TestCallTaskFailed checks that a failed task keeps the daemon's code and

@@ -97,60 +97,49 @@ func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
 
 // Status returns the daemon's identity and state (GET /v1/status).
 func (c *Client) Status(ctx context.Context) (wire.StatusResponse, error) {
-	var out wire.StatusResponse
-	err := c.do(ctx, http.MethodGet, wire.PathStatus, nil, &out)
-	return out, err
+	return exchange[wire.StatusResponse](ctx, c, http.MethodGet, wire.PathStatus, nil)
 }
 
 // Nodes returns the nodes linked now (GET /v1/nodes).
 func (c *Client) Nodes(ctx context.Context) (wire.NodesResponse, error) {
-	var out wire.NodesResponse
-	err := c.do(ctx, http.MethodGet, wire.PathNodes, nil, &out)
-	return out, err
+	return exchange[wire.NodesResponse](ctx, c, http.MethodGet, wire.PathNodes, nil)
 }
 
 // Ping asks the daemon to ping node (POST /v1/ping). A pang is not an
 // error: it comes back with Result wire.Pang and a Reason.
 func (c *Client) Ping(ctx context.Context, node string) (wire.PingResponse, error) {
-	var out wire.PingResponse
-	err := c.do(ctx, http.MethodPost, wire.PathPing, wire.NodeRequest{Node: node}, &out)
-	return out, err
+	return exchange[wire.PingResponse](ctx, c, http.MethodPost, wire.PathPing, wire.NodeRequest{Node: node})
 }
 
 // Connect links the daemon to node unless it already is (POST /v1/connect).
 func (c *Client) Connect(ctx context.Context, node string) (wire.ConnectResponse, error) {
-	var out wire.ConnectResponse
-	err := c.do(ctx, http.MethodPost, wire.PathConnect, wire.NodeRequest{Node: node}, &out)
-	return out, err
+	return exchange[wire.ConnectResponse](ctx, c, http.MethodPost, wire.PathConnect, wire.NodeRequest{Node: node})
 }
 
 // Disconnect closes the daemon's link to node, if any (POST /v1/disconnect).
 func (c *Client) Disconnect(ctx context.Context, node string) (wire.DisconnectResponse, error) {
-	var out wire.DisconnectResponse
-	err := c.do(ctx, http.MethodPost, wire.PathDisconnect, wire.NodeRequest{Node: node}, &out)
-	return out, err
+	return exchange[wire.DisconnectResponse](ctx, c, http.MethodPost, wire.PathDisconnect, wire.NodeRequest{Node: node})
 }
 
-// do sends in (when non-nil) as a JSON body to path and decodes the 2xx
-// response into out (when non-nil; the body is discarded otherwise). path may
-// carry a query string.
-func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+// exchange sends in (when non-nil) as a JSON body to path and returns the
+// 2xx response decoded as a T: the one request helper of the endpoint
+// methods. path may carry a query string. It is a function, not a method,
+// because methods cannot have type parameters (as stream).
+func exchange[T any](ctx context.Context, c *Client, method, path string, in any) (T, error) {
+	var out T
 	resp, err := c.send(ctx, method, path, in)
 	if err != nil {
-		return err
+		return out, err
 	}
 	defer resp.Body.Close()
 	body, err := readLimited(resp.Body, c.maxBody)
 	if err != nil {
-		return c.wrap(method, path, fmt.Errorf("read response: %w", err))
+		return out, c.wrap(method, path, fmt.Errorf("read response: %w", err))
 	}
-	if out == nil {
-		return nil
+	if err := json.Unmarshal(body, &out); err != nil {
+		return out, c.wrap(method, path, fmt.Errorf("decode %T from response: %w", out, err))
 	}
-	if err := json.Unmarshal(body, out); err != nil {
-		return c.wrap(method, path, fmt.Errorf("decode %T from response: %w", out, err))
-	}
-	return nil
+	return out, nil
 }
 
 // send performs one request and returns a 2xx response whose body the

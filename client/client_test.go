@@ -51,90 +51,123 @@ func respond(status int, body any) http.HandlerFunc {
 	}
 }
 
-func TestStatus(t *testing.T) {
-	want := wire.StatusResponse{
-		Node: "alex@localhost", Version: "1.2.3", Protocol: 1, PID: 4242,
-		Environment: "dev", Started: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC),
-		Listen: "127.0.0.1:41235", MapperPort: 4369, MapperLocal: true, Creation: 7, Links: 2,
-	}
-	var gotMethod, gotPath string
+// request is what the fake daemon saw of one request.
+type request struct {
+	method, path, query string
+	body                string
+}
+
+// recorded is a request as the fake daemon saw it, with its Content-Type.
+type recorded struct {
+	request
+	contentType string
+}
+
+// recordingServer answers every request with status and the JSON of resp and
+// reports what it saw on the returned channel.
+func recordingServer(t *testing.T, status int, resp any) (*Client, <-chan recorded) {
+	t.Helper()
+	seen := make(chan recorded, 1)
 	c := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		gotMethod, gotPath = r.Method, r.URL.Path
-		respond(http.StatusOK, want)(w, r)
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			t.Errorf("server: read request: %v", err)
+		}
+		seen <- recorded{
+			request:     request{method: r.Method, path: r.URL.Path, query: r.URL.RawQuery, body: string(b)},
+			contentType: r.Header.Get("Content-Type"),
+		}
+		respond(status, resp)(w, r)
 	}))
-	got, err := c.Status(t.Context())
-	if err != nil {
-		t.Fatalf("Status: %v", err)
-	}
-	if gotMethod != http.MethodGet || gotPath != wire.PathStatus {
-		t.Errorf("request = %s %s, want GET %s", gotMethod, gotPath, wire.PathStatus)
-	}
-	if !got.Started.Equal(want.Started) {
-		t.Errorf("Started = %v, want %v", got.Started, want.Started)
-	}
-	got.Started = want.Started
-	if got != want {
-		t.Errorf("Status = %+v, want %+v", got, want)
-	}
+	return c, seen
 }
 
-func TestNodes(t *testing.T) {
-	since := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
-	want := wire.NodesResponse{Node: "alex@localhost", Links: []wire.LinkInfo{
-		{Node: "kate@localhost", Address: "127.0.0.1:5555", Direction: "out", Since: since},
-	}}
-	c := serve(t, respond(http.StatusOK, want))
-	got, err := c.Nodes(t.Context())
-	if err != nil {
-		t.Fatalf("Nodes: %v", err)
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("Nodes = %+v, want %+v", got, want)
-	}
+// requestCase is one call of an endpoint method: the request it must send
+// and the response the fake daemon answers, which it must decode.
+type requestCase struct {
+	name string
+	want request // body "" means none
+	resp any
+	call func(context.Context, *Client) (any, error)
 }
 
-// TestNodeRequests checks that the POST endpoints send {"node"} to the right
-// path and decode their own response type.
-func TestNodeRequests(t *testing.T) {
-	tests := []struct {
-		name string
-		path string
-		resp any
-		call func(context.Context, *Client) (any, error)
-	}{
-		{"ping", wire.PathPing, wire.PingResponse{Node: "kate@localhost", Result: wire.Pang, Reason: "not registered"},
-			func(ctx context.Context, c *Client) (any, error) { return c.Ping(ctx, "kate") }},
-		{"connect", wire.PathConnect, wire.ConnectResponse{Node: "kate@localhost", Already: true},
-			func(ctx context.Context, c *Client) (any, error) { return c.Connect(ctx, "kate") }},
-		{"disconnect", wire.PathDisconnect, wire.DisconnectResponse{Node: "kate@localhost", WasLinked: true},
-			func(ctx context.Context, c *Client) (any, error) { return c.Disconnect(ctx, "kate") }},
-	}
+// checkRequests runs each case against a recordingServer: the method,
+// path and query must be the case's, the body the same JSON value (sent
+// as application/json; no body and no Content-Type when the case has
+// none), and the response must decode to resp.
+func checkRequests(t *testing.T, tests []requestCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var gotReq wire.NodeRequest
-			var gotMethod, gotPath, gotType string
-			c := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				gotMethod, gotPath, gotType = r.Method, r.URL.Path, r.Header.Get("Content-Type")
-				if err := json.NewDecoder(r.Body).Decode(&gotReq); err != nil {
-					t.Errorf("server: decode request: %v", err)
-				}
-				respond(http.StatusOK, tt.resp)(w, r)
-			}))
+			c, seen := recordingServer(t, http.StatusOK, tt.resp)
 			got, err := tt.call(t.Context(), c)
 			if err != nil {
 				t.Fatalf("call: %v", err)
 			}
-			if gotMethod != http.MethodPost || gotPath != tt.path || gotType != "application/json" {
-				t.Errorf("request = %s %s (%s), want POST %s (application/json)", gotMethod, gotPath, gotType, tt.path)
+			rec := <-seen
+			req, wantType := rec.request, ""
+			if tt.want.body != "" {
+				wantType = "application/json"
+				if !jsonEqual(t, req.body, tt.want.body) {
+					t.Errorf("request body = %s, want %s", req.body, tt.want.body)
+				}
+				req.body = tt.want.body
 			}
-			if gotReq.Node != "kate" {
-				t.Errorf("request node = %q, want %q", gotReq.Node, "kate")
+			if req != tt.want {
+				t.Errorf("request = %+v, want %+v", req, tt.want)
 			}
-			if got != tt.resp {
+			if rec.contentType != wantType {
+				t.Errorf("request Content-Type = %q, want %q", rec.contentType, wantType)
+			}
+			if !reflect.DeepEqual(got, tt.resp) {
 				t.Errorf("response = %+v, want %+v", got, tt.resp)
 			}
 		})
 	}
+}
+
+// jsonEqual reports whether the JSON texts a and b hold the same value.
+func jsonEqual(t *testing.T, a, b string) bool {
+	t.Helper()
+	var va, vb any
+	if err := json.Unmarshal([]byte(a), &va); err != nil {
+		t.Fatalf("%s is not JSON: %v", a, err)
+	}
+	if err := json.Unmarshal([]byte(b), &vb); err != nil {
+		t.Fatalf("%s is not JSON: %v", b, err)
+	}
+	return reflect.DeepEqual(va, vb)
+}
+
+// TestNodeRequests checks that Status, Nodes and the POST endpoints that
+// name a node ({"node"}) send the right method, path and body, and decode
+// their own response type.
+func TestNodeRequests(t *testing.T) {
+	at := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	body := `{"node":"kate"}`
+	checkRequests(t, []requestCase{
+		{"status", request{http.MethodGet, wire.PathStatus, "", ""},
+			wire.StatusResponse{
+				Node: "alex@localhost", Version: "1.2.3", Protocol: 1, PID: 4242,
+				Environment: "dev", Started: at,
+				Listen: "127.0.0.1:41235", MapperPort: 4369, MapperLocal: true, Creation: 7, Links: 2,
+			},
+			func(ctx context.Context, c *Client) (any, error) { return c.Status(ctx) }},
+		{"nodes", request{http.MethodGet, wire.PathNodes, "", ""},
+			wire.NodesResponse{Node: "alex@localhost", Links: []wire.LinkInfo{
+				{Node: "kate@localhost", Address: "127.0.0.1:5555", Direction: "out", Since: at},
+			}},
+			func(ctx context.Context, c *Client) (any, error) { return c.Nodes(ctx) }},
+		{"ping", request{http.MethodPost, wire.PathPing, "", body},
+			wire.PingResponse{Node: "kate@localhost", Result: wire.Pang, Reason: "not registered"},
+			func(ctx context.Context, c *Client) (any, error) { return c.Ping(ctx, "kate") }},
+		{"connect", request{http.MethodPost, wire.PathConnect, "", body},
+			wire.ConnectResponse{Node: "kate@localhost", Already: true},
+			func(ctx context.Context, c *Client) (any, error) { return c.Connect(ctx, "kate") }},
+		{"disconnect", request{http.MethodPost, wire.PathDisconnect, "", body},
+			wire.DisconnectResponse{Node: "kate@localhost", WasLinked: true},
+			func(ctx context.Context, c *Client) (any, error) { return c.Disconnect(ctx, "kate") }},
+	})
 }
 
 func TestAPIError(t *testing.T) {

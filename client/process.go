@@ -43,8 +43,8 @@ var errExited = errors.New("process exited")
 // function) is an *APIError.
 func (c *Client) Spawn(ctx context.Context, req wire.SpawnRequest, fn func(wire.SpawnEvent) error) error {
 	if req.Detach {
-		var ev wire.SpawnEvent
-		if err := c.do(ctx, http.MethodPost, wire.PathSpawn, req, &ev); err != nil {
+		ev, err := exchange[wire.SpawnEvent](ctx, c, http.MethodPost, wire.PathSpawn, req)
+		if err != nil {
 			return err
 		}
 		if ev.Event != wire.SpawnEventPid || ev.Pid == "" {
@@ -79,15 +79,11 @@ func (c *Client) Spawn(ctx context.Context, req wire.SpawnRequest, fn func(wire.
 // mailbox, oldest first, and empties it (POST /v1/flush), as the lesson's
 // flush/0 does.
 func (c *Client) Flush(ctx context.Context) (wire.FlushResponse, error) {
-	var out wire.FlushResponse
-	err := c.do(ctx, http.MethodPost, wire.PathFlush, struct{}{}, &out)
-	return out, err
+	return exchange[wire.FlushResponse](ctx, c, http.MethodPost, wire.PathFlush, struct{}{})
 }
 
 // Processes lists the node's local processes, its shell among them
 // (GET /v1/processes).
 func (c *Client) Processes(ctx context.Context) (wire.ProcessesResponse, error) {
-	var out wire.ProcessesResponse
-	err := c.do(ctx, http.MethodGet, wire.PathProcesses, nil, &out)
-	return out, err
+	return exchange[wire.ProcessesResponse](ctx, c, http.MethodGet, wire.PathProcesses, nil)
 }

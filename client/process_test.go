@@ -198,30 +198,10 @@ func TestProcessRequests(t *testing.T) {
 		{Pid: "<alex@localhost.1.9>", Function: "shell", Mailbox: 2, Started: at},
 		{Pid: "<alex@localhost.5.9>", Function: "reply", Args: "sup?", LinkedTo: "<kate@localhost.1.7>", Started: at},
 	}}
-	tests := []struct {
-		name string
-		want request // body "" means none
-		resp any
-		call func(context.Context, *Client) (any, error)
-	}{
+	checkRequests(t, []requestCase{
 		{"flush", request{http.MethodPost, wire.PathFlush, "", `{}`}, flushed,
 			func(ctx context.Context, c *Client) (any, error) { return c.Flush(ctx) }},
 		{"processes", request{http.MethodGet, wire.PathProcesses, "", ""}, processes,
 			func(ctx context.Context, c *Client) (any, error) { return c.Processes(ctx) }},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, seen := recordingServer(t, http.StatusOK, tt.resp)
-			got, err := tt.call(t.Context(), c)
-			if err != nil {
-				t.Fatalf("call: %v", err)
-			}
-			if req := <-seen; req != tt.want {
-				t.Errorf("request = %+v, want %+v", req, tt.want)
-			}
-			if !reflect.DeepEqual(got, tt.resp) {
-				t.Errorf("response = %+v, want %+v", got, tt.resp)
-			}
-		})
-	}
+	})
 }

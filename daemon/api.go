@@ -23,8 +23,9 @@ func (n *Node) Status() wire.StatusResponse {
 		PID: os.Getpid(), Environment: n.cfg.Environment, Started: n.started,
 		Listen: n.listen.Addr().String(), MapperPort: n.cfg.Mapper.Port,
 		MapperLocal: n.reg.Embedded(), Creation: n.reg.Creation(), Links: len(n.router.Links()),
-		Tasks: n.sup.Running(), Goroutines: runtime.NumGoroutine(), RSSBytes: rssBytes(),
+		Tasks: n.sup.Running(), Goroutines: runtime.NumGoroutine(),
 	}
+	n.fds.Shared(func() { st.RSSBytes = rssBytes() }) // opens /proc/self/statm
 	st.HeapBytes, st.StackBytes = memBytes()
 	return st
 }
@@ -56,14 +57,15 @@ func rssBytes() uint64 {
 
 // mapperResolver finds peers through the port mapper on their host.
 type mapperResolver struct {
-	port int
+	port   int
+	client epmd.Client // dials through the node's descriptor gate
 }
 
 // Resolve implements peer.Resolver.
 func (r mapperResolver) Resolve(ctx context.Context, node wire.NodeName) (peer.Endpoint, error) {
 	host := dialHost(node.Host)
 	mapper := net.JoinHostPort(host, strconv.Itoa(r.port))
-	e, err := epmd.Lookup(ctx, mapper, node.Name)
+	e, err := r.client.Lookup(ctx, mapper, node.Name)
 	switch {
 	case errors.Is(err, epmd.ErrNotRegistered):
 		return peer.Endpoint{}, fmt.Errorf("%w at %s", peer.ErrNotRegistered, mapper)

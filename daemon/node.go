@@ -20,6 +20,7 @@ import (
 	"chatd/daemon/control"
 	"chatd/daemon/core"
 	"chatd/daemon/epmd"
+	"chatd/daemon/fdgate"
 	"chatd/daemon/function"
 	"chatd/daemon/link"
 	"chatd/daemon/metrics"
@@ -72,6 +73,11 @@ type Options struct {
 	// StopNowHint, if set, says how to close StopNow ("press Ctrl-C again
 	// to stop now"), for the line that says the node waits for its tasks.
 	StopNowHint func() string
+	// FDGate is the descriptor gate every part of the node creates its
+	// descriptors through, so that the control socket can accept on its
+	// spare when peers have taken every other one (daemon/fdgate); nil
+	// means the node makes its own.
+	FDGate *fdgate.Gate
 }
 
 // Node is a running chatd node: the place where its parts are wired
@@ -84,6 +90,7 @@ type Node struct {
 	self    wire.NodeName
 	opts    Options
 	log     *slog.Logger
+	fds     *fdgate.Gate // every descriptor of the node is created through it
 	started time.Time
 	listen  net.Listener
 	reg     *epmd.Registrar
@@ -191,12 +198,17 @@ func (n *Node) serve(ctx context.Context, errc <-chan error) error {
 // start acquires the node's resources in order, releasing them on error.
 func start(ctx context.Context, cfg config.Config, cookie config.Cookie, opts Options) (*Node, error) {
 	self := cfg.NodeName()
-	n := &Node{cfg: cfg, applied: cfg, self: self, opts: opts, log: opts.Logger, started: time.Now()}
-	linkTLS, err := LoadLinkTLS(cfg.Link.TLS)
+	if opts.FDGate == nil {
+		opts.FDGate = fdgate.New()
+	}
+	n := &Node{cfg: cfg, applied: cfg, self: self, opts: opts, log: opts.Logger, started: time.Now(), fds: opts.FDGate}
+	var linkTLS *link.TLS
+	var err error
+	n.fds.Shared(func() { linkTLS, err = LoadLinkTLS(cfg.Link.TLS) })
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", cfg.Listen.Address)
+	ln, err := n.fds.Listen(ctx, "tcp", cfg.Listen.Address)
 	if err != nil {
 		return nil, fmt.Errorf("listen for peers on %s (listen.address): %w", cfg.Listen.Address, err)
 	}
@@ -205,7 +217,7 @@ func start(ctx context.Context, cfg config.Config, cookie config.Cookie, opts Op
 	mapper := net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.Mapper.Port))
 	n.reg, err = epmd.StartRegistrar(ctx, epmd.RegistrarConfig{
 		MapperAddr: mapper,
-		Name:       cfg.Name, Port: uint16(port), Logger: n.log,
+		Name:       cfg.Name, Port: uint16(port), Logger: n.log, Gate: n.fds,
 		Server: epmd.ServerConfig{Addresses: cfg.Mapper.Addresses(), PacketTimeout: cfg.Mapper.PacketTimeout.D()},
 	})
 	if err != nil {
@@ -218,9 +230,9 @@ func start(ctx context.Context, cfg config.Config, cookie config.Cookie, opts Op
 	sock := filepath.Join(paths.NodeRuntimeDir(opts.Getenv, opts.UID, cfg.Name), "control.sock")
 	policy := control.Policy{UID: opts.UID, GID: opts.GID}
 	if opts.ControlListener != nil {
-		n.ctl = control.FromListener(opts.ControlListener, sock, policy, n.log)
+		n.ctl, err = control.FromListener(opts.ControlListener, sock, policy, n.fds, n.log)
 	} else {
-		n.ctl, err = control.Listen(sock, policy, n.log)
+		n.ctl, err = control.Listen(sock, policy, n.fds, n.log)
 	}
 	if err != nil {
 		_ = n.reg.Close()
@@ -261,16 +273,16 @@ func (n *Node) wire(cfg config.Config, cookie config.Cookie, linkTLS *link.TLS) 
 	guesses := &peer.GuessLimiter{}
 	n.links = link.NewManager(link.Config{
 		Self: n.self, Cookie: cookie.Bytes(), Tick: cfg.Link.Tick.D(), HandshakeTimeout: cfg.Link.HandshakeTimeout.D(),
-		MaxFrame: cfg.Link.MaxFrame, MaxStreams: cfg.Link.MaxStreams, TLS: linkTLS, Local: local, Guesses: guesses, Observer: observer, Logger: n.log,
+		MaxFrame: cfg.Link.MaxFrame, MaxStreams: cfg.Link.MaxStreams, TLS: linkTLS, Local: local, Guesses: guesses, Observer: observer, Gate: n.fds, Logger: n.log,
 	})
 	n.beam = beam.NewManager(beam.Config{
 		Self: n.self, Cookie: string(cookie.Bytes()), Creation: n.reg.Creation(),
 		TickTime: cfg.Erlang.TickTime.D(), HandshakeTimeout: cfg.Link.HandshakeTimeout.D(), Hidden: cfg.Erlang.Hidden,
-		Refuse: refuseErlang(linkTLS), Local: local, Guesses: guesses, Observer: observer, Logger: n.log,
+		Refuse: refuseErlang(linkTLS), Local: local, Guesses: guesses, Observer: observer, Gate: n.fds, Logger: n.log,
 		Chat: beam.ChatNames{Module: cfg.Erlang.ChatModule, Supervisor: cfg.Erlang.ChatSupervisor, Moebi: cfg.Erlang.MoebiNames()},
 	})
 	n.router = peer.NewRouter(peer.RouterConfig{
-		Self: n.self, Chatd: n.links, Erlang: n.beam, Resolver: mapperResolver{port: cfg.Mapper.Port}, LookupTimeout: lookupTimeout,
+		Self: n.self, Chatd: n.links, Erlang: n.beam, Resolver: mapperResolver{port: cfg.Mapper.Port, client: epmd.Client{Gate: n.fds}}, LookupTimeout: lookupTimeout,
 	})
 	n.core.SetPeers(n.router)
 	n.peers = peer.NewListener(n.router, cfg.Link.HandshakeTimeout.D(), n.log)

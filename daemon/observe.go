@@ -19,5 +19,6 @@ func (n *Node) metricSources() metrics.Sources {
 		MessagesReceived:    n.sink.Delivered,
 		MapperRegistrations: n.reg.Registrations,
 		MapperEmbedded:      n.reg.Embedded,
+		Gate:                n.fds,
 	}
 }

@@ -18,7 +18,7 @@ const statusEvery = 10 * time.Second
 // notify sends an sd_notify state if the daemon runs under a notifier.
 func (n *Node) notify(state string) {
 	if n.opts.Notify != nil {
-		n.opts.Notify(state)
+		n.fds.Shared(func() { n.opts.Notify(state) }) // sd_notify opens a socket each time
 	}
 }
 
@@ -70,7 +70,9 @@ func (n *Node) reload() {
 		n.log.Warn("reload requested but this node has no configuration source")
 		return
 	}
-	cfg, err := n.opts.LoadConfig()
+	var cfg config.Config
+	var err error
+	n.fds.Shared(func() { cfg, err = n.opts.LoadConfig() }) // opens the file and the cookie
 	if err != nil {
 		n.log.Error("reload failed; keeping the running settings", "err", err)
 		return

@@ -12,13 +12,15 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"chatd/wire"
 )
 
 // moebiConfig makes moebi the lesson's dog: it answers everything.
 const moebiConfig = "[nodes.moebi]\nresponder.reply = \"chicken?\"\n"
 
-func hasMessage(ms []message, from, text string) bool {
-	return slices.ContainsFunc(ms, func(m message) bool { return m.From == from && m.Text == text })
+func hasMessage(ms []wire.Message, from, text string) bool {
+	return slices.ContainsFunc(ms, func(m wire.Message) bool { return m.From == from && m.Text == text })
 }
 
 func TestSendBetweenNodes(t *testing.T) {
@@ -102,14 +104,7 @@ func expectReply(t *testing.T, r result, from, reply string) {
 // reply to to.
 func expectJSONReply(t *testing.T, r result, to, from, reply string) {
 	t.Helper()
-	var resp struct {
-		Replies []struct {
-			ID   string `json:"id"`
-			From string `json:"from"`
-			To   string `json:"to"`
-			Text string `json:"text"`
-		} `json:"replies"`
-	}
+	var resp wire.SendResponse
 	if err := json.Unmarshal([]byte(r.stdout), &resp); err != nil || r.code != 0 || len(resp.Replies) != 1 {
 		t.Fatalf("chatctl --json send to %s: exit %d, %q (%v); want one reply", from, r.code, r.stdout, err)
 	}
@@ -146,14 +141,8 @@ func TestCall(t *testing.T) {
 	}
 	t.Logf("timed out after %s: %s", r.took, strings.TrimSpace(r.stderr))
 	waitFor(t, 3*time.Second, "kate to show the sleep cancelled", func() bool {
-		var resp struct {
-			Tasks []struct{ Function, State string } `json:"tasks"`
-		}
-		if err := kate.api("GET", "/v1/tasks?all=1", nil, &resp); err != nil {
-			t.Fatal(err)
-		}
-		return slices.ContainsFunc(resp.Tasks, func(x struct{ Function, State string }) bool {
-			return x.Function == "sleep" && x.State == "cancelled"
+		return slices.ContainsFunc(kate.tasks(true), func(ti wire.TaskInfo) bool {
+			return ti.Function == "sleep" && ti.State == wire.TaskCancelled
 		})
 	})
 	r = c.chatctl("--node", "kate", "tasks", "--all")
@@ -298,11 +287,7 @@ func TestTestEnvironmentRunsLocally(t *testing.T) {
 		!strings.HasSuffix(r.stdout, "): ran here on sophie@localhost, not on moebi@localhost ("+why+")\n") {
 		t.Fatalf("chatctl --node sophie send moebi hi with --env test: exit %d, stdout %q, stderr %q; want that it ran here and why", r.code, r.stdout, r.stderr)
 	}
-	var sent struct {
-		To    string `json:"to"`
-		RanOn string `json:"ran_on"`
-		Local string `json:"local"`
-	}
+	var sent wire.SendResponse
 	r = c.chatctl("--node", "sophie", "--json", "send", "moebi", "hi again")
 	if err := json.Unmarshal([]byte(r.stdout), &sent); err != nil || sent.To != "moebi@localhost" || sent.RanOn != "sophie@localhost" || sent.Local != why {
 		t.Fatalf("send --json: %q (%v); want ran_on sophie@localhost and local %q", r.stdout, err, why)
@@ -311,11 +296,7 @@ func TestTestEnvironmentRunsLocally(t *testing.T) {
 	if r.code != 0 || r.stdout != "a b\n" || r.stderr != "chatctl: echo: ran here on sophie@localhost, not on moebi@localhost ("+why+")\n" {
 		t.Fatalf("call moebi echo a b with --env test: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
-	var called struct {
-		Node  string `json:"node"`
-		RanOn string `json:"ran_on"`
-		Local string `json:"local"`
-	}
+	var called wire.CallResponse
 	r = c.chatctl("--node", "sophie", "--json", "call", "moebi", "echo", "a")
 	if err := json.Unmarshal([]byte(r.stdout), &called); err != nil || called.Node != "moebi@localhost" || called.RanOn != "sophie@localhost" || called.Local != why {
 		t.Fatalf("call --json: %q (%v); want ran_on sophie@localhost and local %q", r.stdout, err, why)
@@ -359,14 +340,12 @@ func TestKillDuringSends(t *testing.T) {
 	results := make([]outcome, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			text := fmt.Sprintf("in-flight-%03d", i)
 			start := time.Now()
-			err := alex.api("POST", "/v1/send", map[string]string{"to": "kate@localhost", "text": text}, nil)
+			_, err := alex.client.Send(apiCtx(t), "kate@localhost", text)
 			results[i] = outcome{text, err, time.Since(start)}
-		}()
+		})
 	}
 	waitFor(t, 10*time.Second, "some sends to land", func() bool { return len(kate.lines()) >= 20 })
 	kate.kill()
@@ -386,7 +365,7 @@ func TestKillDuringSends(t *testing.T) {
 			if delivered[r.text] != 1 {
 				t.Errorf("send %s succeeded but kate's sink has it %d times", r.text, delivered[r.text])
 			}
-		case strings.Contains(r.err.Error(), "no connection to kate@localhost"):
+		case wire.CodeOf(r.err) == wire.CodeNoConnection && strings.Contains(r.err.Error(), "no connection to kate@localhost"):
 			failed++
 		default:
 			t.Errorf("send %s failed with %v, want no connection", r.text, r.err)
@@ -404,36 +383,24 @@ func TestManySendsLeaveNoResidue(t *testing.T) {
 	c := newCluster(t)
 	alex := c.start("alex", plain())
 	kate := c.start("kate", plain())
-	type status struct {
-		Goroutines int    `json:"goroutines"`
-		HeapBytes  uint64 `json:"heap_bytes"`
-		RSSBytes   uint64 `json:"rss_bytes"`
-	}
-	read := func() status {
-		var s status
-		if err := kate.api("GET", "/v1/status", nil, &s); err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
 	send := func(i int) {
-		if err := alex.api("POST", "/v1/send", map[string]string{"to": "kate@localhost", "text": fmt.Sprintf("m%d", i)}, nil); err != nil {
+		if _, err := alex.client.Send(apiCtx(t), "kate@localhost", fmt.Sprintf("m%d", i)); err != nil {
 			t.Fatalf("send %d: %v", i, err)
 		}
 	}
 	for i := range 200 { // warm up: the link, the calls stream, buffers
 		send(i)
 	}
-	before := read()
+	before := kate.status()
 	start := time.Now()
 	const n = 10000
 	for i := range n {
 		send(i)
 	}
 	took := time.Since(start)
-	var after status
+	var after wire.StatusResponse
 	waitFor(t, 10*time.Second, "kate's goroutines to settle", func() bool {
-		after = read()
+		after = kate.status()
 		return after.Goroutines <= before.Goroutines+2
 	})
 	t.Logf("%d sends in %s; kate: goroutines %d -> %d, heap %.1f -> %.1f MB, RSS %.1f -> %.1f MB",

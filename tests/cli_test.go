@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"chatd/internal/testkit"
 )
 
 // TestCLIFirstHour runs what a newcomer types (issue 14) against real
@@ -89,7 +91,7 @@ func TestCLIFollowSurvivesRestart(t *testing.T) {
 	}
 	cmd := exec.Command(built.chatctl, "--node", "alex", "messages", "--follow", "-n", "1")
 	cmd.Env = c.baseEnv()
-	var stdout, stderr syncBuffer
+	var stdout, stderr testkit.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

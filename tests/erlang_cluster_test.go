@@ -99,7 +99,7 @@ func TestErlangMapper(t *testing.T) {
 		t.Cleanup(func() { killEPMD(t, c.mapperPort) }) // runs after kate and alex are stopped
 		kate := c.iex("kate", ownEPMD())
 		alex := c.start("alex")
-		if embedsMapper(t, alex) {
+		if alex.status().MapperLocal {
 			t.Fatal("alex embeds a mapper although kate's epmd runs on its port")
 		}
 		if out := epmdNames(t, c.mapperPort); !listsAll(out, "alex", "kate") {
@@ -131,22 +131,10 @@ func TestErlangMapper(t *testing.T) {
 			t.Fatalf("chatctl --node bob ping kate after the takeover: exit %d, stderr %q", r.code, r.stderr)
 		}
 		kate.expect("Node.ping(:bob@localhost)", ":pong")
-		if !embedsMapper(t, bob) {
+		if !bob.status().MapperLocal {
 			t.Fatal("bob did not take the mapper over")
 		}
 	})
-}
-
-// embedsMapper reports whether n runs the embedded port mapper.
-func embedsMapper(t *testing.T, n *node) bool {
-	t.Helper()
-	var st struct {
-		MapperLocal bool `json:"mapper_local"`
-	}
-	if err := n.api("GET", "/v1/status", nil, &st); err != nil {
-		t.Fatalf("status of %s: %v", n.name, err)
-	}
-	return st.MapperLocal
 }
 
 // epmdPids lists the epmd processes serving port: those started with

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"chatd/internal/testkit"
 )
 
 // The Elixir side of the end-to-end suite: real iex nodes, the lesson's
@@ -25,16 +27,8 @@ import (
 // Erlang tests give it to their chatd nodes too.
 const lessonCookie = "secret_token"
 
-// iexPath finds iex from Debian's elixir; the suite needs it (make deps
-// installs it), so its absence fails rather than skips.
-func iexPath(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("iex")
-	if err != nil {
-		t.Fatal("iex not found: install Debian package elixir (make deps)")
-	}
-	return p
-}
+// iexPath finds iex from Debian's elixir.
+func iexPath(t *testing.T) string { return debianTool(t, "iex", "elixir") }
 
 // compiledChat is the lesson's Chat app, copied out of tests/elixir/chat
 // and compiled by the first test that needs it.
@@ -95,7 +89,7 @@ type iexNode struct {
 	name   string // kate: the node is kate@localhost
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
-	out    *syncBuffer // what it printed, stdout and stderr
+	out    *testkit.Buffer // what it printed, stdout and stderr
 	exited chan struct{}
 	mu     sync.Mutex // serialises typing
 	evals  int        // guarded by mu: evals so far, numbering their markers
@@ -143,7 +137,7 @@ func (c *cluster) iex(name string, opts ...iexOpt) *iexNode {
 	}
 	cmd.Env = append(elixirEnv(filepath.Join(c.dir, "home-"+name)), "ERL_EPMD_PORT="+strconv.Itoa(c.mapperPort))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	n := &iexNode{t: c.t, name: name, cmd: cmd, out: &syncBuffer{}, exited: make(chan struct{})}
+	n := &iexNode{t: c.t, name: name, cmd: cmd, out: &testkit.Buffer{}, exited: make(chan struct{})}
 	if err := os.MkdirAll(filepath.Join(c.dir, "home-"+name), 0o700); err != nil {
 		c.t.Fatal(err)
 	}

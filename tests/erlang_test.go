@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"chatd/wire"
 )
 
 // The lesson, both ways (issue 11, "What to build" 6): chatd nodes and the
@@ -30,7 +32,7 @@ func TestErlangChat(t *testing.T) {
 	c := erlangCluster(t)
 	alex := c.start("alex")
 	kate := c.iex("kate")
-	if !embedsMapper(t, alex) {
+	if !alex.status().MapperLocal {
 		t.Fatal("alex should run the embedded mapper")
 	}
 	if out := epmdNames(t, c.mapperPort); !listsAll(out, "alex", "kate") {
@@ -100,13 +102,6 @@ func TestErlangMoebi(t *testing.T) {
 	})
 }
 
-// linkList is GET /v1/nodes.
-type linkList struct {
-	Links []struct {
-		Node, Protocol, Direction string
-	}
-}
-
 // TestErlangMembership: ping both ways; a hidden chatd (the default) is in
 // Node.list(:hidden), not Node.list(), and :global.sync() returns while it
 // is connected; chatctl nodes and GET /v1/nodes show the link's protocol.
@@ -127,8 +122,8 @@ func TestErlangMembership(t *testing.T) {
 	t.Logf(":global.sync() on kate returned in %s with a hidden chatd connected", time.Since(start))
 	kate.expect("Node.list(:hidden)", "[:alex@localhost]")
 
-	var nodes linkList
-	if err := alex.api("GET", "/v1/nodes", nil, &nodes); err != nil {
+	nodes, err := alex.client.Nodes(apiCtx(t))
+	if err != nil {
 		t.Fatal(err)
 	}
 	if len(nodes.Links) != 1 || nodes.Links[0].Node != "kate@localhost" || nodes.Links[0].Protocol != "erlang" {
@@ -139,7 +134,7 @@ func TestErlangMembership(t *testing.T) {
 		t.Fatalf("chatctl nodes: exit %d, stdout %q; want kate@localhost's erlang link", r.code, r.stdout)
 	}
 	r = c.chatctl("--node", "alex", "--json", "nodes")
-	var j linkList
+	var j wire.NodesResponse
 	if err := json.Unmarshal([]byte(r.stdout), &j); r.code != 0 || err != nil || len(j.Links) != 1 || j.Links[0].Protocol != "erlang" {
 		t.Fatalf("chatctl --json nodes: exit %d (%v), stdout %q", r.code, err, r.stdout)
 	}
@@ -265,12 +260,7 @@ func TestErlangSpawn(t *testing.T) {
 	if r := c.chatctl("--node", "alex", "send", pid, "hi"); r.code != 0 {
 		t.Fatalf("chatctl send %s hi: exit %d, stderr %q", pid, r.code, r.stderr)
 	}
-	var flushed string
-	waitFor(t, 5*time.Second, "chatctl flush to show kate's :sup?", func() bool {
-		r := c.chatctl("--node", "alex", "flush")
-		flushed += r.stdout
-		return strings.Contains(flushed, pid+" :sup?")
-	})
+	c.flushUntil("alex", pid+" :sup?", "chatctl flush to show kate's :sup?")
 
 	got := kate.expect(`Node.spawn_link(:alex@localhost, fn -> IO.puts "hi" end)`, ">")
 	if !regexp.MustCompile(`^hi\n#PID<\d+\.\d+\.\d+>$`).MatchString(got) {
@@ -280,7 +270,7 @@ func TestErlangSpawn(t *testing.T) {
 	if got := kate.eval(`send(pid, {:hi, self()})`); !strings.HasPrefix(got, "{:hi, #PID<") {
 		t.Fatalf("kate's send(pid, {:hi, self()}) printed %q", got)
 	}
-	flushed = ""
+	var flushed string
 	waitFor(t, 5*time.Second, "kate's flush() to show :sup?", func() bool {
 		flushed += kate.eval("flush()")
 		return strings.Contains(flushed, ":sup?")

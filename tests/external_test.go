@@ -3,11 +3,14 @@ package tests
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"chatd/client"
+	"chatd/paths"
+	"chatd/wire"
 )
 
 // TestExternalNodes is the lesson's first way of testing distributed code
@@ -17,8 +20,9 @@ import (
 //	systemctl start chatd@alex chatd@kate
 //	CHATD_TEST_NODES=alex,kate go test ./tests -run TestExternalNodes -v
 //
-// The control sockets are looked up under $CHATD_RUNTIME_DIR (else
-// /run/chatd as root, else $XDG_RUNTIME_DIR/chatd), as chatctl does. The
+// The control sockets are looked up where chatctl looks for them
+// (paths.ClientRuntimeRoot: $CHATD_RUNTIME_DIR, else /run/chatd as root,
+// else $XDG_RUNTIME_DIR/chatd or /run/chatd). The
 // default suite starts its own nodes instead.
 func TestExternalNodes(t *testing.T) {
 	spec := os.Getenv("CHATD_TEST_NODES")
@@ -29,34 +33,27 @@ func TestExternalNodes(t *testing.T) {
 	if len(names) < 2 {
 		t.Fatalf("CHATD_TEST_NODES=%q: name at least two nodes, like alex,kate", spec)
 	}
-	root := os.Getenv("CHATD_RUNTIME_DIR")
-	switch {
-	case root != "":
-	case os.Getuid() == 0:
-		root = "/run/chatd"
-	default:
-		root = filepath.Join(os.Getenv("XDG_RUNTIME_DIR"), "chatd")
-	}
-	nodes := make([]*node, len(names))
+	root := paths.ClientRuntimeRoot(os.Getenv, os.Getuid())
+	clients := make([]*client.Client, len(names))
 	for i, name := range names {
-		sock := filepath.Join(root, name, "control.sock")
-		nodes[i] = &node{name: name, hc: unixClient(sock)}
-		var st map[string]any
-		if err := nodes[i].api("GET", "/v1/status", nil, &st); err != nil {
+		sock := paths.SocketPath(root, name)
+		clients[i] = client.New(sock)
+		t.Cleanup(clients[i].CloseIdleConnections)
+		if _, err := clients[i].Status(apiCtx(t)); err != nil {
 			t.Skipf("node %s is not reachable at %s (%v): start it, or unset CHATD_TEST_NODES", name, sock, err)
 		}
 	}
-	from, to := nodes[0], nodes[1]
+	from, to := clients[0], clients[1]
 	text := fmt.Sprintf("external test %d", time.Now().UnixNano())
-	var sent struct{ ID, To string }
-	if err := from.api("POST", "/v1/send", map[string]string{"to": to.name, "text": text}, &sent); err != nil {
-		t.Fatalf("send from %s to %s: %v", from.name, to.name, err)
+	sent, err := from.Send(apiCtx(t), names[1], text)
+	if err != nil {
+		t.Fatalf("send from %s to %s: %v", names[0], names[1], err)
 	}
-	var got struct{ Messages []message }
-	if err := to.api("GET", "/v1/messages", nil, &got); err != nil {
+	got, err := to.Messages(apiCtx(t), 0)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.ContainsFunc(got.Messages, func(m message) bool { return m.ID == sent.ID && m.Text == text }) {
-		t.Fatalf("%s did not receive message %s", to.name, sent.ID)
+	if !slices.ContainsFunc(got.Messages, func(m wire.Message) bool { return m.ID == sent.ID && m.Text == text }) {
+		t.Fatalf("%s did not receive message %s", names[1], sent.ID)
 	}
 }

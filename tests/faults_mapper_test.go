@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"chatd/wire"
 )
 
 // mapperProbe sends one raw EPMD request from inside ns to addr:port with
@@ -81,8 +79,7 @@ func TestFaultMapperRemote(t *testing.T) {
 		t.Fatalf("local NAMES: %q, want kate listed", local)
 	}
 	figure(t, "local NAMES from the mapper's own host: answered (%d bytes)", len(local))
-	var st wire.StatusResponse
-	if err := kate.api("GET", wire.PathStatus, nil, &st); err != nil {
+	if _, err := kate.client.Status(apiCtx(t)); err != nil {
 		t.Fatalf("kate stopped answering: %v", err)
 	}
 	// The registration attempt from the remote host left no trace.

@@ -205,8 +205,8 @@ func (c *cluster) startIn(h *nsHost, name string, tick time.Duration) *nsNode {
 // ping asks n to ping the node called to.
 func (n *nsNode) ping(to string) wire.PingResponse {
 	n.c.t.Helper()
-	var resp wire.PingResponse
-	if err := n.api("POST", wire.PathPing, wire.NodeRequest{Node: to}, &resp); err != nil {
+	resp, err := n.client.Ping(apiCtx(n.c.t), to)
+	if err != nil {
 		n.c.t.Fatalf("ping %s from %s: %v", to, n.full, err)
 	}
 	return resp
@@ -222,9 +222,7 @@ func (n *nsNode) mustPong(to string) {
 
 // send sends text from n to the node called to.
 func (n *nsNode) send(to, text string) (wire.SendResponse, error) {
-	var resp wire.SendResponse
-	err := n.api("POST", wire.PathSend, wire.SendRequest{To: to, Text: text}, &resp)
-	return resp, err
+	return n.client.Send(apiCtx(n.c.t), to, text)
 }
 
 // linkedTo reports whether n lists a link to every node in peers.
@@ -251,21 +249,6 @@ func (n *nsNode) linkedToNone(peers ...string) bool {
 	return true
 }
 
-// runningTask reports whether n runs a task of function fn now.
-func (n *nsNode) runningTask(fn string) bool {
-	n.c.t.Helper()
-	var resp wire.TasksResponse
-	if err := n.api("GET", wire.PathTasks, nil, &resp); err != nil {
-		n.c.t.Fatalf("tasks of %s: %v", n.full, err)
-	}
-	for _, ti := range resp.Tasks {
-		if ti.Function == fn && ti.State == wire.TaskRunning {
-			return true
-		}
-	}
-	return false
-}
-
 // callResult is how a call over the control API ended.
 type callResult struct {
 	err  error
@@ -278,8 +261,7 @@ func (n *nsNode) callAsync(to, fn string, args []string, timeout time.Duration) 
 	done := make(chan callResult, 1)
 	go func() {
 		start := time.Now()
-		var resp wire.CallResponse
-		err := n.api("POST", wire.PathCall, wire.CallRequest{Node: to, Function: fn, Args: args, Timeout: timeout.String()}, &resp)
+		_, err := n.client.Call(apiCtx(n.c.t), wire.CallRequest{Node: to, Function: fn, Args: args, Timeout: timeout.String()})
 		done <- callResult{err: err, took: time.Since(start)}
 	}()
 	return done
@@ -287,7 +269,7 @@ func (n *nsNode) callAsync(to, fn string, args []string, timeout time.Duration) 
 
 func TestFaultHalfOpenLink(t *testing.T) {
 	const tick = 2 * time.Second
-	const callTimeout = 8 * time.Second // under the harness's 10 s HTTP timeout
+	const callTimeout = 8 * time.Second // under the harness's 10 s request bound (apiTimeout)
 	w := newNetWorld(t)
 	c := newCluster(t)
 	ah, kh := w.addHost("alex"), w.addHost("kate")
@@ -300,7 +282,7 @@ func TestFaultHalfOpenLink(t *testing.T) {
 
 	// A call in flight on kate when her network vanishes.
 	inFlight := alex.callAsync(kate.full, "sleep", []string{"60s"}, callTimeout)
-	waitFor(t, 10*time.Second, "kate to run alex's sleep", func() bool { return kate.runningTask("sleep") })
+	waitFor(t, 10*time.Second, "kate to run alex's sleep", func() bool { return kate.runsTask("sleep") })
 
 	kh.down()
 	dropped := time.Now()
@@ -586,8 +568,8 @@ type tally struct {
 // relinkedAt].
 func checkDelivery(t *testing.T, recs []sendRec, nodes []*nsNode, kate string, cutAt, relinkedAt time.Time) {
 	t.Helper()
-	byID := make(map[[2]string][]message) // (recipient, id) → messages
-	byText := make(map[[2]string]int)     // (recipient, text) → copies
+	byID := make(map[[2]string][]wire.Message) // (recipient, id) → messages
+	byText := make(map[[2]string]int)          // (recipient, text) → copies
 	var tl tally
 	for _, n := range nodes {
 		msgs := n.messages()
@@ -618,7 +600,7 @@ func checkDelivery(t *testing.T, recs []sendRec, nodes []*nsNode, kate string, c
 }
 
 // count tallies one send.
-func (tl *tally) count(r sendRec, byID map[[2]string][]message, byText map[[2]string]int, kate string, cutAt, relinkedAt time.Time) {
+func (tl *tally) count(r sendRec, byID map[[2]string][]wire.Message, byText map[[2]string]int, kate string, cutAt, relinkedAt time.Time) {
 	tl.sent++
 	if !r.ok {
 		tl.failed++

@@ -31,23 +31,14 @@ import (
 
 	"github.com/hashicorp/yamux"
 
+	"chatd/client"
 	"chatd/wire"
 )
-
-// rpStatus returns the node's GET /v1/status, failing the test on error.
-func rpStatus(t *testing.T, n *node) wire.StatusResponse {
-	t.Helper()
-	var st wire.StatusResponse
-	if err := n.api("GET", wire.PathStatus, nil, &st); err != nil {
-		t.Fatalf("status of %s: %v", n.name, err)
-	}
-	return st
-}
 
 // rpPeerAddr is the address the node's peer listener accepts links on.
 func rpPeerAddr(t *testing.T, n *node) string {
 	t.Helper()
-	addr := rpStatus(t, n).Listen
+	addr := n.status().Listen
 	if addr == "" {
 		t.Fatalf("%s reports no listen address", n.name)
 	}
@@ -175,9 +166,12 @@ type rawPeer struct {
 	closed atomic.Bool
 }
 
-// rpConnect links to n as name (a bare name on localhost). wrap, if not
-// nil, wraps the authenticated connection before yamux starts on it. The
-// link is closed when the test ends.
+// rpConnect links to n as name (a bare name on localhost) and returns once
+// n lists the link: the handshake ends on the peer's side when n has sent
+// its last message, before n installs the link, and a call n made in
+// between would not find it. wrap, if not nil, wraps the authenticated
+// connection before yamux starts on it. The link is closed when the test
+// ends.
 func rpConnect(t *testing.T, n *node, name string, yc *yamux.Config, wrap func(net.Conn) net.Conn) *rawPeer {
 	t.Helper()
 	p, err := dialRawPeer(rpPeerAddr(t, n), rpName(t, name), rpName(t, n.name), rpCookie(t, n.c), yc, wrap)
@@ -185,6 +179,8 @@ func rpConnect(t *testing.T, n *node, name string, yc *yamux.Config, wrap func(n
 		t.Fatalf("raw peer %s: %v", name, err)
 	}
 	t.Cleanup(p.close)
+	full := rpName(t, name).String()
+	waitFor(t, 10*time.Second, n.name+" to list the link of the raw peer "+full, func() bool { return slices.Contains(n.links(), full) })
 	return p
 }
 
@@ -228,9 +224,7 @@ func (p *rawPeer) serve() {
 		if err != nil {
 			return
 		}
-		p.wg.Add(1)
-		go func() {
-			defer p.wg.Done()
+		p.wg.Go(func() {
 			defer s.Close()
 			fr := wire.NewFrameReader(s, 64<<20)
 			f, err := fr.ReadFrame()
@@ -259,7 +253,7 @@ func (p *rawPeer) serve() {
 				}
 			}
 			_, _ = io.Copy(io.Discard, s)
-		}()
+		})
 	}
 }
 
@@ -393,12 +387,12 @@ func (s *yamuxSniffer) feed(b []byte, onHeader func(typ uint8, flags uint16)) {
 // relinkTime closes from's link to peer, then times a ping that has to
 // look peer up, dial it and handshake again.
 func relinkTime(from *node, peer string) (time.Duration, error) {
-	if err := from.api("POST", wire.PathDisconnect, wire.NodeRequest{Node: peer}, nil); err != nil {
+	if _, err := from.client.Disconnect(apiCtx(from.c.t), peer); err != nil {
 		return 0, err
 	}
 	start := time.Now()
-	var resp wire.PingResponse
-	if err := from.api("POST", wire.PathPing, wire.NodeRequest{Node: peer}, &resp); err != nil {
+	resp, err := from.client.Ping(apiCtx(from.c.t), peer)
+	if err != nil {
 		return 0, err
 	}
 	took := time.Since(start)
@@ -411,8 +405,7 @@ func relinkTime(from *node, peer string) (time.Duration, error) {
 // atkPingOK fails the test unless from's ping of peer answers pong.
 func atkPingOK(t *testing.T, from *node, peer string) {
 	t.Helper()
-	var resp wire.PingResponse
-	if err := from.api("POST", wire.PathPing, wire.NodeRequest{Node: peer}, &resp); err != nil || resp.Result != wire.Pong {
+	if resp, err := from.client.Ping(apiCtx(t), peer); err != nil || resp.Result != wire.Pong {
 		t.Fatalf("ping %s from %s: %+v, %v", peer, from.name, resp, err)
 	}
 }
@@ -657,13 +650,12 @@ func (l *legitLatency) check(t *testing.T, bound time.Duration) {
 // goroutineSampler records the node's peak goroutine count until stopped.
 func goroutineSampler(n *node, stop <-chan struct{}) <-chan int {
 	out := make(chan int, 1)
-	hc := unixClient(n.socket())
+	cl := client.New(n.socket())
 	go func() {
-		defer hc.CloseIdleConnections()
+		defer cl.CloseIdleConnections()
 		peak := 0
 		for {
-			var st wire.StatusResponse
-			if apiCall(hc, "GET", wire.PathStatus, nil, &st) == nil {
+			if st, err := cl.Status(apiCtx(n.c.t)); err == nil {
 				peak = max(peak, st.Goroutines)
 			}
 			select {

@@ -29,7 +29,7 @@ func TestFaultStalledStream(t *testing.T) {
 	if _, err := p.ping(5 * time.Second); err != nil {
 		t.Fatalf("ping from the raw peer: %v", err)
 	}
-	base := rpStatus(t, kate).Goroutines // both links up, nothing in flight
+	base := kate.status().Goroutines // both links up, nothing in flight
 
 	s, err := p.sess.OpenStream()
 	if err != nil {

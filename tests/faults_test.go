@@ -41,7 +41,7 @@ func settleGoroutines(t *testing.T, n *node, limit int, within time.Duration) (i
 	start := time.Now()
 	var last int
 	for {
-		last = rpStatus(t, n).Goroutines
+		last = n.status().Goroutines
 		if last <= limit {
 			return last, time.Since(start)
 		}

@@ -17,12 +17,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"chatd/client"
+	"chatd/internal/testkit"
+	"chatd/wire"
 )
 
 // bins holds the paths of the binaries TestMain built.
@@ -90,21 +94,64 @@ func (c *cluster) writeCookie(name, content string, mode os.FileMode) string {
 }
 
 // freePort returns a port for a cluster's mapper that was free on both
-// loopbacks a moment ago. It is picked at random below the kernel's
-// ephemeral range (net.ipv4.ip_local_port_range), never from it: there
-// any outgoing connection may hold it as its local port, and the mapper's
-// listen would fail with EADDRINUSE.
+// loopbacks a moment ago, and that no other cluster of this suite is given
+// until t ends, in this test process or in another one on the machine: a
+// port is a cluster's while it holds the lock of reservedPorts/PORT. A
+// free port alone is not enough: the cluster binds it only when its first
+// node starts, and another suite running meanwhile (two make test-faults
+// on one machine) could have picked the same one and become that
+// cluster's mapper. It is picked at random below the kernel's ephemeral
+// range (net.ipv4.ip_local_port_range), never from it: there any outgoing
+// connection may hold it as its local port, and the mapper's listen would
+// fail with EADDRINUSE.
 func freePort(t *testing.T) int {
 	t.Helper()
 	lo, hi := ephemeralPorts()
 	for range 1000 {
 		p := 10000 + rand.IntN(20000)
-		if (p < lo || p > hi) && canListen("127.0.0.1", p) && canListen("::1", p) {
+		if p >= lo && p <= hi {
+			continue
+		}
+		release, ok := reservePort(t, p)
+		if !ok {
+			continue
+		}
+		if canListen("127.0.0.1", p) && canListen("::1", p) {
+			t.Cleanup(release)
 			return p
 		}
+		release()
 	}
 	t.Fatalf("no free port in 10000..29999 outside the ephemeral range %d..%d", lo, hi)
 	return 0
+}
+
+// reservedPorts is where freePort's locks live, one file a port, shared
+// by every test process on the machine.
+var reservedPorts = filepath.Join(os.TempDir(), "chatd-test-ports")
+
+// reservePort takes the lock of port p without waiting; false when
+// another cluster holds it. The lock goes with its descriptor, so a test
+// process that dies leaves none behind.
+func reservePort(t *testing.T, p int) (release func(), ok bool) {
+	t.Helper()
+	if err := os.MkdirAll(reservedPorts, 0o755); err != nil {
+		t.Fatalf("port reservations: %v", err)
+	}
+	_ = os.Chmod(reservedPorts, 0o1777) // every user's suites share it; fails unless ours
+	// Read-only: a lock needs no more, and another user's file allows it.
+	f, err := os.OpenFile(filepath.Join(reservedPorts, strconv.Itoa(p)), os.O_RDONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatalf("port reservations: %v", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if !errors.Is(err, syscall.EWOULDBLOCK) {
+			t.Fatalf("reserve port %d (%s): %v", p, f.Name(), err)
+		}
+		return nil, false
+	}
+	return func() { f.Close() }, true
 }
 
 // ephemeralPorts reads the kernel's ephemeral port range (Linux's default
@@ -132,6 +179,17 @@ func canListen(host string, port int) bool {
 	return true
 }
 
+// debianTool finds the program name from the Debian package pkg; the suite
+// needs it (make deps installs it), so its absence fails rather than skips.
+func debianTool(t *testing.T, name, pkg string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatalf("%s not found: install Debian package %s (make deps)", name, pkg)
+	}
+	return p
+}
+
 // baseEnv is the environment of every process the cluster starts.
 func (c *cluster) baseEnv() []string {
 	env := []string{
@@ -147,34 +205,17 @@ func (c *cluster) baseEnv() []string {
 	return append(env, c.env...)
 }
 
-// syncBuffer is a bytes.Buffer safe for a process writing while the test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // node is one running chatd process.
 type node struct {
 	c      *cluster
 	name   string
 	cmd    *exec.Cmd
-	stdout *syncBuffer
-	stderr *syncBuffer
+	stdout *testkit.Buffer
+	stderr *testkit.Buffer
 	exited chan struct{} // closed when the process has exited
 	err    error         // the Wait result, once exited is closed
-	hc     *http.Client  // keeps connections to the control socket alive
+	client *client.Client
+	hc     *http.Client // raw HTTP, for the fault tests that set its connections and timeout themselves
 }
 
 // nodeOpt changes how a node is started.
@@ -225,8 +266,8 @@ func (c *cluster) spawn(name string, opts ...nodeOpt) *node {
 // it when the test ends (printing its output if the test failed).
 func (c *cluster) run(name string, cmd *exec.Cmd) *node {
 	c.t.Helper()
-	n := &node{c: c, name: name, cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}, exited: make(chan struct{})}
-	n.hc = unixClient(n.socket())
+	n := &node{c: c, name: name, cmd: cmd, stdout: &testkit.Buffer{}, stderr: &testkit.Buffer{}, exited: make(chan struct{})}
+	n.client, n.hc = client.New(n.socket()), unixClient(n.socket())
 	cmd.Stdout, cmd.Stderr = n.stdout, n.stderr
 	if err := cmd.Start(); err != nil {
 		c.t.Fatalf("start chatd %s: %v", name, err)
@@ -236,6 +277,7 @@ func (c *cluster) run(name string, cmd *exec.Cmd) *node {
 		close(n.exited)
 	}()
 	c.t.Cleanup(func() {
+		n.client.CloseIdleConnections()
 		n.hc.CloseIdleConnections()
 		n.stop(syscall.SIGTERM, 10*time.Second)
 		if c.t.Failed() {
@@ -249,7 +291,8 @@ func (c *cluster) run(name string, cmd *exec.Cmd) *node {
 func (n *node) socket() string { return filepath.Join(n.c.runtime, n.name, "control.sock") }
 
 // waitReady waits until the control socket answers /v1/status, failing
-// the test if the process exits first.
+// the test if the process exits first. It leaves no kept-alive connection
+// behind, so that the node's descriptors and goroutines are its own.
 func (n *node) waitReady() {
 	n.c.t.Helper()
 	waitFor(n.c.t, 15*time.Second, n.name+" to answer on its control socket", func() bool {
@@ -258,9 +301,10 @@ func (n *node) waitReady() {
 			n.c.t.Fatalf("chatd %s exited before it was ready: %v\n%s", n.name, n.err, n.stderr.String())
 		default:
 		}
-		var st map[string]any
-		return n.api("GET", "/v1/status", nil, &st) == nil
+		_, err := n.client.Status(apiCtx(n.c.t))
+		return err == nil
 	})
+	n.client.CloseIdleConnections()
 }
 
 // stop signals the process and waits for it to exit, killing it after
@@ -300,12 +344,49 @@ func (n *node) kill() {
 	<-n.exited
 }
 
-// api makes one control API request on the node's socket.
+// apiTimeout bounds one control API request of the suite.
+const apiTimeout = 10 * time.Second
+
+// apiCtx is the context of one control API request of a test: it ends
+// after apiTimeout, or with the test.
+func apiCtx(t testing.TB) context.Context { return testkit.Ctx(t, apiTimeout) }
+
+// status returns the node's GET /v1/status, failing the test on error.
+func (n *node) status() wire.StatusResponse {
+	n.c.t.Helper()
+	st, err := n.client.Status(apiCtx(n.c.t))
+	if err != nil {
+		n.c.t.Fatalf("status of %s: %v", n.name, err)
+	}
+	return st
+}
+
+// tasks returns the node's running tasks, and with all its finished ones
+// too (GET /v1/tasks), failing the test on error.
+func (n *node) tasks(all bool) []wire.TaskInfo {
+	n.c.t.Helper()
+	resp, err := n.client.Tasks(apiCtx(n.c.t), all)
+	if err != nil {
+		n.c.t.Fatalf("tasks of %s: %v", n.name, err)
+	}
+	return resp.Tasks
+}
+
+// runsTask reports whether the node runs a task of function fn now.
+func (n *node) runsTask(fn string) bool {
+	n.c.t.Helper()
+	return slices.ContainsFunc(n.tasks(false), func(ti wire.TaskInfo) bool {
+		return ti.Function == fn && ti.State == wire.TaskRunning
+	})
+}
+
+// api makes one raw control API request on the node's socket; the tests
+// that do not probe the HTTP layer itself use n.client.
 func (n *node) api(method, path string, in, out any) error {
 	return apiCall(n.hc, method, path, in, out)
 }
 
-// unixClient is an HTTP client for a control socket.
+// unixClient is a raw HTTP client for a control socket.
 func unixClient(socket string) *http.Client {
 	return &http.Client{
 		Timeout: 10 * time.Second,
@@ -318,6 +399,7 @@ func unixClient(socket string) *http.Client {
 	}
 }
 
+// apiCall makes one raw control API request with hc.
 func apiCall(hc *http.Client, method, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {
@@ -367,20 +449,13 @@ func (n *node) lines() []string {
 }
 
 // messages returns what the node's GET /v1/messages lists.
-func (n *node) messages() []message {
+func (n *node) messages() []wire.Message {
 	n.c.t.Helper()
-	var resp struct {
-		Messages []message `json:"messages"`
-	}
-	if err := n.api("GET", "/v1/messages", nil, &resp); err != nil {
+	resp, err := n.client.Messages(apiCtx(n.c.t), 0)
+	if err != nil {
 		n.c.t.Fatalf("messages of %s: %v", n.name, err)
 	}
 	return resp.Messages
-}
-
-// message is one entry of GET /v1/messages.
-type message struct {
-	ID, From, To, Text string
 }
 
 // chatctl runs the chatctl binary in the cluster's environment.
@@ -441,13 +516,8 @@ func (c *cluster) chatctlAsync(args ...string) <-chan result {
 // links returns the peers a node lists in /v1/nodes.
 func (n *node) links() []string {
 	n.c.t.Helper()
-	var resp struct {
-		Links []struct {
-			Node    string `json:"node"`
-			Address string `json:"address"`
-		} `json:"links"`
-	}
-	if err := n.api("GET", "/v1/nodes", nil, &resp); err != nil {
+	resp, err := n.client.Nodes(apiCtx(n.c.t))
+	if err != nil {
 		n.c.t.Fatalf("nodes of %s: %v", n.name, err)
 	}
 	var out []string
@@ -457,15 +527,9 @@ func (n *node) links() []string {
 	return out
 }
 
-// waitFor polls cond every few milliseconds until it holds or d passes.
+// waitFor polls cond until it holds, failing the test after d; it returns
+// how long that took.
 func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) time.Duration {
 	t.Helper()
-	start := time.Now()
-	for !cond() {
-		if time.Since(start) > d {
-			t.Fatalf("timed out after %s waiting for %s", d, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return time.Since(start)
+	return testkit.WaitFor(t, d, what, cond)
 }

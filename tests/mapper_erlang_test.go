@@ -7,18 +7,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"chatd/internal/testkit"
 )
 
-// erlPath finds erl from Debian's erlang-base; the suite needs it (make
-// deps installs it), so its absence fails rather than skips.
-func erlPath(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("erl")
-	if err != nil {
-		t.Fatal("erl not found: install Debian package erlang-base (make deps)")
-	}
-	return p
-}
+// erlPath finds erl from Debian's erlang-base.
+func erlPath(t *testing.T) string { return debianTool(t, "erl", "erlang-base") }
 
 // erlCookie is the cookie of the Erlang nodes the tests start (they never
 // talk to chatd nodes).
@@ -40,7 +34,7 @@ func (c *cluster) erlCommand(ctx context.Context, args ...string) *exec.Cmd {
 func (c *cluster) startErl(name string, args ...string) {
 	c.t.Helper()
 	cmd := c.erlCommand(context.Background(), args...)
-	out := &syncBuffer{}
+	out := &testkit.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		c.t.Fatalf("start erl %s: %v", name, err)
@@ -111,11 +105,8 @@ func TestMapperServesIPv6ErlangNodes(t *testing.T) {
 	c := newCluster(t)
 	alex := c.start("alex")
 	c.start("kate")
-	var st struct {
-		MapperLocal bool `json:"mapper_local"`
-	}
-	if err := alex.api("GET", "/v1/status", nil, &st); err != nil || !st.MapperLocal {
-		t.Fatalf("alex should run the embedded mapper (err %v)", err)
+	if !alex.status().MapperLocal {
+		t.Fatal("alex should run the embedded mapper")
 	}
 	inet6 := []string{"-proto_dist", "inet6_tcp"}
 	c.startErl("erl6b", append(inet6, "-name", "erl6b@::1")...)

@@ -10,16 +10,8 @@ import (
 	"time"
 )
 
-// epmdPath finds the real epmd from Debian's erlang-base; the suite needs it
-// (make deps installs it), so its absence fails rather than skips.
-func epmdPath(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("epmd")
-	if err != nil {
-		t.Fatal("epmd not found: install Debian package erlang-base (make deps)")
-	}
-	return p
-}
+// epmdPath finds the real epmd from Debian's erlang-base.
+func epmdPath(t *testing.T) string { return debianTool(t, "epmd", "erlang-base") }
 
 // epmdNames runs the real `epmd -port P -names` client.
 func epmdNames(t *testing.T, port int) string {
@@ -66,11 +58,8 @@ func TestRealEPMDListsChatdNodes(t *testing.T) {
 	if out := epmdNames(t, c.mapperPort); !listsAll(out, "alex", "kate") {
 		t.Fatalf("epmd -names does not list the chatd nodes:\n%s", out)
 	}
-	var st struct {
-		MapperLocal bool `json:"mapper_local"`
-	}
-	if err := alex.api("GET", "/v1/status", nil, &st); err != nil || st.MapperLocal {
-		t.Fatalf("alex runs its own mapper next to the real epmd (err %v)", err)
+	if alex.status().MapperLocal {
+		t.Fatal("alex runs its own mapper next to the real epmd")
 	}
 	if r := c.chatctl("--node", "alex", "ping", "kate@localhost"); r.code != 0 || strings.TrimSpace(r.stdout) != "pong" {
 		t.Fatalf("ping through the real epmd: %d %q %q", r.code, r.stdout, r.stderr)
@@ -92,11 +81,8 @@ func TestMapperTakeover(t *testing.T) {
 	alex := c.start("alex") // first up: holds the embedded mapper
 	c.start("kate")
 	c.start("moebi")
-	var st struct {
-		MapperLocal bool `json:"mapper_local"`
-	}
-	if err := alex.api("GET", "/v1/status", nil, &st); err != nil || !st.MapperLocal {
-		t.Fatalf("alex should hold the embedded mapper (err %v)", err)
+	if !alex.status().MapperLocal {
+		t.Fatal("alex should hold the embedded mapper")
 	}
 	start := time.Now()
 	alex.kill()

@@ -74,8 +74,7 @@ func TestSameNameTwice(t *testing.T) {
 	if msg := second.stderr.String(); !strings.Contains(msg, "node name alex@localhost is already in use") {
 		t.Fatalf("second alex said %q", msg)
 	}
-	var st map[string]any
-	if err := first.api("GET", "/v1/status", nil, &st); err != nil {
+	if _, err := first.client.Status(apiCtx(t)); err != nil {
 		t.Fatalf("first alex stopped serving: %v", err)
 	}
 	if r := c.chatctl("--node", "alex", "status"); r.code != 0 {
@@ -162,12 +161,10 @@ func TestSimultaneousConnect(t *testing.T) {
 			from *node
 			to   string
 		}{{alex, "kate@localhost"}, {kate, "alex@localhost"}} {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				<-gate
-				errs[j] = p.from.api("POST", "/v1/connect", map[string]string{"node": p.to}, nil)
-			}()
+				_, errs[j] = p.from.client.Connect(apiCtx(t), p.to)
+			})
 		}
 		close(gate)
 		wg.Wait()
@@ -180,7 +177,7 @@ func TestSimultaneousConnect(t *testing.T) {
 		if a, k := alex.links(), kate.links(); len(a) != 1 || len(k) != 1 {
 			t.Fatalf("try %d: alex links %v, kate links %v", i, a, k)
 		}
-		if err := alex.api("POST", "/v1/disconnect", map[string]string{"node": "kate"}, nil); err != nil {
+		if _, err := alex.client.Disconnect(apiCtx(t), "kate"); err != nil {
 			t.Fatal(err)
 		}
 		waitFor(t, 2*time.Second, "the link to close on both sides", func() bool {
@@ -189,16 +186,22 @@ func TestSimultaneousConnect(t *testing.T) {
 	}
 }
 
+// TestNodeDown: alex sees kate go down, within the tick when she is
+// killed or stopped. A stopped kate is silent to both kinds of link end:
+// the connector, which pings on a schedule, and the acceptor, which pings
+// only when it has heard nothing for 3/8 tick (wire/SPEC.md).
 func TestNodeDown(t *testing.T) {
 	const tick = time.Second
 	cases := []struct {
-		name  string
-		act   func(*node)
-		limit time.Duration
+		name   string
+		dialer string // who makes the link: alex (kate accepts) or kate
+		act    func(*node)
+		limit  time.Duration
 	}{
-		{"SIGTERM", func(n *node) { _ = n.cmd.Process.Signal(syscall.SIGTERM) }, time.Second},
-		{"SIGKILL", func(n *node) { n.kill() }, tick},
-		{"SIGSTOP", func(n *node) { _ = n.cmd.Process.Signal(syscall.SIGSTOP) }, tick},
+		{"SIGTERM", "alex", func(n *node) { _ = n.cmd.Process.Signal(syscall.SIGTERM) }, time.Second},
+		{"SIGKILL", "alex", func(n *node) { n.kill() }, tick},
+		{"SIGSTOP", "alex", func(n *node) { _ = n.cmd.Process.Signal(syscall.SIGSTOP) }, tick},
+		{"SIGSTOP of the connector", "kate", func(n *node) { _ = n.cmd.Process.Signal(syscall.SIGSTOP) }, tick},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -207,7 +210,8 @@ func TestNodeDown(t *testing.T) {
 			alex := c.start("alex")
 			kate := c.start("kate")
 			t.Cleanup(func() { _ = kate.cmd.Process.Signal(syscall.SIGCONT) })
-			if r := c.chatctl("--node", "alex", "ping", "kate"); r.code != 0 {
+			other := map[string]string{"alex": "kate", "kate": "alex"}[tc.dialer]
+			if r := c.chatctl("--node", tc.dialer, "ping", other); r.code != 0 {
 				t.Fatalf("ping: %d %s", r.code, r.stderr)
 			}
 			start := time.Now()
@@ -228,6 +232,9 @@ func TestNodeDown(t *testing.T) {
 			}
 			if !strings.Contains(alex.stderr.String(), "node down") {
 				t.Errorf("alex did not log the node down")
+			}
+			if strings.HasPrefix(tc.name, "SIGSTOP") && !strings.Contains(alex.stderr.String(), "no keepalive reply within the tick") {
+				t.Errorf("%s: alex did not log a tick timeout: %s", tc.name, alex.stderr.String())
 			}
 		})
 	}

@@ -2,9 +2,12 @@ package tests
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"chatd/wire"
 )
 
 // pidOf returns the single line of a chatctl output that is a pid.
@@ -34,6 +37,19 @@ func TestSpawnOutputGoesToCaller(t *testing.T) {
 	t.Logf("spawned %s on kate; its output came to alex", pid)
 }
 
+// flushUntil runs chatctl flush on node until what the runs printed,
+// together, contains want (at most 5 s, described by what), and returns
+// that.
+func (c *cluster) flushUntil(node, want, what string) string {
+	c.t.Helper()
+	var got string
+	waitFor(c.t, 5*time.Second, what, func() bool {
+		got += c.chatctl("--node", node, "flush").stdout
+		return strings.Contains(got, want)
+	})
+	return got
+}
+
 func TestSpawnReplyAndFlush(t *testing.T) {
 	c := newCluster(t)
 	c.start("alex")
@@ -50,12 +66,7 @@ func TestSpawnReplyAndFlush(t *testing.T) {
 		t.Fatalf("send to %s: exit %d: %s", pid, r.code, r.stderr)
 	}
 	// reply answers asynchronously: flush until its message is there.
-	var got string
-	waitFor(t, 5*time.Second, "the reply in alex's shell mailbox", func() bool {
-		r := c.chatctl("--node", "alex", "flush")
-		got += r.stdout
-		return strings.Contains(got, "sup?")
-	})
+	got := c.flushUntil("alex", "sup?", "the reply in alex's shell mailbox")
 	if strings.TrimSpace(got) != pid+" sup?" {
 		t.Fatalf("flush printed %q, want %q", got, pid+" sup?")
 	}
@@ -71,11 +82,7 @@ func TestExitNoticeWhenNodeDies(t *testing.T) {
 	r := c.chatctl("--node", "alex", "spawn", "--detach", "kate@localhost", "reply", "sup?")
 	pid := pidLine(t, r.stdout, "kate@localhost")
 	kate.kill()
-	var got string
-	waitFor(t, 5*time.Second, "an exit notice in alex's shell", func() bool {
-		got += c.chatctl("--node", "alex", "flush").stdout
-		return strings.Contains(got, "EXIT")
-	})
+	got := c.flushUntil("alex", "EXIT", "an exit notice in alex's shell")
 	if want := pid + " EXIT noconnection"; strings.TrimSpace(got) != want {
 		t.Fatalf("flush printed %q, want %q", got, want)
 	}
@@ -88,16 +95,11 @@ func TestCallerGoneKillsProcess(t *testing.T) {
 	r := c.chatctl("--node", "alex", "spawn", "--detach", "kate@localhost", "reply", "sup?")
 	pid := pidLine(t, r.stdout, "kate@localhost")
 	alive := func() bool {
-		var resp struct{ Processes []struct{ Pid string } }
-		if err := kate.api("GET", "/v1/processes", nil, &resp); err != nil {
+		resp, err := kate.client.Processes(apiCtx(t))
+		if err != nil {
 			t.Fatal(err)
 		}
-		for _, p := range resp.Processes {
-			if p.Pid == pid {
-				return true
-			}
-		}
-		return false
+		return slices.ContainsFunc(resp.Processes, func(p wire.ProcessInfo) bool { return p.Pid == pid })
 	}
 	if !alive() {
 		t.Fatalf("%s is not listed on kate", pid)
@@ -131,22 +133,21 @@ func TestMailboxBound(t *testing.T) {
 	cfg := c.withConfig("chatd", "[processes]\nmailbox = 50\n")
 	alex := c.start("alex", cfg)
 	kate := c.start("kate", cfg)
-	var flushed struct{ Shell string }
-	if err := kate.api("POST", "/v1/flush", nil, &flushed); err != nil {
+	flushed, err := kate.client.Flush(apiCtx(t))
+	if err != nil {
 		t.Fatal(err)
 	}
 	var sent, refused int
 	var lastErr error
 	for i := range 80 {
-		err := alex.api("POST", "/v1/send", map[string]string{"to": flushed.Shell, "text": fmt.Sprintf("flood %d", i)}, nil)
-		if err != nil {
+		if _, err := alex.client.Send(apiCtx(t), flushed.Shell, fmt.Sprintf("flood %d", i)); err != nil {
 			refused++
 			lastErr = err
 			continue
 		}
 		sent++
 	}
-	if sent != 50 || refused != 30 || !strings.Contains(lastErr.Error(), "mailbox_full") {
+	if sent != 50 || refused != 30 || wire.CodeOf(lastErr) != wire.CodeMailboxFull {
 		t.Fatalf("sent %d, refused %d (last error %v); want 50 and 30 with mailbox_full", sent, refused, lastErr)
 	}
 	t.Logf("mailbox bound 50: %d accepted, %d refused: %v", sent, refused, lastErr)

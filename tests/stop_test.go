@@ -6,6 +6,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"chatd/wire"
 )
 
 // Stopping a node that serves a call (issue 14, point 5): the node says
@@ -16,15 +18,9 @@ import (
 // runningTasks is the number of tasks GET /v1/tasks lists as running.
 func (n *node) runningTasks() int {
 	n.c.t.Helper()
-	var resp struct {
-		Tasks []struct{ State string } `json:"tasks"`
-	}
-	if err := n.api("GET", "/v1/tasks", nil, &resp); err != nil {
-		n.c.t.Fatalf("tasks of %s: %v", n.name, err)
-	}
 	running := 0
-	for _, t := range resp.Tasks {
-		if t.State == "running" {
+	for _, t := range n.tasks(false) {
+		if t.State == wire.TaskRunning {
 			running++
 		}
 	}

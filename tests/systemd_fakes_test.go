@@ -69,39 +69,41 @@ func (s *notifySocket) env(extra ...string) nodeOpt {
 // after d. Every datagram read is logged.
 func (s *notifySocket) expect(d time.Duration, what string, match func(state string) bool) notice {
 	s.t.Helper()
-	deadline := time.After(d)
-	for {
-		select {
-		case g, ok := <-s.grams:
-			if !ok {
-				s.t.Fatalf("notify socket closed while waiting for %s", what)
-			}
-			s.t.Logf("notify: %q", g.state)
-			if match(g.state) {
-				return g
-			}
-		case <-deadline:
-			s.t.Fatalf("no %s on the notify socket within %s", what, d)
-		}
+	g, found, closed := s.next(d, match)
+	switch {
+	case closed:
+		s.t.Fatalf("notify socket closed while waiting for %s", what)
+	case !found:
+		s.t.Fatalf("no %s on the notify socket within %s", what, d)
 	}
+	return g
 }
 
 // none fails the test if a datagram satisfying match arrives within d.
 func (s *notifySocket) none(d time.Duration, what string, match func(state string) bool) {
+	s.t.Helper()
+	if g, found, _ := s.next(d, match); found {
+		s.t.Fatalf("unexpected %s: %q", what, g.state)
+	}
+}
+
+// next reads datagrams, logging each, until one satisfies match (found),
+// the socket closes (closed) or d passes.
+func (s *notifySocket) next(d time.Duration, match func(state string) bool) (g notice, found, closed bool) {
 	s.t.Helper()
 	deadline := time.After(d)
 	for {
 		select {
 		case g, ok := <-s.grams:
 			if !ok {
-				return
+				return notice{}, false, true
 			}
 			s.t.Logf("notify: %q", g.state)
 			if match(g.state) {
-				s.t.Fatalf("unexpected %s: %q", what, g.state)
+				return g, true, false
 			}
 		case <-deadline:
-			return
+			return notice{}, false, false
 		}
 	}
 }
@@ -146,10 +148,8 @@ func TestNotifyReadyReloadStop(t *testing.T) {
 		t.Errorf("STATUS with READY=1 is %q, want it to say kate@localhost linked to 0 nodes", status)
 	}
 	// READY=1 means serving: the control socket answers at once.
-	var st struct {
-		PID int `json:"pid"`
-	}
-	if err := kate.api("GET", "/v1/status", nil, &st); err != nil {
+	st, err := kate.client.Status(apiCtx(t))
+	if err != nil {
 		t.Fatalf("control socket after READY=1: %v", err)
 	}
 	if st.PID != kate.cmd.Process.Pid {
@@ -184,7 +184,7 @@ func TestNotifyReadyReloadStop(t *testing.T) {
 		return strings.Contains(log, "responder_reply=second") && strings.Contains(log, "need a restart") &&
 			strings.Contains(log, "tasks")
 	})
-	if err := kate.api("GET", "/v1/status", nil, nil); err != nil {
+	if _, err := kate.client.Status(apiCtx(t)); err != nil {
 		t.Fatalf("control socket after the reload: %v", err)
 	}
 
@@ -299,13 +299,7 @@ func TestSocketActivation(t *testing.T) {
 	_ = ln.Close()
 
 	kate.waitReady()
-	var st struct {
-		Node string `json:"node"`
-		PID  int    `json:"pid"`
-	}
-	if err := kate.api("GET", "/v1/status", nil, &st); err != nil {
-		t.Fatal(err)
-	}
+	st := kate.status()
 	if st.Node != "kate@localhost" || st.PID != kate.cmd.Process.Pid {
 		t.Errorf("status: node %q pid %d; want kate@localhost, pid %d", st.Node, st.PID, kate.cmd.Process.Pid)
 	}
@@ -313,7 +307,7 @@ func TestSocketActivation(t *testing.T) {
 		t.Errorf("chatctl status on the activated socket: exit %d, stderr %q", r.code, r.stderr)
 	}
 
-	kate.hc.CloseIdleConnections()
+	kate.client.CloseIdleConnections()
 	if err := kate.stop(syscall.SIGTERM, 10*time.Second); err != nil {
 		t.Fatalf("kate exited with %v after SIGTERM, want status 0\n%s", err, kate.stderr.String())
 	}

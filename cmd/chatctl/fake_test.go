@@ -147,7 +147,7 @@ func serveDaemon(t *testing.T, h http.Handler) string {
 func serveControl(t *testing.T, b control.Backend) string {
 	t.Helper()
 	sock := filepath.Join(t.TempDir(), "control.sock")
-	srv, err := control.Listen(sock, control.Policy{UID: os.Getuid(), GID: os.Getgid()}, testlog.New(t))
+	srv, err := control.Listen(sock, control.Policy{UID: os.Getuid(), GID: os.Getgid()}, nil, testlog.New(t))
 	if err != nil {
 		t.Fatalf("listen: %v", err)
 	}

@@ -25,8 +25,7 @@ func errorIsSimultaneous(err error) bool { return errors.Is(err, errSimultaneous
 func (m *Manager) dial(ctx context.Context, node wire.NodeName, addr string) (*Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, m.cfg.HandshakeTimeout)
 	defer cancel()
-	var d net.Dialer
-	nc, err := d.DialContext(ctx, "tcp", addr)
+	nc, err := m.cfg.Gate.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("dial %s: %w after %s", addr, peer.ErrTimeout, m.cfg.HandshakeTimeout)
@@ -120,7 +119,7 @@ func (m *Manager) Accept(ctx context.Context, nc net.Conn) {
 	defer cancel()
 	stopManager := context.AfterFunc(m.ctx, cancel)
 	defer stopManager()
-	deadline := time.Now().Add(m.cfg.HandshakeTimeout)
+	deadline := peer.HandshakeDeadline(ctx, m.cfg.HandshakeTimeout)
 	_ = nc.SetDeadline(deadline)
 	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
 	hello, node, err := m.hello(nc)

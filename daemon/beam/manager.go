@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"chatd/daemon/fdgate"
 	"chatd/daemon/peer"
 	"chatd/wire"
 	"chatd/wire/dist"
@@ -51,7 +52,10 @@ type Config struct {
 	// Observer hears of handshakes and connections going up and down
 	// (node events, metrics); none when nil.
 	Observer peer.Observer
-	Logger   *slog.Logger
+	// Gate is the node's descriptor gate (daemon/fdgate) dials go
+	// through; nil: none.
+	Gate   *fdgate.Gate
+	Logger *slog.Logger
 }
 
 // ChatNames are the names of the lesson's Chat application, in Elixir's

@@ -1,6 +1,7 @@
 package control
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"runtime/pprof"
@@ -19,6 +20,13 @@ import (
 // trace` read, as net/http/pprof's do; they are served here, on the
 // control socket's own mux and behind its peer check, rather than by
 // importing net/http/pprof, which registers itself on http.DefaultServeMux.
+//
+// A profile in pprof's format opens files (/proc/self/maps and the mapped
+// binaries, for their build IDs), so a named profile is written through
+// the node's descriptor gate into memory first, then sent. A CPU profile
+// reads them in runtime/pprof's own goroutine as it starts, which no gate
+// can hold: one of the known holes daemon/fdgate lists, on the
+// operator's request.
 
 // maxProfileSeconds bounds a CPU profile or a trace.
 const maxProfileSeconds = 60
@@ -82,10 +90,17 @@ func (h *handler) namedProfile(w http.ResponseWriter, r *http.Request) {
 		writeError(w, wire.CodeNotFound, fmt.Sprintf("no profile %q: want profile, trace or one of heap, allocs, goroutine, block, mutex, threadcreate", name))
 		return
 	}
-	w.Header().Set("Content-Type", "application/octet-stream")
 	debug, _ := strconv.Atoi(r.URL.Query().Get("debug"))
+	var buf bytes.Buffer
+	var err error
+	h.gate.Shared(func() { err = p.WriteTo(&buf, debug) }) // reads /proc/self/maps
+	if err != nil {
+		writeError(w, wire.CodeInternal, fmt.Sprintf("write the %s profile: %v", name, err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
 	if debug > 0 {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	}
-	_ = p.WriteTo(w, debug) // the client went away
+	_, _ = w.Write(buf.Bytes()) // the client went away
 }

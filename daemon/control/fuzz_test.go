@@ -32,7 +32,7 @@ func FuzzControlRequest(f *testing.F) {
 	} {
 		f.Add(uint8(i), []byte(body))
 	}
-	h := newHandler(newBackend().backend(), testlog.New(f))
+	h := newHandler(newBackend().backend(), nil, testlog.New(f))
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		path := fuzzPaths[int(which)%len(fuzzPaths)]
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

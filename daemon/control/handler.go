@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"chatd/daemon/fdgate"
 	"chatd/wire"
 )
 
@@ -58,13 +59,14 @@ type NodesBackend interface {
 }
 
 type handler struct {
-	b   Backend
-	log *slog.Logger
-	mux *http.ServeMux
+	b    Backend
+	gate *fdgate.Gate // the node's descriptor gate, for the profiles' file reads
+	log  *slog.Logger
+	mux  *http.ServeMux
 }
 
-func newHandler(b Backend, log *slog.Logger) http.Handler {
-	h := &handler{b: b, log: log, mux: http.NewServeMux()}
+func newHandler(b Backend, gate *fdgate.Gate, log *slog.Logger) http.Handler {
+	h := &handler{b: b, gate: gate, log: log, mux: http.NewServeMux()}
 	h.mux.HandleFunc("GET "+wire.PathStatus, h.status)
 	h.mux.HandleFunc("GET "+wire.PathNodes, h.nodes)
 	h.mux.HandleFunc("POST "+wire.PathPing, h.ping)

@@ -20,6 +20,8 @@ import (
 	"go.uber.org/goleak"
 
 	"chatd/wire"
+
+	"chatd/daemon/fdgate"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -48,7 +50,13 @@ type testServer struct {
 // startServer listens on path with pol and serves b until the test ends.
 func startServer(t *testing.T, path string, pol Policy, b *fakeBackend) *testServer {
 	t.Helper()
-	srv, err := Listen(path, pol, testLogger(t))
+	return startGated(t, path, pol, b, fdgate.New())
+}
+
+// startGated is startServer with the descriptor gate g.
+func startGated(t *testing.T, path string, pol Policy, b *fakeBackend, g *fdgate.Gate) *testServer {
+	t.Helper()
+	srv, err := Listen(path, pol, g, testLogger(t))
 	if err != nil {
 		t.Fatalf("Listen: %v", err)
 	}

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"chatd/daemon/fdgate"
 )
 
 // Peer is the identity of a process connected to the control socket.
@@ -98,32 +100,53 @@ func peerOf(c net.Conn) (Peer, error) {
 
 // credListener refuses peers the policy does not allow before any of their
 // bytes are read, answering them with a 403 that says which group to join
-// (see refuse.go). It keeps a descriptor in reserve to accept with when
-// the process has none left (see reserve.go).
+// (see refuse.go). It accepts through the node's descriptor gate and keeps
+// a descriptor in reserve to accept with when the process has none left
+// (see reserve.go).
 type credListener struct {
-	net.Listener
-	policy  Policy
-	log     *slog.Logger
-	reserve *reserve
-	refuser *refuser
+	net.Listener                  // accepts through the gate
+	raw          fdgate.Deadliner // the same socket, for the spare's accept
+	gate         *fdgate.Gate
+	policy       Policy
+	log          *slog.Logger
+	spare        *fdgate.Spare
+	refuser      *refuser
 }
 
-// newCredListener applies policy to the clients of ln.
-func newCredListener(ln net.Listener, policy Policy, log *slog.Logger) *credListener {
-	r := newReserve()
-	return &credListener{Listener: ln, policy: policy, log: log, reserve: r, refuser: newRefuser(groupName(policy.GID), r)}
+// newCredListener applies policy to the clients of ln, which must be a
+// *net.UnixListener (or another fdgate.Deadliner).
+func newCredListener(ln net.Listener, policy Policy, gate *fdgate.Gate, log *slog.Logger) (*credListener, error) {
+	raw, ok := ln.(fdgate.Deadliner)
+	if !ok {
+		return nil, fmt.Errorf("control socket %s: a %T cannot be served (want a Unix socket listener)", ln.Addr(), ln)
+	}
+	gl, err := gate.Listener(raw)
+	if err != nil {
+		return nil, fmt.Errorf("control socket %s: %w", ln.Addr(), err)
+	}
+	var group string
+	gate.Shared(func() { group = groupName(policy.GID) }) // reads /etc/group
+	spare := gate.NewSpare()
+	return &credListener{
+		Listener: gl, raw: raw, gate: gate, policy: policy, log: log,
+		spare: spare, refuser: newRefuser(group, spare),
+	}, nil
 }
 
 // Accept returns the next allowed connection.
 func (l *credListener) Accept() (net.Conn, error) {
 	for {
-		c, err := acceptReserved(l.Listener, l.reserve)
+		c, onSpare, err := acceptReserved(l.Listener, l.raw, l.spare)
 		if err != nil {
 			return nil, err
 		}
 		p, err := peerOf(c)
-		if err == nil && l.policy.Allows(p) {
-			return &reservedConn{Conn: c, reserve: l.reserve}, nil
+		allowed := false
+		if err == nil {
+			l.gate.Shared(func() { allowed = l.policy.Allows(p) }) // may read /proc/<pid>/status
+		}
+		if allowed {
+			return &reservedConn{Conn: c, spare: l.spare, onSpare: onSpare}, nil
 		}
 		l.log.Warn("control socket: refused a client", "uid", p.UID, "gid", p.GID, "pid", p.PID, "err", err)
 		l.refuser.refuse(c, p)
@@ -131,10 +154,10 @@ func (l *credListener) Accept() (net.Conn, error) {
 }
 
 // Close stops accepting, finishes the refusals under way and gives the
-// reserve back.
+// spare back.
 func (l *credListener) Close() error {
 	err := l.Listener.Close()
 	l.refuser.close()
-	l.reserve.close()
+	l.spare.Drop()
 	return err
 }

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"chatd/daemon/fdgate"
 	"chatd/wire"
 )
 
@@ -31,17 +32,17 @@ const maxRefusals = 64
 // refuser answers refused clients, each in a goroutine of its own so that
 // a silent stranger never stalls the accept loop.
 type refuser struct {
-	group   string // the group to join, named in the answer
-	reserve *reserve
-	wg      sync.WaitGroup
+	group string        // the group to join, named in the answer
+	spare *fdgate.Spare // taken back as a refused connection closes
+	wg    sync.WaitGroup
 
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{} // guarded by mu; being refused
 	closed bool                  // guarded by mu
 }
 
-func newRefuser(group string, r *reserve) *refuser {
-	return &refuser{group: group, reserve: r, conns: make(map[net.Conn]struct{})}
+func newRefuser(group string, spare *fdgate.Spare) *refuser {
+	return &refuser{group: group, spare: spare, conns: make(map[net.Conn]struct{})}
 }
 
 // refuse answers c, from peer p, with a 403 and closes it.
@@ -49,8 +50,7 @@ func (r *refuser) refuse(c net.Conn, p Peer) {
 	r.mu.Lock()
 	if r.closed || len(r.conns) >= maxRefusals {
 		r.mu.Unlock()
-		_ = c.Close()
-		r.reserve.fill()
+		_ = r.spare.Close(c)
 		return
 	}
 	// Set before close can see c, so that close's deadline wins.
@@ -62,11 +62,10 @@ func (r *refuser) refuse(c net.Conn, p Peer) {
 		defer r.wg.Done()
 		awaitFirstBytes(c)
 		r.answer(c, p)
-		_ = c.Close()
+		_ = r.spare.Close(c)
 		r.mu.Lock()
 		delete(r.conns, c)
 		r.mu.Unlock()
-		r.reserve.fill()
 	}()
 }
 

@@ -1,12 +1,15 @@
 package control
 
 import (
+	"context"
 	"errors"
 	"net"
+	"net/http"
 	"os"
-	"sync"
 	"syscall"
 	"time"
+
+	"chatd/daemon/fdgate"
 )
 
 // A process out of file descriptors (EMFILE) cannot accept a connection,
@@ -14,112 +17,97 @@ import (
 // every descriptor the daemon may open: each accept loop backs off and
 // retries, and whichever retries first when a descriptor frees up wins it.
 // The control socket must still answer then, so that the operator can see
-// what is going on. It keeps one descriptor in reserve: when accepting
-// fails for want of a descriptor while a client waits, it hands the
-// reserve back to the kernel and accepts at once, and it takes the reserve
-// again as soon as a control connection closes.
+// what is going on. It keeps one descriptor in reserve (an fdgate.Spare):
+// when accepting fails for want of a descriptor while a client waits, it
+// hands the spare back to the kernel and accepts at once, and it takes the
+// spare again as the connection accepted on it closes. Both happen in one
+// Exclusive of the node's descriptor gate, through which every other
+// descriptor of the node is created: nobody else can take the descriptor
+// in between (issue 16: the mapper's accept loop used to).
 
 // reservePoll is how long accept waits for a client at a time while the
 // process is out of descriptors, before trying to refill the reserve.
 const reservePoll = 100 * time.Millisecond
 
-// reserve is one spare descriptor, an open /dev/null.
-type reserve struct {
-	mu     sync.Mutex
-	spare  *os.File // guarded by mu; nil while spent
-	closed bool     // guarded by mu; the listener is closed: no refill
-}
+// spareAcceptWait bounds how long accepting on the spare holds the gate,
+// everything else that creates a descriptor waiting, when the client seen
+// waiting has left meanwhile. With a client waiting it takes no time.
+const spareAcceptWait = 100 * time.Millisecond
 
-// newReserve returns a reserve holding its descriptor if one could be
-// opened.
-func newReserve() *reserve {
-	r := &reserve{}
-	r.fill()
-	return r
-}
-
-// fill takes the spare descriptor unless it is held already. While the
-// process is still out of descriptors it fails, to be tried again later.
-func (r *reserve) fill() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.spare != nil || r.closed {
-		return
-	}
-	if f, err := os.Open(os.DevNull); err == nil {
-		r.spare = f
-	}
-}
-
-// spend closes the spare descriptor, so that the next descriptor the
-// process asks for succeeds, and reports whether there was one.
-func (r *reserve) spend() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.spare == nil {
-		return false
-	}
-	_ = r.spare.Close()
-	r.spare = nil
-	return true
-}
-
-// close gives the descriptor back for good.
-func (r *reserve) close() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.closed = true
-	if r.spare != nil {
-		_ = r.spare.Close()
-		r.spare = nil
-	}
-}
-
-// reservedConn is an accepted control connection; closing it refills the
-// reserve if an accept spent it.
+// reservedConn is an accepted control connection; closing it takes the
+// spare back if an accept spent it.
 type reservedConn struct {
 	net.Conn
-	reserve *reserve
+	spare *fdgate.Spare
+	// onSpare is set when the connection was accepted on the spare: it
+	// is closed after its answer (closeSpareConns), so that an idle
+	// keep-alive client cannot keep the spare from the next one.
+	onSpare bool
 }
 
-// Close closes the connection, then refills the reserve with the
-// descriptor it freed (or any other).
+// Close closes the connection and, when the spare is spent, takes it back
+// with the descriptor the connection freed.
 func (c *reservedConn) Close() error {
-	err := c.Conn.Close()
-	c.reserve.fill()
-	return err
+	return c.spare.Close(c.Conn)
 }
 
-// acceptReserved is ln.Accept, except that when the process is out of
-// descriptors it waits for a client and spends the reserve on it. It
-// returns the accept error when it cannot do better (no reserve, or a
-// listener without a descriptor to wait on); the caller backs off.
-func acceptReserved(ln net.Listener, r *reserve) (net.Conn, error) {
+// acceptReserved accepts on ln (through the gate), except that when the
+// process is out of descriptors it waits for a client on raw, the same
+// socket, and spends the spare on it (onSpare). It returns the accept
+// error when it cannot do better (no spare, or a listener without a
+// descriptor to wait on); the caller backs off.
+func acceptReserved(ln net.Listener, raw fdgate.Deadliner, spare *fdgate.Spare) (c net.Conn, onSpare bool, err error) {
 	for {
 		c, err := ln.Accept()
 		if !outOfDescriptors(err) {
-			return c, err
+			return c, false, err
 		}
-		waiting, perr := clientWaiting(ln, reservePoll)
+		waiting, perr := clientWaiting(raw, reservePoll)
 		if perr != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if !waiting {
-			r.fill() // descriptors may have freed up meanwhile
+			spare.Fill() // descriptors may have freed up meanwhile
 			continue
 		}
-		if !r.spend() {
-			r.fill()
-			return nil, err
+		c, serr := spare.Accept(raw, spareAcceptWait)
+		switch {
+		case errors.Is(serr, fdgate.ErrNoSpare):
+			spare.Fill()
+			return nil, false, err
+		case errors.Is(serr, os.ErrDeadlineExceeded):
+			continue // the client left; the spare is back
+		case serr != nil:
+			return nil, false, serr
 		}
-		c, err = ln.Accept()
-		if err != nil {
-			// Another goroutine took the freed descriptor first.
-			r.fill()
-			return nil, err
-		}
-		return c, nil
+		return c, true, nil
 	}
+}
+
+// spareConnKey is the context key under which ConnContext marks a
+// connection accepted on the spare.
+type spareConnKey struct{}
+
+// markSpareConn is the http.Server's ConnContext: it notes in the
+// connection's context whether it was accepted on the spare.
+func markSpareConn(ctx context.Context, c net.Conn) context.Context {
+	if rc, ok := c.(*reservedConn); ok && rc.onSpare {
+		return context.WithValue(ctx, spareConnKey{}, true)
+	}
+	return ctx
+}
+
+// closeSpareConns answers with Connection: close on a connection
+// accepted on the spare, so that the server closes it after the answer
+// and the spare is back for the next client; a client that wants more
+// connects again.
+func closeSpareConns(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Context().Value(spareConnKey{}) != nil {
+			w.Header().Set("Connection", "close")
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // outOfDescriptors reports whether err is an accept that failed for want

@@ -17,6 +17,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"chatd/daemon/fdgate"
 )
 
 // ErrSocketInUse reports that another live daemon answers on the socket.
@@ -26,6 +28,7 @@ var ErrSocketInUse = errors.New("control socket in use by another daemon")
 type Server struct {
 	path string
 	ln   net.Listener
+	gate *fdgate.Gate // the node's descriptor gate
 	log  *slog.Logger
 	done chan struct{} // closed when Serve returns
 
@@ -41,16 +44,20 @@ type Server struct {
 
 // Listen creates the socket at path (its directory 0750, the socket 0660)
 // and applies policy to every client. A stale socket file nobody answers
-// on is replaced; a live one is ErrSocketInUse.
-func Listen(path string, policy Policy, log *slog.Logger) (*Server, error) {
+// on is replaced; a live one is ErrSocketInUse. The socket's descriptors
+// are created through gate, the node's descriptor gate (nil: none), whose
+// Exclusive the socket uses when the process runs out of descriptors.
+func Listen(path string, policy Policy, gate *fdgate.Gate, log *slog.Logger) (*Server, error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("create runtime directory %s: %w", dir, err)
 	}
-	if err := removeStale(path); err != nil {
+	if err := removeStale(path, gate); err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("unix", path)
+	var ln net.Listener
+	var err error
+	gate.Shared(func() { ln, err = net.Listen("unix", path) })
 	if err != nil {
 		return nil, fmt.Errorf("listen on control socket %s: %w", path, err)
 	}
@@ -59,35 +66,44 @@ func Listen(path string, policy Policy, log *slog.Logger) (*Server, error) {
 		_ = ln.Close()
 		return nil, fmt.Errorf("chmod control socket %s: %w", path, err)
 	}
+	s, err := newServer(ln, path, policy, gate, log)
+	if err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// FromListener serves on a listener systemd passed in (socket
+// activation, chatd@.socket); systemd owns the socket file. gate is as
+// for Listen.
+func FromListener(ln net.Listener, path string, policy Policy, gate *fdgate.Gate, log *slog.Logger) (*Server, error) {
+	if ul, ok := ln.(*net.UnixListener); ok {
+		ul.SetUnlinkOnClose(false)
+	}
+	return newServer(ln, path, policy, gate, log)
+}
+
+// newServer serves the control API on ln.
+func newServer(ln net.Listener, path string, policy Policy, gate *fdgate.Gate, log *slog.Logger) (*Server, error) {
+	cl, err := newCredListener(ln, policy, gate, log)
+	if err != nil {
+		return nil, err
+	}
 	base, cancel := context.WithCancel(context.Background())
 	return &Server{
 		base: base, cancelBase: cancel,
 		path: path,
-		ln:   newCredListener(ln, policy, log),
+		ln:   cl,
+		gate: gate,
 		log:  log,
 		done: make(chan struct{}),
 	}, nil
 }
 
-// FromListener serves on a listener systemd passed in (socket
-// activation, chatd@.socket); systemd owns the socket file.
-func FromListener(ln net.Listener, path string, policy Policy, log *slog.Logger) *Server {
-	if ul, ok := ln.(*net.UnixListener); ok {
-		ul.SetUnlinkOnClose(false)
-	}
-	base, cancel := context.WithCancel(context.Background())
-	return &Server{
-		base: base, cancelBase: cancel,
-		path: path,
-		ln:   newCredListener(ln, policy, log),
-		log:  log,
-		done: make(chan struct{}),
-	}
-}
-
 // removeStale removes a socket file left by a daemon that died, refusing
 // to touch one that still answers.
-func removeStale(path string) error {
+func removeStale(path string, gate *fdgate.Gate) error {
 	fi, err := os.Lstat(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -98,7 +114,9 @@ func removeStale(path string) error {
 	if fi.Mode().Type() != os.ModeSocket {
 		return fmt.Errorf("control socket path %s exists and is not a socket; remove it", path)
 	}
-	c, err := net.DialTimeout("unix", path, 200*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	c, err := gate.DialContext(ctx, "unix", path)
 	if err == nil {
 		_ = c.Close()
 		return fmt.Errorf("%w: %s answers; stop that daemon first", ErrSocketInUse, path)
@@ -126,7 +144,8 @@ func (s *Server) Path() string { return s.path }
 func (s *Server) Serve(b Backend) error {
 	defer close(s.done)
 	hs := &http.Server{
-		Handler:           newHandler(b, s.log),
+		Handler:           closeSpareConns(newHandler(b, s.gate, s.log)),
+		ConnContext:       markSpareConn,
 		ReadHeaderTimeout: 5 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,

@@ -16,6 +16,8 @@ import (
 
 	"chatd/internal/testcred"
 	"chatd/wire"
+
+	"chatd/daemon/fdgate"
 )
 
 func TestPolicyAllows(t *testing.T) {
@@ -219,7 +221,7 @@ func TestListenSocketFile(t *testing.T) {
 func TestListenSocketInUse(t *testing.T) {
 	path := socketPath(t)
 	startServer(t, path, selfPolicy(), newBackend())
-	srv, err := Listen(path, selfPolicy(), testLogger(t))
+	srv, err := Listen(path, selfPolicy(), fdgate.New(), testLogger(t))
 	if !errors.Is(err, ErrSocketInUse) {
 		if srv != nil {
 			_ = srv.Close(context.Background())
@@ -263,7 +265,7 @@ func TestListenRefusesNonSocket(t *testing.T) {
 	if err := os.WriteFile(path, []byte("precious"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := Listen(path, selfPolicy(), testLogger(t))
+	srv, err := Listen(path, selfPolicy(), fdgate.New(), testLogger(t))
 	if err == nil || !strings.Contains(err.Error(), "is not a socket") {
 		if srv != nil {
 			_ = srv.Close(context.Background())
@@ -277,7 +279,7 @@ func TestListenRefusesNonSocket(t *testing.T) {
 
 func TestCloseWithoutServe(t *testing.T) {
 	path := socketPath(t)
-	srv, err := Listen(path, selfPolicy(), testLogger(t))
+	srv, err := Listen(path, selfPolicy(), fdgate.New(), testLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +298,7 @@ func TestCloseRightAfterServe(t *testing.T) {
 	for i := range 20 {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			path := socketPath(t)
-			srv, err := Listen(path, selfPolicy(), testLogger(t))
+			srv, err := Listen(path, selfPolicy(), fdgate.New(), testLogger(t))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"chatd/wire"
+
+	"chatd/daemon/fdgate"
 )
 
 // fakeEvents yields its events, then, once the watch's context ends, end
@@ -38,7 +40,7 @@ func (f fakeEvents) WatchNodes(ctx context.Context) <-chan wire.NodeEvent {
 func serveBackend(t *testing.T, b Backend) (*testServer, *apiClient) {
 	t.Helper()
 	path := socketPath(t)
-	srv, err := Listen(path, selfPolicy(), testLogger(t))
+	srv, err := Listen(path, selfPolicy(), fdgate.New(), testLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}

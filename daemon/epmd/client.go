@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"chatd/daemon/fdgate"
 	"chatd/wire"
 )
 
@@ -46,17 +47,43 @@ type Registration struct {
 	closeErr  error
 }
 
+// Client talks to mappers, creating its connections through Gate.
+type Client struct {
+	// Gate is the descriptor gate its dials go through (daemon/fdgate);
+	// nil means none.
+	Gate *fdgate.Gate
+}
+
 // Register registers name with the mapper at mapperAddr as a chatd node
 // listening on port (wire.ChatdAlive2Req). A refused connection yields
-// ErrNoMapper, a taken name ErrNameInUse.
+// ErrNoMapper, a taken name ErrNameInUse. It is Client.Register without a
+// gate.
 func Register(ctx context.Context, mapperAddr, name string, port uint16) (*Registration, error) {
+	return Client{}.Register(ctx, mapperAddr, name, port)
+}
+
+// Lookup asks the mapper at mapperAddr for the node registered as name
+// (PORT_PLEASE2). An unknown name yields ErrNotRegistered. It is
+// Client.Lookup without a gate.
+func Lookup(ctx context.Context, mapperAddr, name string) (NodeEntry, error) {
+	return Client{}.Lookup(ctx, mapperAddr, name)
+}
+
+// Names lists the nodes registered with the mapper at mapperAddr (NAMES).
+// It is Client.Names without a gate.
+func Names(ctx context.Context, mapperAddr string) ([]NameEntry, error) {
+	return Client{}.Names(ctx, mapperAddr)
+}
+
+// Register is the package's Register, dialling through the gate.
+func (cl Client) Register(ctx context.Context, mapperAddr, name string, port uint16) (*Registration, error) {
 	frame, err := wire.AppendEPMDRequest(nil, wire.ChatdAlive2Req(name, port))
 	if err != nil {
 		return nil, fmt.Errorf("register %q with port mapper %s: %w", name, mapperAddr, err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, ReplyTimeout)
 	defer cancel()
-	conn, err := dial(ctx, mapperAddr)
+	conn, err := cl.dial(ctx, mapperAddr)
 	if err != nil {
 		return nil, fmt.Errorf("register %s: %w", name, err)
 	}
@@ -101,16 +128,15 @@ func (r *Registration) Close() error {
 	return r.closeErr
 }
 
-// Lookup asks the mapper at mapperAddr for the node registered as name
-// (PORT_PLEASE2). An unknown name yields ErrNotRegistered.
-func Lookup(ctx context.Context, mapperAddr, name string) (NodeEntry, error) {
+// Lookup is the package's Lookup, dialling through the gate.
+func (cl Client) Lookup(ctx context.Context, mapperAddr, name string) (NodeEntry, error) {
 	frame, err := wire.AppendEPMDRequest(nil, wire.PortPlease2Req{Name: name})
 	if err != nil {
 		return NodeEntry{}, fmt.Errorf("look up %q at port mapper %s: %w", name, mapperAddr, err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, ReplyTimeout)
 	defer cancel()
-	conn, err := dial(ctx, mapperAddr)
+	conn, err := cl.dial(ctx, mapperAddr)
 	if err != nil {
 		return NodeEntry{}, fmt.Errorf("look up %s: %w", name, err)
 	}
@@ -125,20 +151,20 @@ func Lookup(ctx context.Context, mapperAddr, name string) (NodeEntry, error) {
 	return reply.Node, nil
 }
 
-// Names lists the nodes registered with the mapper at mapperAddr (NAMES).
-// Like OTP's client it rejects a reply whose port is not the one dialled.
-func Names(ctx context.Context, mapperAddr string) ([]NameEntry, error) {
+// Names is the package's Names, dialling through the gate. Like OTP's
+// client it rejects a reply whose port is not the one dialled.
+func (cl Client) Names(ctx context.Context, mapperAddr string) ([]NameEntry, error) {
 	frame, err := wire.AppendEPMDRequest(nil, wire.NamesReq{})
 	if err != nil {
 		return nil, fmt.Errorf("list names at port mapper %s: %w", mapperAddr, err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, ReplyTimeout)
 	defer cancel()
-	port, err := mapperPort(ctx, mapperAddr)
+	port, err := cl.mapperPort(ctx, mapperAddr)
 	if err != nil {
 		return nil, err
 	}
-	conn, err := dial(ctx, mapperAddr)
+	conn, err := cl.dial(ctx, mapperAddr)
 	if err != nil {
 		return nil, fmt.Errorf("list names: %w", err)
 	}
@@ -153,13 +179,15 @@ func Names(ctx context.Context, mapperAddr string) ([]NameEntry, error) {
 	return reply.Nodes, nil
 }
 
-// mapperPort returns the numeric port of mapperAddr.
-func mapperPort(ctx context.Context, mapperAddr string) (int, error) {
+// mapperPort returns the numeric port of mapperAddr (a service name is
+// looked up in /etc/services, through the gate).
+func (cl Client) mapperPort(ctx context.Context, mapperAddr string) (int, error) {
 	_, service, err := net.SplitHostPort(mapperAddr)
 	if err != nil {
 		return 0, fmt.Errorf("port mapper address %q: %w", mapperAddr, err)
 	}
-	port, err := net.DefaultResolver.LookupPort(ctx, "tcp", service)
+	var port int
+	cl.Gate.Shared(func() { port, err = net.DefaultResolver.LookupPort(ctx, "tcp", service) })
 	if err != nil {
 		return 0, fmt.Errorf("port mapper address %q: %w", mapperAddr, err)
 	}
@@ -167,9 +195,8 @@ func mapperPort(ctx context.Context, mapperAddr string) (int, error) {
 }
 
 // dial connects to the mapper; a refused connection wraps ErrNoMapper.
-func dial(ctx context.Context, mapperAddr string) (net.Conn, error) {
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", mapperAddr)
+func (cl Client) dial(ctx context.Context, mapperAddr string) (net.Conn, error) {
+	conn, err := cl.Gate.DialContext(ctx, "tcp", mapperAddr)
 	if err != nil {
 		if errors.Is(err, syscall.ECONNREFUSED) {
 			return nil, fmt.Errorf("%w at %s: %w", ErrNoMapper, mapperAddr, err)

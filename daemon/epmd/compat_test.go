@@ -133,11 +133,11 @@ func TestCompatRealEPMDNamesAgainstServer(t *testing.T) {
 
 // TestCompatAnswersAsRealEPMD runs the table the embedded mapper is held to
 // (limits_test.go) against the real epmd, so that the table says what epmd
-// does.
+// does. Each case has an epmd of its own, as in TestServerAnswersAsEPMD.
 func TestCompatAnswersAsRealEPMD(t *testing.T) {
-	addr := startRealEPMD(t)
 	for _, tc := range mapperCases() {
 		t.Run(tc.name, func(t *testing.T) {
+			addr := startRealEPMD(t)
 			if got := ask(t, addr, tc); !bytes.Equal(got, tc.want) {
 				t.Fatalf("epmd replied % x; the table says % x", got, tc.want)
 			}

@@ -89,10 +89,13 @@ func ask(t *testing.T, addr string, tc mapperCase) []byte {
 	return got
 }
 
+// TestServerAnswersAsEPMD asks each case of a mapper of its own: a
+// registration a case made ends only once the mapper has seen its
+// connection close, which the next case must not wait on.
 func TestServerAnswersAsEPMD(t *testing.T) {
-	s := startServer(t, ServerConfig{})
 	for _, tc := range mapperCases() {
 		t.Run(tc.name, func(t *testing.T) {
+			s := startServer(t, ServerConfig{})
 			if got := ask(t, s.Addr().String(), tc); !bytes.Equal(got, tc.want) {
 				t.Fatalf("reply % x; want % x", got, tc.want)
 			}

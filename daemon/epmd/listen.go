@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"syscall"
+
+	"chatd/daemon/fdgate"
 )
 
 // loopbacks returns 127.0.0.1 and ::1, the addresses epmd always listens on.
@@ -24,7 +26,7 @@ func loopbacks() []netip.Addr {
 // until Close.
 func (c ServerConfig) ListenPort(ctx context.Context, port int) (*Server, error) {
 	c = c.withDefaults()
-	addrs, err := listenAddrs(ctx, c.Addresses)
+	addrs, err := listenAddrs(ctx, c.Addresses, c.Gate)
 	if err != nil {
 		return nil, err
 	}
@@ -55,14 +57,16 @@ func (c ServerConfig) ListenPort(ctx context.Context, port int) (*Server, error)
 // listenAddrs returns the loopbacks and extra (IP addresses or host names,
 // resolved), without repeats, leaving out a loopback that an unspecified
 // address of its family (0.0.0.0, ::) already covers.
-func listenAddrs(ctx context.Context, extra []string) ([]netip.Addr, error) {
+func listenAddrs(ctx context.Context, extra []string, gate *fdgate.Gate) ([]netip.Addr, error) {
 	var more []netip.Addr
 	for _, host := range extra {
 		if ip, err := netip.ParseAddr(host); err == nil {
 			more = append(more, ip.Unmap())
 			continue
 		}
-		ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+		var ips []netip.Addr
+		var err error
+		gate.Shared(func() { ips, err = net.DefaultResolver.LookupNetIP(ctx, "ip", host) })
 		if err != nil {
 			return nil, fmt.Errorf("port mapper address %q: %w", host, err)
 		}
@@ -97,7 +101,15 @@ func (c ServerConfig) listenTCP(ctx context.Context, a netip.Addr, port int) (ne
 	if err != nil {
 		return nil, fmt.Errorf("start port mapper on %s: %w", addr, err)
 	}
-	return ln, nil
+	if _, gated := ln.(*fdgate.Listener); gated || c.Gate == nil {
+		return ln, nil
+	}
+	gl, err := c.Gate.Listener(ln) // a test's listen
+	if err != nil {
+		_ = ln.Close()
+		return nil, fmt.Errorf("start port mapper on %s: %w", addr, err)
+	}
+	return gl, nil
 }
 
 // noIPv6 reports whether a bind to ::1 failed because the host has no IPv6

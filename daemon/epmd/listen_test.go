@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"testing"
 
+	"chatd/daemon/fdgate"
 	"chatd/internal/testkit"
 )
 
@@ -29,7 +30,7 @@ func TestListenAddrs(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			addrs, err := listenAddrs(testkit.Ctx(t, testkit.Wait), tc.extra)
+			addrs, err := listenAddrs(testkit.Ctx(t, testkit.Wait), tc.extra, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -42,7 +43,7 @@ func TestListenAddrs(t *testing.T) {
 			}
 		})
 	}
-	if _, err := listenAddrs(testkit.Ctx(t, testkit.Wait), []string{"no-such-host.invalid"}); err == nil || !strings.Contains(err.Error(), "no-such-host.invalid") {
+	if _, err := listenAddrs(testkit.Ctx(t, testkit.Wait), []string{"no-such-host.invalid"}, nil); err == nil || !strings.Contains(err.Error(), "no-such-host.invalid") {
 		t.Fatalf("unresolvable host: err = %v; want one naming it", err)
 	}
 }
@@ -110,7 +111,7 @@ func TestServerWithoutIPv6ServesIPv4(t *testing.T) {
 		}
 		return lc.Listen(ctx, network, addr)
 	}
-	s := startPortServer(t, ServerConfig{Logger: slog.New(logs), listen: noIPv6Host})
+	s := startPortServer(t, ServerConfig{Logger: slog.New(logs), listen: noIPv6Host, Gate: fdgate.New()})
 	if addrs := s.Addrs(); len(addrs) != 1 || !addrs[0].(*net.TCPAddr).IP.Equal(net.IPv4(127, 0, 0, 1)) {
 		t.Fatalf("Addrs() = %v; want 127.0.0.1 alone", addrs)
 	}

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"chatd/daemon/fdgate"
 	"chatd/wire"
 )
 
@@ -38,8 +39,12 @@ type RegistrarConfig struct {
 	Port uint16
 	// Logger receives the registrar's records; nil discards them.
 	Logger *slog.Logger
-	// Server configures an embedded mapper; a nil Server.Logger means Logger.
+	// Server configures an embedded mapper; a nil Server.Logger means
+	// Logger, a nil Server.Gate Gate.
 	Server ServerConfig
+	// Gate is the node's descriptor gate (daemon/fdgate): the registrar
+	// dials through it; nil means none.
+	Gate *fdgate.Gate
 }
 
 // Registrar keeps a node registered with a mapper for its whole life. When
@@ -49,6 +54,7 @@ type RegistrarConfig struct {
 type Registrar struct {
 	cfg    RegistrarConfig
 	log    *slog.Logger
+	client Client             // dials through cfg.Gate
 	port   int                // of MapperAddr, where an embedded mapper listens
 	cancel context.CancelFunc // stops keep
 	wg     sync.WaitGroup     // keep
@@ -74,7 +80,8 @@ func StartRegistrar(ctx context.Context, cfg RegistrarConfig) (*Registrar, error
 	if cfg.MapperAddr == "" {
 		return nil, fmt.Errorf("port mapper registrar for %s: no mapper address", cfg.Name)
 	}
-	port, err := mapperPort(ctx, cfg.MapperAddr)
+	client := Client{Gate: cfg.Gate}
+	port, err := client.mapperPort(ctx, cfg.MapperAddr)
 	if err != nil {
 		return nil, fmt.Errorf("port mapper registrar for %s: %w", cfg.Name, err)
 	}
@@ -84,8 +91,11 @@ func StartRegistrar(ctx context.Context, cfg RegistrarConfig) (*Registrar, error
 	if cfg.Server.Logger == nil {
 		cfg.Server.Logger = cfg.Logger
 	}
+	if cfg.Server.Gate == nil {
+		cfg.Server.Gate = cfg.Gate
+	}
 	cfg.Server.host = cfg.Name
-	r := &Registrar{cfg: cfg, log: cfg.Logger, port: port}
+	r := &Registrar{cfg: cfg, log: cfg.Logger, port: port, client: client}
 	startCtx, cancel := context.WithTimeout(ctx, StartTimeout)
 	defer cancel()
 	reg, err := r.start(startCtx)
@@ -237,14 +247,14 @@ func (r *Registrar) reacquire(ctx context.Context) *Registration {
 // none answers, become the mapper and register with it. Losing the race to
 // bind means another node just became the mapper: register with it.
 func (r *Registrar) acquire(ctx context.Context) (*Registration, error) {
-	reg, err := Register(ctx, r.cfg.MapperAddr, r.cfg.Name, r.cfg.Port)
+	reg, err := r.client.Register(ctx, r.cfg.MapperAddr, r.cfg.Name, r.cfg.Port)
 	if !errors.Is(err, ErrNoMapper) || r.Embedded() {
 		return reg, err
 	}
 	srv, err := r.cfg.Server.ListenPort(ctx, r.port)
 	if errors.Is(err, syscall.EADDRINUSE) {
 		r.log.Debug("another node became the port mapper first", "port", r.port, "err", err)
-		return Register(ctx, r.cfg.MapperAddr, r.cfg.Name, r.cfg.Port)
+		return r.client.Register(ctx, r.cfg.MapperAddr, r.cfg.Name, r.cfg.Port)
 	}
 	if err != nil {
 		return nil, err
@@ -253,7 +263,7 @@ func (r *Registrar) acquire(ctx context.Context) (*Registration, error) {
 	r.server = srv
 	r.mu.Unlock()
 	r.log.Info("started embedded port mapper", "addrs", fmt.Sprint(srv.Addrs()), "name", r.cfg.Name)
-	return Register(ctx, r.cfg.MapperAddr, r.cfg.Name, r.cfg.Port)
+	return r.client.Register(ctx, r.cfg.MapperAddr, r.cfg.Name, r.cfg.Port)
 }
 
 // pause sleeps a random 20–250 ms; false if ctx ended first.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"chatd/daemon/fdgate"
 	"chatd/internal/testkit"
 )
 
@@ -15,7 +16,7 @@ import (
 func startRegistrar(t *testing.T, addr, name string, port uint16) *Registrar {
 	t.Helper()
 	r, err := StartRegistrar(testkit.Ctx(t, testkit.Wait), RegistrarConfig{MapperAddr: addr, Name: name, Port: port,
-		Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
+		Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil)), Gate: fdgate.New()})
 	if err != nil {
 		t.Fatalf("StartRegistrar(%s): %v", name, err)
 	}

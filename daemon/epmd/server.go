@@ -23,6 +23,7 @@ import (
 	"syscall"
 	"time"
 
+	"chatd/daemon/fdgate"
 	"chatd/wire"
 )
 
@@ -64,9 +65,12 @@ type ServerConfig struct {
 	// Addresses are the IP addresses or host names ListenPort listens on
 	// besides 127.0.0.1 and ::1, as epmd's ERL_EPMD_ADDRESS.
 	Addresses []string
+	// Gate is the node's descriptor gate (daemon/fdgate): the mapper
+	// listens and accepts through it; nil means none.
+	Gate *fdgate.Gate
 
-	// listen binds for ListenPort; nil means net.ListenConfig's (tests
-	// replace it to play a host without IPv6).
+	// listen binds for ListenPort; nil means net.ListenConfig's, through
+	// Gate (tests replace it to play a host without IPv6).
 	listen func(ctx context.Context, network, address string) (net.Listener, error)
 	// host is the name of the node that runs this mapper, set by the
 	// Registrar that starts it; its registration does not keep KILL_REQ
@@ -111,8 +115,7 @@ func Listen(ctx context.Context, addr string, logger *slog.Logger) (*Server, err
 // Addresses it ignores; ListenPort listens where epmd does). ctx bounds
 // the bind only; the server runs until Close.
 func (c ServerConfig) Listen(ctx context.Context, addr string) (*Server, error) {
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", addr)
+	ln, err := c.Gate.Listen(ctx, "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("start port mapper on %s: %w", addr, err)
 	}
@@ -157,8 +160,7 @@ func (c ServerConfig) withDefaults() ServerConfig {
 		c.MaxConns = DefaultMaxConns
 	}
 	if c.listen == nil {
-		var lc net.ListenConfig
-		c.listen = lc.Listen
+		c.listen = c.Gate.Listen
 	}
 	return c
 }

@@ -22,7 +22,7 @@ func (m *Manager) Accept(ctx context.Context, conn net.Conn) {
 	stopManager := context.AfterFunc(m.ctx, cancel)
 	defer stopManager()
 	addr := conn.RemoteAddr().String()
-	deadline := time.Now().Add(m.cfg.HandshakeTimeout)
+	deadline := peer.HandshakeDeadline(ctx, m.cfg.HandshakeTimeout)
 	_ = conn.SetDeadline(deadline)
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 	if m.cfg.TLS != nil {

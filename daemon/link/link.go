@@ -34,11 +34,13 @@ type Link struct {
 	tls         bool // the connection is TLS
 	since       time.Time
 	maxFrame    int
+	tick        time.Duration // the keepalive tick it started with
 	sess        *yamux.Session
 	conn        *shapedConn
 
 	closeOnce   sync.Once
 	closeReason atomic.Pointer[string] // why we closed it, when we did
+	tickTimeout atomic.Bool            // the acceptor's own ping went unanswered (watchSilence)
 	acceptErr   error                  // why AcceptStream failed; set before gone closes
 	streams     tracker                // stream handlers, the calls reader, spawn followers; waited on by the link's owner
 	active      atomic.Int64           // open incoming streams
@@ -84,7 +86,7 @@ func (l *Link) downCause() (wire.NodeReason, string) {
 	if r := l.closeReason.Load(); r != nil {
 		return wire.ReasonClosed, *r
 	}
-	if errors.Is(l.acceptErr, yamux.ErrKeepAliveTimeout) {
+	if errors.Is(l.acceptErr, yamux.ErrKeepAliveTimeout) || l.tickTimeout.Load() {
 		return wire.ReasonTickTimeout, "no keepalive reply within the tick"
 	}
 	// A failed write closes the connection, so the read error that

@@ -19,6 +19,7 @@ import (
 
 	"github.com/hashicorp/yamux"
 
+	"chatd/daemon/fdgate"
 	"chatd/daemon/link/calls"
 	"chatd/daemon/peer"
 	"chatd/wire"
@@ -40,7 +41,10 @@ type Config struct {
 	// Observer hears of handshakes and links going up and down (node
 	// events, metrics); nil: nobody.
 	Observer peer.Observer
-	Logger   *slog.Logger
+	// Gate is the node's descriptor gate (daemon/fdgate) dials go
+	// through; nil: none.
+	Gate   *fdgate.Gate
+	Logger *slog.Logger
 }
 
 // peerState is what the manager knows about one peer. Guarded by Manager.mu.
@@ -272,8 +276,7 @@ func (m *Manager) waitLink(ctx context.Context, node wire.NodeName) {
 func (m *Manager) dial(ctx context.Context, node wire.NodeName, addr string) (*Link, error) {
 	ctx, cancel := context.WithTimeout(ctx, m.cfg.HandshakeTimeout)
 	defer cancel()
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", addr)
+	conn, err := m.cfg.Gate.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("dial %s: %w after %s", addr, peer.ErrTimeout, m.cfg.HandshakeTimeout)
@@ -320,7 +323,9 @@ func (m *Manager) newLink(conn net.Conn, node wire.NodeName, inc uint64, outboun
 	sc := newShapedConn(conn, writeTimeout)
 	m.mu.Lock()
 	yc := m.yamuxConfig.Clone() // guarded: SetTick replaces it
+	tick := m.cfg.Tick
 	m.mu.Unlock()
+	yc.EnableKeepAlive = keepaliveSender(outbound)
 	yc.Logger = &yamuxLog{peer: node, debug: m.log.Debug}
 	sess, err := start(sc, yc)
 	if err != nil {
@@ -329,7 +334,7 @@ func (m *Manager) newLink(conn net.Conn, node wire.NodeName, inc uint64, outboun
 	}
 	return &Link{
 		peer: node, incarnation: inc, addr: conn.RemoteAddr().String(), outbound: outbound, tls: isTLS(conn),
-		since: time.Now(), maxFrame: m.cfg.MaxFrame, sess: sess, conn: sc,
+		since: time.Now(), maxFrame: m.cfg.MaxFrame, sess: sess, conn: sc, tick: tick,
 		gone: make(chan struct{}),
 	}, nil
 }
@@ -357,6 +362,10 @@ func (m *Manager) install(st *peerState, l *Link) error {
 func (m *Manager) serveLink(st *peerState, l *Link) {
 	defer m.wg.Done()
 	ctx, cancel := context.WithCancel(m.ctx)
+	stopWatch := func() {}
+	if !keepaliveSender(l.outbound) {
+		stopWatch = l.watchSilence(acceptorPingAfter(l.tick))
+	}
 	for {
 		s, err := l.sess.AcceptStream()
 		if err != nil {
@@ -376,6 +385,7 @@ func (m *Manager) serveLink(st *peerState, l *Link) {
 		l.active.Add(1)
 		go m.serveStream(ctx, l, s)
 	}
+	stopWatch()
 	l.close("") // make sure the session and its goroutines end
 	cancel()
 	l.streams.closeAndWait()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -266,21 +267,66 @@ func TestSilentPeerDownWithinTick(t *testing.T) {
 	r.set(kate.name, p.addr())
 	l := mustLink(t, alex, kate)
 	testkit.WaitFor(t, time.Second, "kate to have the link", func() bool { return len(kate.mgr.Links()) == 1 })
+	kc, ok := kate.mgr.Conn(alex.name)
+	if !ok {
+		t.Fatal("kate has no link to alex")
+	}
+	kl := kc.(*Link)
 	start := time.Now()
 	p.freeze()
-	select {
-	case <-l.Done():
-	case <-time.After(2 * tick):
-		t.Fatalf("silent peer not declared down within 2 ticks")
+	// alex dialled: its pings go unanswered. kate only answers pings: she
+	// sees nothing arrive.
+	for _, side := range []struct {
+		name   string
+		l      *Link
+		reason string
+	}{
+		{"alex (the connector, which pings)", l, "no keepalive reply within the tick"},
+		{"kate (the acceptor, which pings only when it hears nothing)", kl, "no keepalive reply within the tick"},
+	} {
+		select {
+		case <-side.l.Done():
+		case <-time.After(2 * tick):
+			t.Fatalf("%s: silent peer not declared down within 2 ticks", side.name)
+		}
+		took := time.Since(start)
+		<-side.l.gone // the reason is known once the manager has forgotten the link
+		t.Logf("%s: down after %s (tick %s), reason %q", side.name, took, tick, side.l.downReason())
+		if r := side.l.downReason(); !strings.HasPrefix(r, side.reason) {
+			t.Errorf("%s: down reason %q, want %q...", side.name, r, side.reason)
+		}
+		if took > tick+tick/4 {
+			t.Errorf("%s: down after %s, want within the tick %s", side.name, took, tick)
+		}
 	}
-	took := time.Since(start)
-	<-l.gone // the reason is known once the manager has forgotten the link
-	t.Logf("down after %s (tick %s), reason %q", took, tick, l.downReason())
-	if r := l.downReason(); r != "no keepalive reply within the tick" {
-		t.Errorf("down reason %q, want the keepalive's", r)
+}
+
+// TestIdleLinkStaysUp: only the connector pings on its own schedule, and
+// an idle link stays up on both sides for many ticks: the acceptor does
+// not take it for silent.
+func TestIdleLinkStaysUp(t *testing.T) {
+	const tick = 200 * time.Millisecond
+	r := newResolver()
+	alex := startNode(t, r, "alex@localhost", "secret-cookie-0123456789", tick)
+	kate := startNode(t, r, "kate@localhost", "secret-cookie-0123456789", tick)
+	l, err := alex.link(testkit.Ctx(t, time.Second), kate.name)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if took > tick+tick/4 {
-		t.Errorf("down after %s, want within the tick %s", took, tick)
+	testkit.WaitFor(t, time.Second, "kate to have the link", func() bool { return len(kate.mgr.Links()) == 1 })
+	kc, _ := kate.mgr.Conn(alex.name)
+	kl := kc.(*Link)
+	if !keepaliveSender(l.outbound) || keepaliveSender(kl.outbound) {
+		t.Fatalf("keepalive senders: alex %v, kate %v; want alex only", keepaliveSender(l.outbound), keepaliveSender(kl.outbound))
+	}
+	for range 10 { // ten ticks of nothing but keepalives
+		select {
+		case <-l.Done():
+			t.Fatalf("alex's link went down: %s", l.downReason())
+		case <-kl.Done():
+			t.Fatalf("kate's link went down: %s", kl.downReason())
+		case <-time.After(tick):
+		}
 	}
 }
 

@@ -27,6 +27,10 @@ type shapedConn struct {
 	// load is the link's calls in flight, both ways (calls.NewClient,
 	// calls.Server.Handle); frames batch only while it is over one.
 	load atomic.Int64
+	// created and lastRead (nanoseconds since created, monotonic) tell
+	// when bytes last arrived: the acceptor's silence watch reads them.
+	created  time.Time
+	lastRead atomic.Int64
 
 	mu        sync.Mutex
 	err       error      // guarded by mu: the first read error
@@ -49,7 +53,7 @@ const (
 )
 
 func newShapedConn(c net.Conn, writeTimeout time.Duration) *shapedConn {
-	w := &shapedConn{Conn: c, writeTimeout: writeTimeout, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	w := &shapedConn{Conn: c, writeTimeout: writeTimeout, created: time.Now(), wake: make(chan struct{}, 1), done: make(chan struct{})}
 	w.drained = sync.NewCond(&w.mu)
 	go w.flush()
 	return w
@@ -170,6 +174,9 @@ func (c *shapedConn) Close() error {
 
 func (c *shapedConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.lastRead.Store(int64(time.Since(c.created)))
+	}
 	if err != nil {
 		c.mu.Lock()
 		if c.err == nil {
@@ -178,6 +185,12 @@ func (c *shapedConn) Read(p []byte) (int, error) {
 		c.mu.Unlock()
 	}
 	return n, err
+}
+
+// silentFor is how long ago bytes last arrived (or the connection was
+// made, if none have).
+func (c *shapedConn) silentFor() time.Duration {
+	return time.Since(c.created) - time.Duration(c.lastRead.Load())
 }
 
 func (c *shapedConn) readErr() error {

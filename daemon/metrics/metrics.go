@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"chatd/daemon/fdgate"
 	"chatd/daemon/peer"
 	"chatd/daemon/proc"
 	"chatd/wire"
@@ -49,11 +50,16 @@ type Sources struct {
 	// the port mapper; MapperEmbedded whether it runs the mapper now.
 	MapperRegistrations func() uint64
 	MapperEmbedded      func() bool
+	// Gate is the node's descriptor gate (daemon/fdgate): the process
+	// collector, which opens /proc files at a scrape, and the [metrics]
+	// listener create their descriptors through it; nil: none.
+	Gate *fdgate.Gate
 }
 
 // Metrics is one node's metrics.
 type Metrics struct {
 	reg          *prometheus.Registry
+	gate         *fdgate.Gate
 	handshakes   *prometheus.CounterVec
 	downs        *prometheus.CounterVec
 	calls        *prometheus.CounterVec
@@ -73,7 +79,8 @@ var callBuckets = prometheus.ExponentialBuckets(0.0001, 4, 9)
 // process collectors, on a registry of its own.
 func New(src Sources) *Metrics {
 	m := &Metrics{
-		reg: prometheus.NewRegistry(),
+		reg:  prometheus.NewRegistry(),
+		gate: src.Gate,
 		handshakes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "chatd_handshakes_total",
 			Help: "Link handshakes that ended, by protocol, direction (in: the peer dialled) and result.",
@@ -112,7 +119,7 @@ func New(src Sources) *Metrics {
 	m.reg.MustRegister(m.handshakes, m.downs, m.calls, m.callSeconds, m.messagesSent, m.replies,
 		newNodeCollector(src),
 		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		gatedCollector{collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), src.Gate},
 	)
 	return m
 }
@@ -128,6 +135,20 @@ func (m *Metrics) Handler() http.Handler {
 		EnableOpenMetrics: true,
 		Timeout:           scrapeTimeout,
 	})
+}
+
+// gatedCollector collects through the descriptor gate: the process
+// collector opens files in /proc. Only it holds the gate, not the whole
+// scrape, whose other collectors call into the node's parts.
+type gatedCollector struct {
+	prometheus.Collector
+	gate *fdgate.Gate
+}
+
+// Collect implements prometheus.Collector. The registry reads ch as it
+// is written, without the gate.
+func (c gatedCollector) Collect(ch chan<- prometheus.Metric) {
+	c.gate.Shared(func() { c.Collector.Collect(ch) })
 }
 
 // Handshake implements peer.Observer.

@@ -19,9 +19,9 @@ type Server struct {
 	http *http.Server
 }
 
-// Listen listens on addr for scrapes of m.
+// Listen listens on addr for scrapes of m, through m's descriptor gate.
 func (m *Metrics) Listen(addr string, log *slog.Logger) (*Server, error) {
-	ln, err := net.Listen("tcp", addr)
+	ln, err := m.gate.Listen(context.Background(), "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen for metrics scrapes on %s (metrics.listen): %w", addr, err)
 	}

@@ -42,7 +42,9 @@ type Protocol interface {
 	Dial(ctx context.Context, node wire.NodeName, addr string) (Conn, error)
 	// Accept runs the accepting side of a connection a peer opened, whose
 	// first bytes are this protocol's, until it is a live connection or
-	// has failed; the protocol owns conn. ctx ends when the node stops.
+	// has failed; the protocol owns conn. ctx ends when the node stops,
+	// and its deadline is the handshake's (HandshakeDeadline): the
+	// connection is the protocol's beyond it only once it is live.
 	Accept(ctx context.Context, conn net.Conn)
 	// Links lists the connections up now.
 	Links() []wire.LinkInfo

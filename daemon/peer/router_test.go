@@ -167,3 +167,69 @@ func TestListenerSniffs(t *testing.T) {
 }
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// deadlineProtocol records the deadline of the context its Accept gets.
+type deadlineProtocol struct {
+	fakeProtocol
+	deadline chan time.Time // zero: none
+}
+
+func (p *deadlineProtocol) Accept(ctx context.Context, conn net.Conn) {
+	defer conn.Close()
+	d, _ := ctx.Deadline()
+	p.deadline <- d
+}
+
+// signalListener reports, on accepted, when each Accept returned.
+type signalListener struct {
+	net.Listener
+	accepted chan time.Time
+}
+
+func (l signalListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.accepted <- time.Now()
+	}
+	return c, err
+}
+
+// TestListenerHandshakeDeadlineFromAccept: the handshake timeout runs from
+// the accept, reading the first bytes included: a peer that sends them
+// late gets no fresh timeout for the rest of its handshake.
+func TestListenerHandshakeDeadlineFromAccept(t *testing.T) {
+	const timeout = time.Minute
+	chatd := &deadlineProtocol{fakeProtocol: *newFake("chatd"), deadline: make(chan time.Time, 1)}
+	r := NewRouter(RouterConfig{Self: wire.NodeName{Name: "alex", Host: "localhost"}, Chatd: chatd, Resolver: mapResolver{}, LookupTimeout: time.Second})
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := signalListener{Listener: inner, accepted: make(chan time.Time, 1)}
+	l := NewListener(r, timeout, discard())
+	served := make(chan error, 1)
+	go func() { served <- l.Serve(ln) }()
+	defer func() {
+		_ = ln.Close()
+		<-served
+		l.Close()
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	accepted := <-ln.accepted
+	sent := time.Now() // the first bytes, later than the accept
+	if _, err := c.Write([]byte{0x00, 0x4b, 0x01}); err != nil {
+		t.Fatal(err)
+	}
+	d := <-chatd.deadline
+	if d.IsZero() {
+		t.Fatal("the protocol's Accept got no handshake deadline")
+	}
+	if start := d.Add(-timeout); start.Before(accepted) || !start.Before(sent) {
+		t.Errorf("the handshake's %s ran from %s, want from the accept at %s (the first bytes came at %s)",
+			timeout, start.Format(time.StampMicro), accepted.Format(time.StampMicro), sent.Format(time.StampMicro))
+	}
+}

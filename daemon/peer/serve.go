@@ -72,6 +72,7 @@ func (l *Listener) Serve(ln net.Listener) error {
 			}
 		}
 		backoff = 0
+		deadline := time.Now().Add(l.timeout) // the whole handshake's, sniffing included
 		select {
 		case sem <- struct{}{}:
 		default:
@@ -87,7 +88,7 @@ func (l *Listener) Serve(ln net.Listener) error {
 		go func() {
 			defer l.wg.Done()
 			defer func() { <-sem }()
-			l.dispatch(conn)
+			l.dispatch(conn, deadline)
 		}()
 	}
 }
@@ -96,9 +97,12 @@ func (l *Listener) Serve(ln net.Listener) error {
 const sniffLen = 3
 
 // dispatch reads the connection's first bytes and hands it to its
-// protocol. A connection that sends too few in time is closed.
-func (l *Listener) dispatch(conn net.Conn) {
-	_ = conn.SetReadDeadline(time.Now().Add(l.timeout))
+// protocol, whose handshake must end by deadline, the accept's time plus
+// the handshake timeout: reading the first bytes is part of the
+// handshake, and a peer that dribbles them does not get a second timeout
+// for the rest. A connection that sends too few in time is closed.
+func (l *Listener) dispatch(conn net.Conn, deadline time.Time) {
+	_ = conn.SetReadDeadline(deadline)
 	stop := context.AfterFunc(l.ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 	head := make([]byte, sniffLen)
 	_, err := io.ReadFull(conn, head)
@@ -109,7 +113,19 @@ func (l *Listener) dispatch(conn net.Conn) {
 		return
 	}
 	_ = conn.SetReadDeadline(time.Time{})
-	l.router.protocolOf(head).Accept(l.ctx, &ReplayConn{Conn: conn, Head: head})
+	ctx, cancel := context.WithDeadline(l.ctx, deadline)
+	defer cancel()
+	l.router.protocolOf(head).Accept(ctx, &ReplayConn{Conn: conn, Head: head})
+}
+
+// HandshakeDeadline is when the handshake of an accepted connection must
+// end: after timeout, or sooner if ctx (Protocol.Accept's) ends sooner.
+func HandshakeDeadline(ctx context.Context, timeout time.Duration) time.Time {
+	deadline := time.Now().Add(timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		return d
+	}
+	return deadline
 }
 
 // Close stops the handshakes in progress and waits for them; the listeners

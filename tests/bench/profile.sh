@@ -8,6 +8,7 @@
 # stopped. Prints the counts and writes them to bin/bench/profile.txt,
 # the wake-up sites and system calls by name to bin/bench/profile-detail.txt
 # and CPU profiles under 64 callers to bin/bench/cpu/ (PROFILE_CPU=1).
+# PROFILE_CHATD=PATH profiles another chatd build (to compare two).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tests/bench/lib.sh
@@ -35,6 +36,7 @@ fi
 log "building"
 go build -o "$out/chatd" ./cmd/chatd
 go build -o "$out/chatctl" ./cmd/chatctl
+chatd=${PROFILE_CHATD:-$out/chatd}
 go build -o "$out/chatbench" ./tests/bench/chatbench
 
 head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/cookie"
@@ -43,9 +45,9 @@ export CHATD_RUNTIME_DIR=$work/run STATE_DIRECTORY=$work/state CHATD_COOKIE_FILE
 CHATD_MAPPER_PORT=$(private_port)
 export CHATD_MAPPER_PORT
 
-"$out/chatd" --name kate >"$work/kate.messages" 2>"$work/kate.log" & pids+=($!)
+"$chatd" --name kate >"$work/kate.messages" 2>"$work/kate.log" & pids+=($!)
 wait_socket kate
-"$out/chatd" --name alex >/dev/null 2>"$work/alex.log" & pids+=($!)
+"$chatd" --name alex >/dev/null 2>"$work/alex.log" & pids+=($!)
 wait_socket alex
 
 cpu=()

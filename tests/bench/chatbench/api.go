@@ -32,11 +32,9 @@ func runAPI(args []string) error {
 	fs := newFlags("api")
 	socket := fs.String("socket", "", "the calling node's control socket")
 	peer := fs.String("peer", "kate@localhost", "the node called and sent to")
-	n := fs.Int("n", 5000, "sequential requests per kind")
-	conc := fs.String("c", "64", "concurrent clients for throughput")
-	dur := fs.Duration("d", 10*time.Second, "time per throughput run")
+	loadFlags := addLoadFlags(fs, 5000, "sequential requests per kind", "64", "concurrent clients for throughput")
 	_ = fs.Parse(args)
-	concs, err := parseInts(*conc)
+	ld, err := loadFlags()
 	if err != nil {
 		return err
 	}
@@ -66,15 +64,15 @@ func runAPI(args []string) error {
 	}
 	ctx := context.Background()
 	for _, k := range kinds {
-		hc := unixHTTPClient(k.socket, slices.Max(concs))
+		hc := unixHTTPClient(k.socket, slices.Max(ld.concs))
 		op := func(ctx context.Context) error { return post(ctx, hc, k.path, k.body) }
-		ds, err := sequential(ctx, *n, op)
+		ds, err := sequential(ctx, ld.n, op)
 		if err != nil {
 			return fmt.Errorf("%s: %w", k.name, err)
 		}
 		percentiles("api rtt "+k.name, ds)
-		for _, c := range concs {
-			rate, err := throughput(ctx, c, *dur, op)
+		for _, c := range ld.concs {
+			rate, err := throughput(ctx, c, ld.d, op)
 			if err != nil {
 				return fmt.Errorf("%s with %d clients: %w", k.name, c, err)
 			}
@@ -85,27 +83,43 @@ func runAPI(args []string) error {
 	return nil
 }
 
-// post makes one POST of body to path and wants 200 and a body, which it
-// reads to the end so that the connection is reused.
+// post makes one POST of body to path and wants 200 and a body.
 func post(ctx context.Context, hc *http.Client, path string, body []byte) error {
-	req, err := http.NewRequestWithContext(ctx, "POST", "http://chatd"+path, bytes.NewReader(body))
-	if err != nil {
-		return err
+	b, err := roundTrip(ctx, hc, "POST", path, body, 64<<10)
+	if err == nil && len(b) == 0 {
+		err = fmt.Errorf("POST %s: an empty answer", path)
 	}
-	req.Header.Set("Content-Type", "application/json")
+	return err
+}
+
+// roundTrip makes one request with body (JSON; none when nil) to path and
+// returns the answer's body, of at most limit bytes, read to the end so
+// that the connection is reused. An answer other than 200 is an error.
+func roundTrip(ctx context.Context, hc *http.Client, method, path string, body []byte, limit int64) ([]byte, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "http://chatd"+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, limit))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if resp.StatusCode != http.StatusOK || len(b) == 0 {
-		return fmt.Errorf("POST %s: %s: %s", path, resp.Status, bytes.TrimSpace(b))
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, bytes.TrimSpace(b))
 	}
-	return nil
+	return b, nil
 }
 
 // runHTTPServer is the trivial HTTP server: on -socket, every POST has its

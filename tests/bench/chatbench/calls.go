@@ -23,13 +23,15 @@ func runCalls(args []string) error {
 	fs := newFlags("calls")
 	peer := fs.String("peer", "kate@localhost", "the chatd node to call")
 	beam := fs.String("beam", "", "a BEAM node running tests/bench/beam/chat.exs to call too")
-	n := fs.Int("n", 5000, "sequential calls per kind")
-	conc := fs.String("c", "1,8,64", "concurrent callers for throughput to -peer")
+	loadFlags := addLoadFlags(fs, 5000, "sequential calls per kind", "1,8,64", "concurrent callers for throughput to -peer")
 	beamConc := fs.String("beam-c", "64", "concurrent callers for throughput to -beam")
-	dur := fs.Duration("d", 10*time.Second, "time per throughput run")
 	_ = fs.Parse(args)
+	ld, err := loadFlags()
+	if err != nil {
+		return err
+	}
 	ctx := context.Background()
-	chatdSet, err := callSet("chatd", *peer, *conc, []callKind{
+	chatdSet, err := callSet("chatd", *peer, ld.concs, []callKind{
 		{"echo", wire.Call{Function: "echo", Args: []string{"x"}}},
 		{"receive_message", wire.Call{Function: "receive_message", Args: []string{"hi"}}},
 	})
@@ -38,7 +40,11 @@ func runCalls(args []string) error {
 	}
 	sets := []calls{chatdSet}
 	if *beam != "" {
-		beamSet, err := callSet("chatd_beam", *beam, *beamConc, []callKind{
+		beamConcs, err := parseInts(*beamConc)
+		if err != nil {
+			return err
+		}
+		beamSet, err := callSet("chatd_beam", *beam, beamConcs, []callKind{
 			{"receive_message", wire.Call{Function: "receive_message", Args: []string{"hi"}}},
 			{"erpc", wire.Call{Function: ":chatd.echo", Args: []string{"x"}}},
 		})
@@ -53,12 +59,12 @@ func runCalls(args []string) error {
 	}
 	defer func() { _ = node.Stop() }()
 	for _, s := range sets {
-		if err := s.latencies(ctx, node, *n); err != nil {
+		if err := s.latencies(ctx, node, ld.n); err != nil {
 			return err
 		}
 	}
 	for _, s := range sets {
-		if err := s.rates(ctx, node, *dur); err != nil {
+		if err := s.rates(ctx, node, ld.d); err != nil {
 			return err
 		}
 	}
@@ -79,11 +85,7 @@ type calls struct {
 	kinds  []callKind
 }
 
-func callSet(label, peer, conc string, kinds []callKind) (calls, error) {
-	concs, err := parseInts(conc)
-	if err != nil {
-		return calls{}, err
-	}
+func callSet(label, peer string, concs []int, kinds []callKind) (calls, error) {
 	target, err := wire.ParseNodeName(peer, "")
 	if err != nil {
 		return calls{}, err

@@ -26,19 +26,17 @@ import (
 // links, so its ping-pong is the floor a link round trip can reach.
 func runFloor(args []string) error {
 	fs := newFlags("floor")
-	n := fs.Int("n", 20000, "round trips per latency run")
-	conc := fs.String("c", "64", "concurrent yamux streams for throughput")
-	dur := fs.Duration("d", 10*time.Second, "time per throughput run")
+	loadFlags := addLoadFlags(fs, 20000, "round trips per latency run", "64", "concurrent yamux streams for throughput")
 	_ = fs.Parse(args)
-	concs, err := parseInts(*conc)
+	ld, err := loadFlags()
 	if err != nil {
 		return err
 	}
 	ctx := context.Background()
-	if err := tcpFloor(ctx, *n); err != nil {
+	if err := tcpFloor(ctx, ld.n); err != nil {
 		return fmt.Errorf("tcp floor: %w", err)
 	}
-	if err := yamuxFloor(ctx, *n, concs, *dur); err != nil {
+	if err := yamuxFloor(ctx, ld); err != nil {
 		return fmt.Errorf("yamux floor: %w", err)
 	}
 	return nil
@@ -46,12 +44,7 @@ func runFloor(args []string) error {
 
 // tcpFloor times n 1-byte round trips on one TCP connection.
 func tcpFloor(ctx context.Context, n int) error {
-	addr, srv, err := startServerChild("floor-server")
-	if err != nil {
-		return err
-	}
-	defer srv.stop(5 * time.Second)
-	conn, err := net.Dial("tcp", addr)
+	conn, err := dialServerChild("floor-server")
 	if err != nil {
 		return err
 	}
@@ -64,15 +57,10 @@ func tcpFloor(ctx context.Context, n int) error {
 	return nil
 }
 
-// yamuxFloor times n 1-byte round trips on one yamux stream, then the
-// rate of c streams doing the same at once, for each c.
-func yamuxFloor(ctx context.Context, n int, concs []int, d time.Duration) error {
-	addr, srv, err := startServerChild("yamux-server")
-	if err != nil {
-		return err
-	}
-	defer srv.stop(5 * time.Second)
-	conn, err := net.Dial("tcp", addr)
+// yamuxFloor times ld.n 1-byte round trips on one yamux stream, then the
+// rate of c streams doing the same at once, for each c of ld.concs.
+func yamuxFloor(ctx context.Context, ld load) error {
+	conn, err := dialServerChild("yamux-server")
 	if err != nil {
 		return err
 	}
@@ -86,13 +74,13 @@ func yamuxFloor(ctx context.Context, n int, concs []int, d time.Duration) error 
 	if err != nil {
 		return err
 	}
-	ds, err := sequential(ctx, n, func(context.Context) error { return pingPong(st) })
+	ds, err := sequential(ctx, ld.n, func(context.Context) error { return pingPong(st) })
 	st.Close()
 	if err != nil {
 		return err
 	}
 	percentiles("floor rtt yamux", ds)
-	for _, c := range concs {
+	for _, c := range ld.concs {
 		streams := make(chan *yamux.Stream, c)
 		for range c {
 			st, err := sess.OpenStream()
@@ -103,7 +91,7 @@ func yamuxFloor(ctx context.Context, n int, concs []int, d time.Duration) error 
 			streams <- st
 		}
 		// Each caller takes a stream of its own for the whole run.
-		rate, err := throughputWorkers(ctx, c, d, func() func(context.Context) error {
+		rate, err := throughputWorkers(ctx, c, ld.d, func() func(context.Context) error {
 			st := <-streams
 			return func(context.Context) error { return pingPong(st) }
 		})
@@ -150,6 +138,34 @@ func startServerChild(args ...string) (string, *childProc, error) {
 		return "", nil, fmt.Errorf("%s printed no address: %w; stderr: %s", c.name, err, c.stderr)
 	}
 	return strings.TrimSpace(line), c, nil
+}
+
+// dialServerChild starts the TCP server child called name and connects
+// to it; closing the connection stops the child.
+func dialServerChild(name string) (net.Conn, error) {
+	addr, srv, err := startServerChild(name)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		srv.stop(5 * time.Second)
+		return nil, err
+	}
+	return childConn{Conn: conn, child: srv}, nil
+}
+
+// childConn is a connection to a server child, which it stops on Close.
+type childConn struct {
+	net.Conn
+	child *childProc
+}
+
+// Close closes the connection, then stops the child.
+func (c childConn) Close() error {
+	err := c.Conn.Close()
+	c.child.stop(5 * time.Second)
+	return err
 }
 
 // runFloorServer echoes bytes on one loopback TCP connection, printing its

@@ -22,25 +22,7 @@ import (
 // startup: from just before the exec to READY=1 on NOTIFY_SOCKET; rss: the
 // process's resident set one second later.
 func runIdle(args []string) error {
-	fs := newFlags("idle")
-	chatd := fs.String("chatd", "chatd", "the chatd binary")
-	n := fs.Int("n", 5, "starts")
-	ready := fs.Duration("ready-timeout", 30*time.Second, "how long a start may take")
-	timeout := fs.Duration("timeout", 5*time.Minute, "bound on the whole run")
-	_ = fs.Parse(args)
-	if *n < 1 {
-		return errors.New("want -n >= 1")
-	}
-	ctx, stop := benchContext(*timeout)
-	defer stop()
-	dir, err := os.MkdirTemp("", "chatbench-idle-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	return idleRuns(ctx, "idle", *n, func(ctx context.Context, k int) (time.Duration, uint64, error) {
-		return chatdIdleOnce(ctx, *chatd, fmt.Sprintf("idle%d", k), filepath.Join(dir, fmt.Sprintf("notify%d.sock", k)), *ready)
-	})
+	return idleBench("idle", "chatd", args, chatdIdleOnce)
 }
 
 // runBeamIdle does the same for an Erlang node that has nothing to do:
@@ -50,8 +32,21 @@ func runIdle(args []string) error {
 // startup: from just before the exec to "ready" on its stdout. The epmd
 // that erl may start is left running (the caller's run shares it).
 func runBeamIdle(args []string) error {
-	fs := newFlags("beam-idle")
-	erl := fs.String("erl", "erl", "the erl binary")
+	return idleBench("beam-idle", "erl", args, beamIdleOnce)
+}
+
+// idleOnce starts bin as the node called name, times it to ready (at
+// most ready), reads its RSS a second later and stops it.
+type idleOnce func(ctx context.Context, bin, name string, ready time.Duration) (time.Duration, uint64, error)
+
+// idleBench is the idle benchmark called name (its result lines' label,
+// with _ for -): it parses the flags -BIN (the binary, by default BIN on
+// PATH), -n (starts), -ready-timeout and -timeout (on the whole run),
+// runs once -n times, one after the other, and prints
+// "label median_startup_ns median_rss_bytes".
+func idleBench(name, bin string, args []string, once idleOnce) error {
+	fs := newFlags(name)
+	path := fs.String(bin, bin, "the "+bin+" binary")
 	n := fs.Int("n", 5, "starts")
 	ready := fs.Duration("ready-timeout", 30*time.Second, "how long a start may take")
 	timeout := fs.Duration("timeout", 5*time.Minute, "bound on the whole run")
@@ -61,35 +56,33 @@ func runBeamIdle(args []string) error {
 	}
 	ctx, stop := benchContext(*timeout)
 	defer stop()
-	return idleRuns(ctx, "beam_idle", *n, func(ctx context.Context, k int) (time.Duration, uint64, error) {
-		return beamIdleOnce(ctx, *erl, fmt.Sprintf("idle%d", k), *ready)
-	})
-}
-
-// idleRuns runs once n times, one after the other, and prints
-// "label median_startup_ns median_rss_bytes".
-func idleRuns(ctx context.Context, label string, n int, once func(ctx context.Context, k int) (time.Duration, uint64, error)) error {
 	var starts, rsss []float64
-	for k := 1; k <= n; k++ {
-		d, rss, err := once(ctx, k)
+	for k := 1; k <= *n; k++ {
+		d, rss, err := once(ctx, *path, fmt.Sprintf("idle%d", k), *ready)
 		if err != nil {
 			return err
 		}
 		starts = append(starts, float64(d.Nanoseconds()))
 		rsss = append(rsss, float64(rss))
 	}
-	fmt.Printf("%s %.0f %.0f\n", label, idleMedian(starts), idleMedian(rsss))
+	fmt.Printf("%s %.0f %.0f\n", strings.ReplaceAll(name, "-", "_"), idleMedian(starts), idleMedian(rsss))
 	return nil
 }
 
-// chatdIdleOnce starts chatd --name name with NOTIFY_SOCKET at sockPath,
-// times it to READY=1, reads its RSS a second later and stops it.
-func chatdIdleOnce(ctx context.Context, chatd, name, sockPath string, ready time.Duration) (time.Duration, uint64, error) {
+// chatdIdleOnce starts chatd --name name with NOTIFY_SOCKET on a socket
+// of its own, times it to READY=1, reads its RSS a second later and stops
+// it.
+func chatdIdleOnce(ctx context.Context, chatd, name string, ready time.Duration) (time.Duration, uint64, error) {
+	dir, err := os.MkdirTemp("", "chatbench-idle-")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer os.RemoveAll(dir)
+	sockPath := filepath.Join(dir, "notify.sock")
 	notify, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sockPath, Net: "unixgram"})
 	if err != nil {
 		return 0, 0, err
 	}
-	defer os.Remove(sockPath)
 	defer notify.Close()
 
 	cmd := exec.Command(chatd, "--name", name)

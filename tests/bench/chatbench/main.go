@@ -149,6 +149,28 @@ func throughputWorkers(ctx context.Context, c int, d time.Duration, newOp func()
 	return float64(total) / d.Seconds(), first
 }
 
+// load is how a latency and throughput benchmark runs: n sequential
+// operations for the round trips, then, for each c of concs, c at once for
+// d for the rate.
+type load struct {
+	n     int
+	concs []int
+	d     time.Duration
+}
+
+// addLoadFlags adds -n, -c (a comma-separated list) and -d to fs, with
+// the given defaults and usages; the function returned reads them once fs
+// is parsed.
+func addLoadFlags(fs *flag.FlagSet, n int, nUsage, conc, concUsage string) func() (load, error) {
+	nf := fs.Int("n", n, nUsage)
+	cf := fs.String("c", conc, concUsage)
+	df := fs.Duration("d", 10*time.Second, "time per throughput run")
+	return func() (load, error) {
+		concs, err := parseInts(*cf)
+		return load{n: *nf, concs: concs, d: *df}, err
+	}
+}
+
 func parseInts(s string) ([]int, error) {
 	var out []int
 	for _, f := range strings.Split(s, ",") {

@@ -344,6 +344,10 @@ func (p *profiler) traces(ctx context.Context, pp profPath, n int, took time.Dur
 	}
 	results := make([]chan got, len(pp.sides))
 	var self bytes.Buffer
+	// The nodes' traces are read once this process's own trace has
+	// stopped, so that reading them is not in it; they wait meanwhile in
+	// the socket and in the nodes' trace buffers.
+	selfDone := make(chan struct{})
 	for i, s := range pp.sides {
 		results[i] = make(chan got, 1)
 		if s.node == nil {
@@ -356,6 +360,7 @@ func (p *profiler) traces(ctx context.Context, pp profPath, n int, took time.Dur
 				return
 			}
 			defer body.Close()
+			<-selfDone
 			b, err := io.ReadAll(body)
 			results[i] <- got{b, err}
 		}()
@@ -369,6 +374,7 @@ func (p *profiler) traces(ctx context.Context, pp profPath, n int, took time.Dur
 	}
 	err := repeat(ctx, n, pp.op)
 	trace.Stop() // nothing when not started
+	close(selfDone)
 	if err != nil {
 		return err
 	}
@@ -456,7 +462,14 @@ func (p *profiler) syscalls(ctx context.Context, pp profPath, n int, det io.Writ
 		if err != nil {
 			return err
 		}
+		io := counts["total"]
+		for name, c := range counts {
+			if runtimeSyscalls[name] {
+				io -= c
+			}
+		}
 		fmt.Printf("profile %s %s syscalls %.2f\n", pp.name, s.name, float64(counts["total"])/float64(n))
+		fmt.Printf("profile %s %s io_syscalls %.2f\n", pp.name, s.name, float64(io)/float64(n))
 		names := make([]string, 0, len(counts))
 		for name := range counts {
 			names = append(names, name)
@@ -469,6 +482,15 @@ func (p *profiler) syscalls(ctx context.Context, pp profPath, n int, det io.Writ
 		}
 	}
 	return nil
+}
+
+// runtimeSyscalls are the system calls the Go runtime makes for itself
+// (threads sleeping and waking, memory, signals): how many there are
+// depends on timing, unlike the I/O calls a call needs.
+var runtimeSyscalls = map[string]bool{
+	"futex": true, "nanosleep": true, "sched_yield": true, "madvise": true, "mmap": true, "munmap": true,
+	"rt_sigreturn": true, "rt_sigprocmask": true, "sigaltstack": true, "getpid": true, "gettid": true,
+	"tgkill": true, "clock_gettime": true, "restart_syscall": true,
 }
 
 // cpuProfiles writes a CPU profile of every side of pp while 64 callers

@@ -170,7 +170,12 @@ func runReport(args []string) error {
 	out := fs.String("out", "docs/BENCHMARKS.md", "the markdown file to write")
 	machine := fs.String("machine", "", "a file describing the machine and versions")
 	micro := fs.String("micro", "", "benchstat's summary of the Go micro benchmarks")
+	findings := fs.String("findings", "docs/PERFORMANCE.md", "the profile findings (kept by hand) to copy in; \"\": none")
 	_ = fs.Parse(args)
+	found, err := findingsSection(*findings)
+	if err != nil {
+		return err
+	}
 	f, err := os.Open(*in)
 	if err != nil {
 		return err
@@ -194,8 +199,10 @@ func runReport(args []string) error {
 		mb, _ = os.ReadFile(*micro) // optional: benchstat may be unavailable
 	}
 	doc := "# Benchmarks\n\nWritten by `make bench` on " + time.Now().UTC().Format("2006-01-02 15:04 MST") +
-		". Each figure is the median of the repeats, with the range in brackets.\n\n" +
-		"## Machine and versions\n\n```\n" + string(m) + "```\n\n" + b.String() +
+		". Each figure is the median of the repeats, with the range in brackets. Where the time goes\n" +
+		"per call, what was removed and what bounds the mesh: [Where the time goes](#where-the-time-goes),\n" +
+		"after the targets (kept by hand in [PERFORMANCE.md](PERFORMANCE.md); `make profile` reproduces its counts).\n\n" +
+		"## Machine and versions\n\n```\n" + string(m) + "```\n\n" + b.String() + "\n" + found +
 		"\n## Go micro benchmarks (benchstat)\n\n```\n" + string(mb) + "```\n" + reproduce
 	return os.WriteFile(*out, []byte(doc), 0o644)
 }
@@ -225,12 +232,14 @@ nodes). Then every repeat runs, in an order that rotates from one repeat to the 
   the same requests to a trivial Go HTTP server on a Unix socket (a child process), all with one
   net/http client keeping a connection alive per client; then ` + "`chatctl send`" + `, process start
   included;
-- idle: five starts each of chatd and of an Erlang node, timed to READY=1 (chatd) or to its
-  first line (erl), and their RSS a second later.
+- idle: five starts each of chatd, of the baseline chatd (as it was when issue 13 began, built
+  from git; ` + "`BENCH_BASELINE`" + `) and of an Erlang node, timed to READY=1 (chatd) or to its first
+  line (erl), and their RSS a second later.
 
 Round trips are sequential calls after a warm-up; rates count the calls that callers, each
-waiting for its answer before the next, complete in a fixed time. Scale (meshes of 50 and 100
-chatd nodes, 10,000 in-flight tasks) runs after the repeats, on a mapper of its own. Raw results:
+waiting for its answer before the next, complete in a fixed time. Scale (meshes of 50, 100 and 200
+chatd nodes and one of 100 baseline nodes, 10,000 in-flight tasks) runs after the repeats, on a
+mapper of its own. Raw results:
 ` + "`bin/bench/results.txt`" + `; Go micro benchmarks: ` + "`bin/bench/micro.txt`" + ` (compare runs with
 benchstat).
 `

@@ -26,19 +26,23 @@ import (
 // processes started from -chatd on the caller's mapper port, runtime
 // directory and cookie:
 //
-//	mesh N seconds rss_per_node_bytes bytes_per_link
+//	mesh N seconds rss_per_node_bytes bytes_per_link cpu_ms_per_link idle_cores
 //	tasks10k N rss_bytes_per_task heap_and_stack_bytes_per_task
 //
 // mesh: N nodes, every node pings every other one (64 callers at a time);
 // seconds from the first ping to the last pong, the nodes' mean RSS after,
-// and (mean RSS after - mean RSS idle) / (N-1). tasks10k: N calls of
+// (mean RSS after - mean RSS idle) / (N-1), the CPU all the nodes spent
+// while the mesh formed per link made (N(N-1)/2 of them; the pings on
+// links made already are counted in), and the cores the formed mesh keeps
+// busy when nothing is asked of it (keepalives), over idleWindow from
+// idleSettle after the last pong. tasks10k: N calls of
 // `sleep 3s` from alex to kate all in flight at once; kate's growth
 // divided by N in RSS, and in live heap plus goroutine stacks (both read
 // after a collection, GET /v1/status?gc=1).
 func runScale(args []string) error {
 	fs := newFlags("scale")
 	chatd := fs.String("chatd", "chatd", "the chatd binary")
-	nodes := fs.String("nodes", "50,100", "mesh sizes; empty: no mesh runs")
+	nodes := fs.String("nodes", "50,100,200", "mesh sizes; empty: no mesh runs")
 	tasks := fs.Int("tasks", 10000, "calls in flight at once; 0: no task run")
 	workers := fs.Int("workers", 64, "concurrent pings in a mesh")
 	sleep := fs.String("sleep", "3s", "how long each task sleeps")
@@ -123,6 +127,10 @@ func measureMesh(ctx context.Context, chatd string, n, workers int, ready time.D
 			}
 		}()
 	}
+	cpu0, err := cl.cpuSeconds()
+	if err != nil {
+		return err
+	}
 	t0 := time.Now()
 	// Round d has node i ping node i+d: every round spreads callers and
 	// callees over all the nodes.
@@ -146,6 +154,15 @@ feed:
 		return err
 	}
 
+	cpu1, err := cl.cpuSeconds()
+	if err != nil {
+		return err
+	}
+	idleCPU, err := cl.idleCores(ctx)
+	if err != nil {
+		return err
+	}
+	links := float64(n*(n-1)) / 2
 	var idleSum, afterSum float64
 	for i, nd := range cl.nodes {
 		st, err := nd.status(ctx)
@@ -159,8 +176,47 @@ feed:
 		afterSum += float64(st.RSSBytes)
 	}
 	meanIdle, meanAfter := idleSum/float64(n), afterSum/float64(n)
-	fmt.Printf("mesh %d %.3f %.0f %.0f\n", n, elapsed.Seconds(), meanAfter, (meanAfter-meanIdle)/float64(n-1))
+	fmt.Printf("mesh %d %.3f %.0f %.0f %.3f %.3f\n", n, elapsed.Seconds(), meanAfter, (meanAfter-meanIdle)/float64(n-1),
+		(cpu1-cpu0)/links*1e3, idleCPU)
 	return nil
+}
+
+// The idle mesh is watched for idleWindow, idleSettle after the last pong
+// (the formation's last frames and collections are over by then).
+const (
+	idleSettle = 2 * time.Second
+	idleWindow = 5 * time.Second
+)
+
+// idleCores is the cores the cluster's nodes keep busy over idleWindow,
+// from idleSettle on.
+func (cl *nodeCluster) idleCores(ctx context.Context) (float64, error) {
+	var cpu [2]float64
+	for i, d := range []time.Duration{idleSettle, idleWindow} {
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+		var err error
+		if cpu[i], err = cl.cpuSeconds(); err != nil {
+			return 0, err
+		}
+	}
+	return (cpu[1] - cpu[0]) / idleWindow.Seconds(), nil
+}
+
+// cpuSeconds is the CPU time the cluster's nodes have used.
+func (cl *nodeCluster) cpuSeconds() (float64, error) {
+	var sum float64
+	for _, nd := range cl.nodes {
+		s, err := cpuSeconds(nd.cmd.Process.Pid)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", nd.name, err)
+		}
+		sum += s
+	}
+	return sum, nil
 }
 
 // measureTasks starts kate and alex (max_running raised), puts n calls of
@@ -536,29 +592,16 @@ func (nd *chatdNode) ping(ctx context.Context, peer string) error {
 func (nd *chatdNode) api(ctx context.Context, method, path string, in, out any) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	var body io.Reader
+	var body []byte
 	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
+		var err error
+		if body, err = json.Marshal(in); err != nil {
 			return err
 		}
-		body = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, "http://chatd"+path, body)
+	b, err := roundTrip(ctx, nd.hc, method, path, body, 1<<20)
 	if err != nil {
 		return err
-	}
-	resp, err := nd.hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, bytes.TrimSpace(b))
 	}
 	return json.Unmarshal(b, out)
 }

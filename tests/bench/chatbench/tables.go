@@ -83,13 +83,71 @@ func writeTables(b *strings.Builder, r results) {
 	pair("`chatctl send kate@localhost hi`, p50", "chatd cli chatctl_send", 0, 1e6, "ms", "", 0)
 	pair("idle node RSS", "chatd idle", 1, 1<<20, "MiB", "beam beam_idle", 1)
 	pair("start-up to ready", "chatd idle", 0, 1e6, "ms", "beam beam_idle", 0)
-	pair("50-node mesh formed", "chatd mesh 50", 0, 1, "s", "", 0)
-	pair("100-node mesh formed", "chatd mesh 100", 0, 1, "s", "", 0)
-	pair("RSS per node, 100-node mesh", "chatd mesh 100", 1, 1<<20, "MiB", "", 0)
-	pair("memory per idle link, 100-node mesh", "chatd mesh 100", 2, 1<<10, "KiB", "", 0)
 	pair("memory per in-flight task (RSS; noisy), 10,000 tasks", "chatd tasks10k 10000", 0, 1<<10, "KiB", "", 0)
 	pair("memory per in-flight task (live Go heap + stacks, after a GC), 10,000 tasks", "chatd tasks10k 10000", 1, 1<<10, "KiB", "", 0)
+	writeMesh(b, r)
+	writeProfile(b, r)
 	writeTargets(b, r)
+}
+
+// writeProfile writes the per-call counts of chatbench profile: what one
+// sequential call costs each process on its way, next to the floors.
+func writeProfile(b *strings.Builder, r results) {
+	rows := []struct{ name, path, side string }{
+		{"one yamux stream's ping-pong (floor): client", "yamux", "bench"},
+		{"one yamux stream's ping-pong (floor): server", "yamux", "yamux"},
+		{"node to node, echo: the caller", "link", "bench"},
+		{"node to node, echo: the peer (kate)", "link", "kate"},
+		{"trivial HTTP server (floor)", "trivial", "trivial"},
+		{"`POST /v1/call` echo: the API node (alex)", "call", "alex"},
+		{"`POST /v1/call` echo: the peer (kate)", "call", "kate"},
+		{"`POST /v1/send`: the API node (alex)", "send", "alex"},
+		{"`POST /v1/send`: the peer (kate)", "send", "kate"},
+	}
+	if _, ok := r.get("profile link bench allocs", 0); !ok {
+		return
+	}
+	b.WriteString("\n## Per call: allocations, wake-ups, system calls\n\n" +
+		"`make profile` (chatbench profile): 2000 sequential calls, counted in each process on the way. These\n" +
+		"counts hardly move on a loaded machine; CPU time does. Wake-ups are goroutines made runnable by\n" +
+		"another goroutine or the network poller (hand-offs), from an execution trace; system calls are\n" +
+		"strace's, I/O ones apart from the runtime's own (futex, nanosleep, ...), whose number depends on timing. What they show and what was removed: [Where the time goes](#where-the-time-goes), below.\n\n" +
+		"| process | allocations | bytes | wake-ups | goroutines started | I/O system calls | all system calls | CPU µs |\n" +
+		"| --- | --- | --- | --- | --- | --- | --- | --- |\n")
+	for _, rw := range rows {
+		fmt.Fprintf(b, "| %s |", rw.name)
+		for _, m := range []string{"allocs", "bytes", "wakeups", "goroutines", "io_syscalls", "syscalls", "cpu_us"} {
+			s, ok := r.get(fmt.Sprintf("profile %s %s %s", rw.path, rw.side, m), 0)
+			fmt.Fprintf(b, " %s |", cell(s, ok, 1, ""))
+		}
+		b.WriteString("\n")
+	}
+}
+
+// writeMesh writes the mesh table: how forming a full mesh grows with the
+// number of nodes (every node pings every other one, 64 pings at a time).
+func writeMesh(b *strings.Builder, r results) {
+	b.WriteString("\n## Full mesh\n\nEvery node pings every other one (64 pings at a time), so that every pair links. " +
+		"CPU per link is what all the nodes spent while the mesh formed, divided by the links made; " +
+		"idle is the cores the formed mesh keeps busy doing nothing but keepalives (see [the mesh](#the-mesh-what-bounds-it-and-how-it-grows), below).\n\n" +
+		"| nodes | formed in | RSS per node | memory per link | CPU per link made | idle mesh, cores |\n" +
+		"| --- | --- | --- | --- | --- | --- |\n")
+	for _, n := range []string{"50", "100", "200"} {
+		key := "chatd mesh " + n
+		if _, ok := r.get(key, 0); !ok {
+			continue
+		}
+		fmt.Fprintf(b, "| %s |", n)
+		for _, f := range []struct {
+			field int
+			scale float64
+			unit  string
+		}{{0, 1, "s"}, {1, 1 << 20, "MiB"}, {2, 1 << 10, "KiB"}, {3, 1, "ms"}, {4, 1, ""}} {
+			s, ok := r.get(key, f.field)
+			fmt.Fprintf(b, " %s |", cell(s, ok, f.scale, f.unit))
+		}
+		b.WriteString("\n")
+	}
 }
 
 // latencyRows writes p50, p90, p99 and max in µs for each row.

@@ -44,8 +44,9 @@ func countTrace(r io.Reader) (traceCounts, error) {
 		return traceCounts{}, fmt.Errorf("read trace: %w", err)
 	}
 	type gstate struct {
-		own  bool   // serves the trace: not counted
-		site string // where it waits now
+		own   bool   // serves the trace: not counted
+		site  string // where it waits now
+		start string // the function it runs, when the trace shows it
 	}
 	gs := map[trace.GoID]*gstate{}
 	g := func(id trace.GoID) *gstate {
@@ -86,13 +87,29 @@ func countTrace(r io.Reader) (traceCounts, error) {
 				s.own = true
 			}
 			from, to := st.Goroutine()
+			if s.start == "" {
+				for f := range st.Stack.Frames() {
+					s.start = f.Func // the outermost frame: the goroutine's function
+				}
+			}
 			switch {
 			case from == trace.GoNotExist && to == trace.GoRunnable:
 				c.created++
 			case to == trace.GoWaiting:
-				s.site = waitSite(st.Stack, ev.Stack()) + " [" + st.Reason + "]"
+				if from == trace.GoUndetermined && st.Stack == trace.NoStack && ev.Stack() == trace.NoStack {
+					s.site = "" // the trace began while it waited; where is unknown
+				} else {
+					s.site = waitSite(st.Stack, ev.Stack()) + " [" + st.Reason + "]"
+				}
 			case from == trace.GoWaiting && to == trace.GoRunnable:
-				wakes = append(wakes, wake{id, s.site})
+				site := s.site
+				if site == "" { // waiting since before the trace began: name the waker
+					site = "(waiting before the trace) woken by " + waitSite(ev.Stack())
+				}
+				if strings.HasPrefix(site, runtimeWaker) && s.start != "" {
+					site = s.start + " " + site
+				}
+				wakes = append(wakes, wake{id, site})
 			case to == trace.GoSyscall:
 				if !s.own {
 					c.syscalls++
@@ -139,8 +156,11 @@ func waitSite(stks ...trace.Stack) string {
 			return first
 		}
 	}
-	return "unknown"
+	return runtimeWaker
 }
+
+// runtimeWaker names a wake-up with no goroutine's stack behind it.
+const runtimeWaker = "the runtime (a timer or the network poller)"
 
 func isPlumbing(fn string) bool {
 	for _, p := range tracePlumbing {
