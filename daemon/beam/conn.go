@@ -36,7 +36,6 @@ type Conn struct {
 	closeOnce sync.Once
 	cause     atomic.Pointer[downCause] // why it went down
 	down      chan struct{}             // closed when it is down
-	gone      chan struct{}             // closed once the manager has forgotten it
 }
 
 var _ peer.Conn = (*Conn)(nil)
@@ -45,7 +44,7 @@ func (m *Manager) newConn(nc net.Conn, node wire.NodeName, flags dist.Flags, cre
 	return &Conn{
 		m: m, peer: node, atom: etf.Atom(node.String()), flags: flags, creation: creation,
 		addr: nc.RemoteAddr().String(), outbound: outbound, since: time.Now(), nc: nc,
-		decoder: etf.Decoder{}, down: make(chan struct{}), gone: make(chan struct{}),
+		decoder: etf.Decoder{}, down: make(chan struct{}),
 	}
 }
 
@@ -111,7 +110,6 @@ func (c *Conn) tickInterval() time.Duration { return c.m.cfg.TickTime / 4 }
 // ticks, and ticks itself when it has written nothing for a quarter of the
 // tick time. It returns once the connection is down and both loops ended.
 func (c *Conn) run() {
-	defer close(c.gone)
 	ticker := make(chan struct{})
 	go func() {
 		defer close(ticker)

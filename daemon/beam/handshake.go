@@ -23,34 +23,8 @@ func errorIsSimultaneous(err error) bool { return errors.Is(err, errSimultaneous
 // dial connects to node at addr and runs the initiator's handshake
 // (BEAM.md §1.1), bounded by the handshake timeout.
 func (m *Manager) dial(ctx context.Context, node wire.NodeName, addr string) (*Conn, error) {
-	ctx, cancel := context.WithTimeout(ctx, m.cfg.HandshakeTimeout)
-	defer cancel()
-	nc, err := m.cfg.Gate.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("dial %s: %w after %s", addr, peer.ErrTimeout, m.cfg.HandshakeTimeout)
-		}
-		if errors.Is(err, syscall.ECONNREFUSED) {
-			return nil, fmt.Errorf("dial %s: %w", addr, peer.ErrRefused)
-		}
-		return nil, fmt.Errorf("dial %s: %w", addr, err)
-	}
-	deadline, _ := ctx.Deadline()
-	_ = nc.SetDeadline(deadline)
-	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
-	c, err := m.initiate(nc, node)
-	if !stop() && err == nil {
-		err = ctx.Err()
-	}
-	if err != nil {
-		_ = nc.Close()
-		if isTimeout(err) || ctx.Err() != nil {
-			return nil, fmt.Errorf("handshake with %s (an Erlang node): %w after %s", addr, peer.ErrTimeout, m.cfg.HandshakeTimeout)
-		}
-		return nil, fmt.Errorf("handshake with %s (an Erlang node): %w", addr, err)
-	}
-	_ = nc.SetDeadline(time.Time{})
-	return c, nil
+	return peer.DialHandshake(ctx, m.cfg.Gate.DialContext, addr, addr+" (an Erlang node)", m.cfg.HandshakeTimeout,
+		func(_ context.Context, nc net.Conn) (*Conn, error) { return m.initiate(nc, node) })
 }
 
 // initiate runs the initiator's side on nc, whose deadline is set.
@@ -115,34 +89,22 @@ func (m *Manager) initiate(nc net.Conn, node wire.NodeName) (*Conn, error) {
 // Accept implements peer.Protocol: the acceptor's side of the handshake
 // for a BEAM node that connected, then the connection's life.
 func (m *Manager) Accept(ctx context.Context, nc net.Conn) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stopManager := context.AfterFunc(m.ctx, cancel)
-	defer stopManager()
-	deadline := peer.HandshakeDeadline(ctx, m.cfg.HandshakeTimeout)
-	_ = nc.SetDeadline(deadline)
-	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
+	ctx, deadline, end := m.peers.BoundHandshake(ctx, nc, m.cfg.HandshakeTimeout)
 	hello, node, err := m.hello(nc)
 	var c *Conn
-	var st *connState
+	var st *peer.Slot[*Conn]
 	if err == nil {
 		c, st, err = m.respond(ctx, nc, node, hello, deadline)
 	}
-	stop()
-	m.report.Handshake(node, "in", nc.RemoteAddr().String(), err)
+	end()
+	m.peers.Handshake(node, "in", nc.RemoteAddr().String(), err)
 	if err != nil {
 		_ = nc.Close()
 		m.logRefused(nc, err)
 		return
 	}
 	_ = nc.SetDeadline(time.Time{})
-	m.mu.Lock()
-	err = m.install(st, c)
-	st.accepting = false
-	st.notify()
-	m.tidy(c.peer)
-	m.mu.Unlock()
-	if err != nil && !errors.Is(err, peer.ErrShutdown) {
+	if err := m.peers.Accepted(st, c); err != nil && !errors.Is(err, peer.ErrShutdown) {
 		m.log.Warn("connection from an Erlang node failed", "node", c.peer.String(), "err", err)
 	}
 }
@@ -186,14 +148,14 @@ func (m *Manager) hello(nc net.Conn) (hello dist.SendName, node wire.NodeName, e
 // respond runs the rest of the acceptor's side on nc; on success the
 // peer's state is marked accepting (the caller installs the connection and
 // clears it).
-func (m *Manager) respond(ctx context.Context, nc net.Conn, node wire.NodeName, hello dist.SendName, deadline time.Time) (*Conn, *connState, error) {
+func (m *Manager) respond(ctx context.Context, nc net.Conn, node wire.NodeName, hello dist.SendName, deadline time.Time) (*Conn, *peer.Slot[*Conn], error) {
 	st, status, err := m.admit(nc, node)
 	if err != nil {
 		return nil, nil, err
 	}
 	c, err := m.challenge(ctx, nc, node, hello, status, deadline)
 	if err != nil {
-		m.finishAccept(node, st)
+		m.peers.Refused(st)
 		return nil, nil, err
 	}
 	return c, st, nil
@@ -218,46 +180,44 @@ func (m *Manager) admissible(hello dist.SendName) string {
 // greater name; an existing connection is replaced when the peer says so
 // after "alive" and then proves the cookie. On yes it marks the peer as
 // accepting.
-func (m *Manager) admit(nc net.Conn, node wire.NodeName) (*connState, dist.Status, error) {
-	m.mu.Lock()
-	if m.closing {
-		m.mu.Unlock()
-		return nil, "", peer.ErrShutdown
-	}
-	st := m.state(node)
-	switch {
-	case st.accepting:
-		m.mu.Unlock()
+func (m *Manager) admit(nc net.Conn, node wire.NodeName) (*peer.Slot[*Conn], dist.Status, error) {
+	var status dist.Status
+	alive := false
+	st, err := m.peers.Admit(node, func(s *peer.Slot[*Conn]) error {
+		_, live := s.Live()
+		switch {
+		case s.Accepting():
+			return &refusal{node: node.String(), why: "a handshake from it is already in progress", race: true}
+		case s.Dialing() && node.String() < m.cfg.Self.String():
+			return &refusal{node: node.String(), why: "simultaneous connect: ours wins", race: true} // our own connect goes on
+		case s.Dialing():
+			status = dist.StatusOKSimultaneous
+		case live:
+			// The old connection stays until the new one's digest verified
+			// (installing replaces it), as dist_util waits for the cookie: a
+			// peer without it must not disconnect anyone.
+			alive = true
+		default:
+			status = dist.StatusOK
+		}
+		return nil
+	})
+	if r, ok := errors.AsType[*refusal](err); ok && r.race {
 		_ = dist.WriteHandshake(nc, dist.StatusNok)
-		return nil, "", &refusal{node: node.String(), why: "a handshake from it is already in progress", race: true}
-	case st.dialing && node.String() < m.cfg.Self.String():
-		m.mu.Unlock()
-		_ = dist.WriteHandshake(nc, dist.StatusNok) // our own connect goes on and wins
-		return nil, "", &refusal{node: node.String(), why: "simultaneous connect: ours wins", race: true}
-	case st.dialing:
-		st.accepting = true
-		m.mu.Unlock()
-		return st, dist.StatusOKSimultaneous, nil
-	case st.conn != nil && !st.conn.isDown():
-		// The old connection stays until the new one's digest verified
-		// (install replaces it), as dist_util waits for the cookie: a peer
-		// without it must not disconnect anyone.
-		st.accepting = true
-		m.mu.Unlock()
-		if err := dist.WriteHandshake(nc, dist.StatusAlive); err != nil {
-			m.finishAccept(node, st)
-			return nil, "", err
-		}
-		answer, err := dist.ReadStatus(nc)
-		if err != nil || answer != dist.StatusTrue {
-			m.finishAccept(node, st)
-			return nil, "", &refusal{node: node.String(), why: fmt.Sprintf("it gave up its new connection (answered %q to alive)", answer)}
-		}
-		return st, "", nil
 	}
-	st.accepting = true
-	m.mu.Unlock()
-	return st, dist.StatusOK, nil
+	if err != nil || !alive {
+		return st, status, err
+	}
+	if err := dist.WriteHandshake(nc, dist.StatusAlive); err != nil {
+		m.peers.Refused(st)
+		return nil, "", err
+	}
+	answer, err := dist.ReadStatus(nc)
+	if err != nil || answer != dist.StatusTrue {
+		m.peers.Refused(st)
+		return nil, "", &refusal{node: node.String(), why: fmt.Sprintf("it gave up its new connection (answered %q to alive)", answer)}
+	}
+	return st, "", nil
 }
 
 // challenge sends the status (unless "alive" was settled already) and
@@ -294,16 +254,6 @@ func (m *Manager) challenge(ctx context.Context, nc net.Conn, node wire.NodeName
 	return m.newConn(nc, node, dist.Negotiate(m.flags, hello.Flags), hello.Creation, false), nil
 }
 
-// finishAccept clears the accepting mark and forgets the peer if nothing
-// else holds it.
-func (m *Manager) finishAccept(node wire.NodeName, st *connState) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	st.accepting = false
-	st.notify()
-	m.tidy(node)
-}
-
 // logRefused logs a refused or failed handshake from a BEAM node.
 func (m *Manager) logRefused(nc net.Conn, err error) {
 	args := []any{"protocol", Protocol, "peer_addr", nc.RemoteAddr().String(), "err", err}
@@ -311,7 +261,7 @@ func (m *Manager) logRefused(nc net.Conn, err error) {
 	switch {
 	case errors.Is(err, peer.ErrCookieMismatch):
 		m.log.Warn("refused an Erlang node: cookie mismatch", args...)
-	case m.ctx.Err() != nil:
+	case m.peers.Context().Err() != nil:
 	case errors.As(err, &r):
 		m.log.Warn("refused an Erlang node", args...)
 	case isTimeout(err):

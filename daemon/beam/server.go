@@ -118,7 +118,7 @@ func (m *Manager) supervisor(self etf.Pid, msg etf.Term) {
 		}
 		task.await()
 	case 3: // [Owner, Callers, MFA] (Elixir 1.15 start_child): run at once
-		if !m.goOwned(func(context.Context) { task.run(nil, nil, args[2]) }) {
+		if !m.peers.Go(func(context.Context) { task.run(nil, nil, args[2]) }) {
 			m.exit(task.p, reasonKilled)
 		}
 	default:
@@ -138,7 +138,7 @@ type task struct {
 
 func (m *Manager) newTask(caller wire.NodeName) *task {
 	t := &task{m: m, caller: caller, got: make(chan envelope, 1)}
-	t.ctx, t.cancel = context.WithCancelCause(m.ctx)
+	t.ctx, t.cancel = context.WithCancelCause(m.peers.Context())
 	t.p = m.procs.spawn("", func(from etf.Pid, msg etf.Term) {
 		select {
 		case t.got <- envelope{from, msg}:
@@ -164,7 +164,7 @@ func (t *task) watchOwner(owner etf.Pid) {
 // await waits (in a goroutine) for the function to run, for at most
 // taskWait.
 func (t *task) await() {
-	if !t.m.goOwned(func(context.Context) {
+	if !t.m.peers.Go(func(context.Context) {
 		timer := time.NewTimer(taskWait)
 		defer timer.Stop()
 		select {

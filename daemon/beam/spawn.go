@@ -143,7 +143,7 @@ func (m *Manager) newRelay(out peer.Output, done func()) *relay {
 
 // start runs the relay's goroutine.
 func (r *relay) start() {
-	if !r.m.goOwned(r.run) {
+	if !r.m.peers.Go(r.run) {
 		r.abandon()
 		r.run(context.Background()) // the node is stopping: just clean up
 	}
@@ -220,7 +220,7 @@ func (c *Conn) spawnRequest(req dist.SpawnRequest, argsTerm etf.Term) {
 		c.write(dist.SpawnReply{ReqID: req.ReqID, To: req.From, Err: "notsup"}, nil)
 		return
 	}
-	ctx, cancel := context.WithCancelCause(m.ctx)
+	ctx, cancel := context.WithCancelCause(m.peers.Context())
 	p := m.procs.spawnWithMailbox(func(reason etf.Term) { cancel(exitCause{reason}) })
 	var flags dist.SpawnFlags
 	for _, o := range req.Opts {
@@ -234,7 +234,7 @@ func (c *Conn) spawnRequest(req dist.SpawnRequest, argsTerm etf.Term) {
 		}
 	}
 	c.write(dist.SpawnReply{ReqID: req.ReqID, To: req.From, Flags: flags, Pid: p.pid}, nil)
-	if !m.goOwned(func(context.Context) {
+	if !m.peers.Go(func(context.Context) {
 		defer cancel(nil)
 		m.exit(p, body(ctx, p))
 	}) {

@@ -17,26 +17,20 @@ import (
 // and installs the link. The handshake ends early when ctx or the manager
 // ends.
 func (m *Manager) Accept(ctx context.Context, conn net.Conn) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stopManager := context.AfterFunc(m.ctx, cancel)
-	defer stopManager()
 	addr := conn.RemoteAddr().String()
-	deadline := peer.HandshakeDeadline(ctx, m.cfg.HandshakeTimeout)
-	_ = conn.SetDeadline(deadline)
-	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
+	ctx, deadline, end := m.peers.BoundHandshake(ctx, conn, m.cfg.HandshakeTimeout)
 	if m.cfg.TLS != nil {
 		tc, err := m.cfg.TLS.server(ctx, conn)
 		if err != nil {
-			stop()
+			end()
 			_ = conn.Close()
 			m.logRefused(addr, peerHello{}, err)
-			m.report.Handshake(wire.NodeName{}, "in", addr, err)
+			m.peers.Handshake(wire.NodeName{}, "in", addr, err)
 			return
 		}
 		conn = tc
 	}
-	var st *peerState
+	var st *peer.Slot[*Link]
 	hello, err := accept(conn, m.id, func(p peerHello) (wire.RefuseReason, string) {
 		if err := certAllows(conn, p.name.Host); err != nil {
 			return wire.RefuseIdentity, fmt.Sprintf("the certificate is not valid for %s: %v", p.name.Host, err)
@@ -46,41 +40,27 @@ func (m *Manager) Accept(ctx context.Context, conn net.Conn) {
 		st, reason, text = m.admit(p)
 		return reason, text
 	}, func() bool { return m.guesses.Wait(ctx, peer.RemoteIP(conn), time.Until(deadline)) })
-	stop()
+	end()
 	if err != nil {
-		m.finishAccept(hello.name, st)
+		if st != nil {
+			m.peers.Refused(st)
+		}
 		_ = conn.Close()
 		m.logRefused(addr, hello, err)
-		m.report.Handshake(hello.name, "in", addr, err)
+		m.peers.Handshake(hello.name, "in", addr, err)
 		return
 	}
-	m.report.Handshake(hello.name, "in", addr, nil)
+	m.peers.Handshake(hello.name, "in", addr, nil)
 	_ = conn.SetDeadline(time.Time{})
 	l, err := m.newLink(conn, hello.name, hello.incarnation, false, yamux.Server)
-	m.mu.Lock()
-	if err == nil {
-		err = m.install(st, l)
+	if err != nil {
+		m.peers.Refused(st)
+	} else {
+		err = m.peers.Accepted(st, l)
 	}
-	st.accepting = false
-	st.notify()
-	m.tidy(hello.name)
-	m.mu.Unlock()
 	if err != nil && !errors.Is(err, peer.ErrShutdown) {
 		m.log.Warn("link from peer failed", "node", hello.name.String(), "peer_addr", addr, "err", err)
 	}
-}
-
-// finishAccept clears the accepting mark that admit set, if it did, and
-// forgets the peer if nothing else holds it (a refused stranger leaves no
-// state behind).
-func (m *Manager) finishAccept(node wire.NodeName, st *peerState) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if st != nil {
-		st.accepting = false
-		st.notify()
-	}
-	m.tidy(node)
 }
 
 func (m *Manager) logRefused(addr string, hello peerHello, err error) {
@@ -93,7 +73,7 @@ func (m *Manager) logRefused(addr string, hello peerHello, err error) {
 		m.log.Warn("refused link attempt: cookie mismatch", args...)
 	case errors.Is(err, ErrTLS):
 		m.log.Warn("refused link attempt: TLS handshake failed", args...)
-	case m.ctx.Err() != nil:
+	case m.peers.Context().Err() != nil:
 	case isTimeout(err):
 		m.log.Warn("refused link attempt: handshake timed out", append(args, "timeout", m.cfg.HandshakeTimeout)...)
 	default:
@@ -101,41 +81,50 @@ func (m *Manager) logRefused(addr string, hello peerHello, err error) {
 	}
 }
 
+// errBusy: a handshake from the same node is in progress.
+var errBusy = errors.New("a handshake from this node is in progress")
+
 // admit decides whether a handshake from p may go on. On yes it marks the
-// peer as accepting and returns its state; the caller clears the mark.
-func (m *Manager) admit(p peerHello) (*peerState, wire.RefuseReason, string) {
+// peer as accepting and returns its slot; the caller clears the mark.
+func (m *Manager) admit(p peerHello) (*peer.Slot[*Link], wire.RefuseReason, string) {
 	if p.name == m.cfg.Self {
 		return nil, wire.RefuseNameInUse, fmt.Sprintf("%s is this node's own name", p.name)
 	}
-	m.mu.Lock()
-	if m.closing {
-		m.mu.Unlock()
-		return nil, wire.RefuseShutdown, ""
-	}
-	st := m.state(p.name)
-	for st.accepting {
-		// A previous handshake from the same node is finishing; wait for it.
-		ch := st.changed
-		m.mu.Unlock()
-		select {
-		case <-ch:
-		case <-time.After(m.cfg.HandshakeTimeout):
-			return nil, wire.RefuseBusy, "a handshake from this node is already in progress"
-		case <-m.ctx.Done():
+	var st *peer.Slot[*Link]
+	var old *Link
+	for st == nil {
+		var busy <-chan struct{}
+		var err error
+		st, err = m.peers.Admit(p.name, func(s *peer.Slot[*Link]) error {
+			switch {
+			case s.Accepting():
+				busy = s.Changed()
+				return errBusy
+			case s.Dialing() && m.cfg.Self.String() < p.name.String():
+				// Both sides are connecting: the node with the smaller name
+				// keeps the connection it dialled.
+				return errDuplicate
+			}
+			old, _ = s.Conn()
+			return nil
+		})
+		switch {
+		case err == nil:
+		case errors.Is(err, errDuplicate):
+			return nil, wire.RefuseDuplicate, ""
+		case !errors.Is(err, errBusy): // peer.ErrShutdown
 			return nil, wire.RefuseShutdown, ""
+		default:
+			// A previous handshake from the same node is finishing; wait for it.
+			select {
+			case <-busy:
+			case <-time.After(m.cfg.HandshakeTimeout):
+				return nil, wire.RefuseBusy, "a handshake from this node is already in progress"
+			case <-m.peers.Context().Done():
+				return nil, wire.RefuseShutdown, ""
+			}
 		}
-		m.mu.Lock()
-		st = m.state(p.name)
 	}
-	if st.dialing && m.cfg.Self.String() < p.name.String() {
-		// Both sides are connecting: the node with the smaller name keeps
-		// the connection it dialled.
-		m.mu.Unlock()
-		return nil, wire.RefuseDuplicate, ""
-	}
-	old := st.link
-	st.accepting = true
-	m.mu.Unlock()
 	if old == nil {
 		return st, 0, ""
 	}
@@ -144,10 +133,10 @@ func (m *Manager) admit(p peerHello) (*peerState, wire.RefuseReason, string) {
 	// with our own dial or saw the old link die before we did.
 	switch {
 	case old.incarnation != p.incarnation && m.stillAlive(old):
-		m.finishAccept(p.name, st)
+		m.peers.Refused(st)
 		return nil, wire.RefuseNameInUse, fmt.Sprintf("%s is linked to a live node of that name", m.cfg.Self)
 	case old.incarnation == p.incarnation && old.outbound && m.cfg.Self.String() < p.name.String() && m.stillAlive(old):
-		m.finishAccept(p.name, st)
+		m.peers.Refused(st)
 		return nil, wire.RefuseDuplicate, ""
 	}
 	return st, 0, ""
@@ -159,7 +148,7 @@ func (m *Manager) stillAlive(l *Link) bool {
 	m.mu.Lock()
 	tick := m.cfg.Tick
 	m.mu.Unlock()
-	ctx, cancel := context.WithTimeout(m.ctx, min(tick/2, time.Second))
+	ctx, cancel := context.WithTimeout(m.peers.Context(), min(tick/2, time.Second))
 	defer cancel()
 	_, err := l.Ping(ctx)
 	return err == nil

@@ -41,10 +41,9 @@ type Link struct {
 	closeOnce   sync.Once
 	closeReason atomic.Pointer[string] // why we closed it, when we did
 	tickTimeout atomic.Bool            // the acceptor's own ping went unanswered (watchSilence)
-	acceptErr   error                  // why AcceptStream failed; set before gone closes
+	acceptErr   error                  // why AcceptStream failed; set before the manager forgets the link
 	streams     tracker                // stream handlers, the calls reader, spawn followers; waited on by the link's owner
 	active      atomic.Int64           // open incoming streams
-	gone        chan struct{}          // closed once the manager has forgotten the link
 
 	callsMu sync.Mutex
 	calls   *calls.Client // guarded by callsMu: the calls stream's client, nil until first use or once down

@@ -278,11 +278,12 @@ func TestSilentPeerDownWithinTick(t *testing.T) {
 	// sees nothing arrive.
 	for _, side := range []struct {
 		name   string
+		node   *testNode
 		l      *Link
 		reason string
 	}{
-		{"alex (the connector, which pings)", l, "no keepalive reply within the tick"},
-		{"kate (the acceptor, which pings only when it hears nothing)", kl, "no keepalive reply within the tick"},
+		{"alex (the connector, which pings)", alex, l, "no keepalive reply within the tick"},
+		{"kate (the acceptor, which pings only when it hears nothing)", kate, kl, "no keepalive reply within the tick"},
 	} {
 		select {
 		case <-side.l.Done():
@@ -290,7 +291,8 @@ func TestSilentPeerDownWithinTick(t *testing.T) {
 			t.Fatalf("%s: silent peer not declared down within 2 ticks", side.name)
 		}
 		took := time.Since(start)
-		<-side.l.gone // the reason is known once the manager has forgotten the link
+		// The reason is known once the manager has forgotten the link.
+		testkit.WaitFor(t, time.Second, side.name+" to forget the link", func() bool { return side.node.mgr.peers.Nodes() == 0 })
 		t.Logf("%s: down after %s (tick %s), reason %q", side.name, took, tick, side.l.downReason())
 		if r := side.l.downReason(); !strings.HasPrefix(r, side.reason) {
 			t.Errorf("%s: down reason %q, want %q...", side.name, r, side.reason)
@@ -306,13 +308,8 @@ func TestSilentPeerDownWithinTick(t *testing.T) {
 // not take it for silent.
 func TestIdleLinkStaysUp(t *testing.T) {
 	const tick = 200 * time.Millisecond
-	r := newResolver()
-	alex := startNode(t, r, "alex@localhost", "secret-cookie-0123456789", tick)
-	kate := startNode(t, r, "kate@localhost", "secret-cookie-0123456789", tick)
-	l, err := alex.link(testkit.Ctx(t, time.Second), kate.name)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, alex, kate := startPair(t, tick)
+	l := mustLink(t, alex, kate)
 	testkit.WaitFor(t, time.Second, "kate to have the link", func() bool { return len(kate.mgr.Links()) == 1 })
 	kc, _ := kate.mgr.Conn(alex.name)
 	kl := kc.(*Link)

@@ -98,12 +98,7 @@ func TestRefusedStrangersLeaveNoState(t *testing.T) {
 		t.Fatal(err)
 	}
 	alex.mgr.Disconnect(kate.name, "disconnected by the test")
-	peers := func(m *Manager) int {
-		m.mu.Lock()
-		defer m.mu.Unlock()
-		return len(m.peers)
-	}
 	testkit.WaitFor(t, 5*time.Second, "kate's and alex's peer tables to empty", func() bool {
-		return peers(kate.mgr) == 0 && peers(alex.mgr) == 0
+		return kate.mgr.peers.Nodes() == 0 && alex.mgr.peers.Nodes() == 0
 	})
 }

@@ -54,14 +54,15 @@ func DialHandshake[H any](ctx context.Context, dial DialFunc, addr, who string, 
 }
 
 // BoundHandshake bounds the handshake of a connection a peer opened: nc's
-// deadline is timeout from now, and moves to the past when ctx or the
-// Peers' context ends, so that a blocked read or write returns. It returns
+// deadline is HandshakeDeadline's (timeout from now, or ctx's deadline when
+// sooner), and moves to the past when ctx or the Peers' context ends, so
+// that a blocked read or write returns. It returns
 // the handshake's context and deadline, and end, which lifts the bound
 // but not the deadline: call it once the handshake is over.
 func (p *Peers[C]) BoundHandshake(ctx context.Context, nc net.Conn, timeout time.Duration) (hctx context.Context, deadline time.Time, end func()) {
 	hctx, cancel := context.WithCancel(ctx)
 	stopPeers := context.AfterFunc(p.ctx, cancel)
-	deadline = time.Now().Add(timeout)
+	deadline = HandshakeDeadline(ctx, timeout)
 	_ = nc.SetDeadline(deadline)
 	stopDeadline := context.AfterFunc(hctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
 	return hctx, deadline, func() {

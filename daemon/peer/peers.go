@@ -386,6 +386,15 @@ func (p *Peers[C]) Links() []wire.LinkInfo {
 	return out
 }
 
+// Nodes returns how many nodes the Peers holds anything for: a
+// connection, or an attempt in progress. A node is forgotten once it has
+// neither.
+func (p *Peers[C]) Nodes() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.slots)
+}
+
 // Go runs f in a goroutine the Peers owns: Close waits for it, and f's
 // ctx ends when Close starts. Once Close has started it runs nothing and
 // reports false.
