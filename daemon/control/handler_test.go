@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"chatd/internal/testkit"
 	"chatd/wire"
 )
 
@@ -283,7 +284,7 @@ func waitDone(t *testing.T, ctx context.Context, what string) {
 	t.Helper()
 	select {
 	case <-ctx.Done():
-	case <-time.After(testWait):
+	case <-time.After(testkit.Wait):
 		t.Fatalf("%s did not end after the client disconnected", what)
 	}
 }
@@ -294,7 +295,7 @@ func TestWatchTasks(t *testing.T) {
 	var srvCtx context.Context
 	select {
 	case srvCtx = <-b.watchCtx:
-	case <-time.After(testWait):
+	case <-time.After(testkit.Wait):
 		t.Fatal("the handler did not call WatchTasks")
 	}
 	for _, want := range testTasks {
@@ -369,7 +370,7 @@ func TestFollowMessages(t *testing.T) {
 			var srvCtx context.Context
 			select {
 			case srvCtx = <-b.followCtx:
-			case <-time.After(testWait):
+			case <-time.After(testkit.Wait):
 				t.Fatal("the handler did not call FollowMessages")
 			}
 			read := func(want []string) {

@@ -2,7 +2,6 @@ package control
 
 import (
 	"bytes"
-	"chatd/internal/testlog"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,17 +16,13 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
-	"chatd/wire"
-
 	"chatd/daemon/fdgate"
+	"chatd/internal/testkit"
+	"chatd/internal/testlog"
+	"chatd/wire"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// testWait bounds every wait in these tests; it is a guard, never a clock.
-const testWait = 10 * time.Second
+func TestMain(m *testing.M) { testkit.Main(m) }
 
 func testLogger(t testing.TB) *slog.Logger { return testlog.New(t) }
 
@@ -70,7 +65,7 @@ func startGated(t *testing.T, path string, pol Policy, b *fakeBackend, g *fdgate
 // called more than once.
 func (ts *testServer) close(t *testing.T) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), testWait)
+	ctx, cancel := context.WithTimeout(context.Background(), testkit.Wait)
 	defer cancel()
 	if err := ts.srv.Close(ctx); err != nil {
 		t.Errorf("Close: %v", err)
@@ -83,7 +78,7 @@ func (ts *testServer) close(t *testing.T) {
 		if ok {
 			close(ts.served)
 		}
-	case <-time.After(testWait):
+	case <-time.After(testkit.Wait):
 		t.Fatal("Serve did not return after Close")
 	}
 }
@@ -104,7 +99,7 @@ func newClient(t *testing.T, path string) *apiClient {
 		},
 	}
 	t.Cleanup(tr.CloseIdleConnections)
-	return &apiClient{http: &http.Client{Transport: tr, Timeout: testWait}}
+	return &apiClient{http: &http.Client{Transport: tr, Timeout: testkit.Wait}}
 }
 
 // do makes one request and returns the status, content type and body.

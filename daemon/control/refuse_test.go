@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"chatd/internal/testkit"
 	"chatd/wire"
 )
 
@@ -22,7 +23,7 @@ func TestRefusedHTTPClient(t *testing.T) {
 	path := socketPath(t)
 	refuseAll := Policy{UID: 1 << 30, GID: 1 << 30, Groups: func(int) ([]int, error) { return nil, nil }}
 	startServer(t, path, refuseAll, newBackend())
-	hc := &http.Client{Timeout: testWait, Transport: &http.Transport{
+	hc := &http.Client{Timeout: testkit.Wait, Transport: &http.Transport{
 		DisableKeepAlives: true,
 		DialContext: func(context.Context, string, string) (net.Conn, error) {
 			return dialAsStranger(t, path), nil

@@ -14,6 +14,7 @@ import (
 
 	"chatd/daemon/fdgate"
 	"chatd/internal/fdtest"
+	"chatd/internal/testkit"
 	"chatd/wire"
 )
 
@@ -152,7 +153,7 @@ func TestServeOutOfDescriptors(t *testing.T) {
 // server's end refills its reserve as it closes, so wait for the pair.
 func reopenHog(t *testing.T) (*os.File, error) {
 	t.Helper()
-	deadline := time.Now().Add(testWait)
+	deadline := time.Now().Add(testkit.Wait)
 	for {
 		f, err := os.Open(os.DevNull)
 		if err == nil || time.Now().After(deadline) {
@@ -178,7 +179,7 @@ func statusOnFreshConn(t *testing.T, path string) int {
 // the status code.
 func statusOn(t *testing.T, c net.Conn) int {
 	t.Helper()
-	_ = c.SetDeadline(time.Now().Add(testWait))
+	_ = c.SetDeadline(time.Now().Add(testkit.Wait))
 	if _, err := io.WriteString(c, "GET "+wire.PathStatus+" HTTP/1.1\r\nHost: chatd\r\nConnection: close\r\n\r\n"); err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +206,7 @@ func TestSpareConnClosesAfterAnswer(t *testing.T) {
 			t.Fatalf("dial: %v", err)
 		}
 		defer c.Close()
-		_ = c.SetDeadline(time.Now().Add(testWait))
+		_ = c.SetDeadline(time.Now().Add(testkit.Wait))
 		if _, err := io.WriteString(c, "GET "+wire.PathStatus+" HTTP/1.1\r\nHost: chatd\r\n\r\n"); err != nil {
 			t.Fatal(err)
 		}

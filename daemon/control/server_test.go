@@ -14,10 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"chatd/internal/testcred"
-	"chatd/wire"
-
 	"chatd/daemon/fdgate"
+	"chatd/internal/testcred"
+	"chatd/internal/testkit"
+	"chatd/wire"
 )
 
 func TestPolicyAllows(t *testing.T) {
@@ -154,7 +154,7 @@ func TestRefusedPeer(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := dialAsStranger(t, path)
 			defer c.Close()
-			_ = c.SetDeadline(time.Now().Add(testWait))
+			_ = c.SetDeadline(time.Now().Add(testkit.Wait))
 			if tc.request != "" {
 				_, _ = io.WriteString(c, tc.request) // may fail once the server closed
 			}
@@ -218,14 +218,33 @@ func TestListenSocketFile(t *testing.T) {
 	}
 }
 
+// listenErr is the error of a Listen on path that the test expects to
+// fail; a server it made anyway is closed.
+func listenErr(t *testing.T, path string) error {
+	t.Helper()
+	srv, err := Listen(path, selfPolicy(), fdgate.New(), testLogger(t))
+	if srv != nil {
+		_ = srv.Close(context.Background())
+	}
+	return err
+}
+
+// runtimeSocketPath is socketPath with its runtime directory made, for a
+// file to be put there before Listen.
+func runtimeSocketPath(t *testing.T) string {
+	t.Helper()
+	path := socketPath(t)
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 func TestListenSocketInUse(t *testing.T) {
 	path := socketPath(t)
 	startServer(t, path, selfPolicy(), newBackend())
-	srv, err := Listen(path, selfPolicy(), fdgate.New(), testLogger(t))
+	err := listenErr(t, path)
 	if !errors.Is(err, ErrSocketInUse) {
-		if srv != nil {
-			_ = srv.Close(context.Background())
-		}
 		t.Fatalf("second Listen = %v, want ErrSocketInUse", err)
 	}
 	if !strings.Contains(err.Error(), path) {
@@ -238,10 +257,7 @@ func TestListenSocketInUse(t *testing.T) {
 }
 
 func TestListenReplacesStaleSocket(t *testing.T) {
-	path := socketPath(t)
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		t.Fatal(err)
-	}
+	path := runtimeSocketPath(t)
 	ln, err := net.Listen("unix", path)
 	if err != nil {
 		t.Fatal(err)
@@ -258,18 +274,11 @@ func TestListenReplacesStaleSocket(t *testing.T) {
 }
 
 func TestListenRefusesNonSocket(t *testing.T) {
-	path := socketPath(t)
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		t.Fatal(err)
-	}
+	path := runtimeSocketPath(t)
 	if err := os.WriteFile(path, []byte("precious"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := Listen(path, selfPolicy(), fdgate.New(), testLogger(t))
-	if err == nil || !strings.Contains(err.Error(), "is not a socket") {
-		if srv != nil {
-			_ = srv.Close(context.Background())
-		}
+	if err := listenErr(t, path); err == nil || !strings.Contains(err.Error(), "is not a socket") {
 		t.Fatalf("Listen over a regular file = %v, want an error saying it is not a socket", err)
 	}
 	if b, err := os.ReadFile(path); err != nil || string(b) != "precious" {
@@ -304,7 +313,7 @@ func TestCloseRightAfterServe(t *testing.T) {
 			}
 			served := make(chan error, 1)
 			go func() { served <- srv.Serve(newBackend().backend()) }()
-			ctx, cancel := context.WithTimeout(context.Background(), testWait)
+			ctx, cancel := context.WithTimeout(context.Background(), testkit.Wait)
 			defer cancel()
 			if err := srv.Close(ctx); err != nil {
 				t.Errorf("Close: %v", err)
@@ -314,7 +323,7 @@ func TestCloseRightAfterServe(t *testing.T) {
 				if err != nil {
 					t.Errorf("Serve after Close = %v, want nil", err)
 				}
-			case <-time.After(testWait):
+			case <-time.After(testkit.Wait):
 				t.Fatal("Serve did not return after Close")
 			}
 			if _, err := os.Lstat(path); !errors.Is(err, os.ErrNotExist) {
