@@ -180,18 +180,33 @@ func (p *deadlineProtocol) Accept(ctx context.Context, conn net.Conn) {
 	p.deadline <- d
 }
 
-// signalListener reports, on accepted, when each Accept returned.
+// signalListener reports, on accepted, when each Accept returned, and on
+// reading, when the node first reads from a connection it accepted.
 type signalListener struct {
 	net.Listener
 	accepted chan time.Time
+	reading  chan struct{}
 }
 
 func (l signalListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
-	if err == nil {
-		l.accepted <- time.Now()
+	if err != nil {
+		return nil, err
 	}
-	return c, err
+	l.accepted <- time.Now()
+	return &firstReadConn{Conn: c, reading: l.reading}, nil
+}
+
+// firstReadConn closes reading when its first Read starts.
+type firstReadConn struct {
+	net.Conn
+	once    sync.Once
+	reading chan struct{}
+}
+
+func (c *firstReadConn) Read(p []byte) (int, error) {
+	c.once.Do(func() { close(c.reading) })
+	return c.Conn.Read(p)
 }
 
 // TestListenerHandshakeDeadlineFromAccept: the handshake timeout runs from
@@ -205,7 +220,7 @@ func TestListenerHandshakeDeadlineFromAccept(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln := signalListener{Listener: inner, accepted: make(chan time.Time, 1)}
+	ln := signalListener{Listener: inner, accepted: make(chan time.Time, 1), reading: make(chan struct{})}
 	l := NewListener(r, timeout, discard())
 	served := make(chan error, 1)
 	go func() { served <- l.Serve(ln) }()
@@ -220,7 +235,8 @@ func TestListenerHandshakeDeadlineFromAccept(t *testing.T) {
 	}
 	defer c.Close()
 	accepted := <-ln.accepted
-	sent := time.Now() // the first bytes, later than the accept
+	<-ln.reading       // the node waits for the first bytes
+	sent := time.Now() // so they come later than the accept
 	if _, err := c.Write([]byte{0x00, 0x4b, 0x01}); err != nil {
 		t.Fatal(err)
 	}
