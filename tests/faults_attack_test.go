@@ -748,7 +748,13 @@ func TestFaultStalledPeer(t *testing.T) {
 	}
 
 	others := otherLinkWorks(t, kate, func() bool { return !slices.Contains(kate.links(), "stall@localhost") }, 2*tick)
-	line := atkDownLine(kate.stderr.String(), "stall@localhost")
+	// The link leaves kate's list a moment before her "node down" line
+	// reaches the log: wait for the line.
+	var line string
+	waitFor(t, 5*time.Second, `kate's "node down" line for stall@localhost`, func() bool {
+		line = atkDownLine(kate.stderr.String(), "stall@localhost")
+		return line != ""
+	})
 	down := time.Since(stalled)
 	if at, err := time.Parse(time.RFC3339Nano, logField(line, "time")); err == nil {
 		down = at.Sub(stalled) // when kate declared it down, to the millisecond
