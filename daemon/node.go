@@ -20,7 +20,6 @@ import (
 	"chatd/daemon/control"
 	"chatd/daemon/core"
 	"chatd/daemon/epmd"
-	"chatd/daemon/fdgate"
 	"chatd/daemon/function"
 	"chatd/daemon/link"
 	"chatd/daemon/metrics"
@@ -29,6 +28,7 @@ import (
 	"chatd/daemon/proc"
 	"chatd/daemon/sink"
 	"chatd/daemon/task"
+	"chatd/internal/fdgate"
 	"chatd/paths"
 	"chatd/wire"
 )
@@ -75,7 +75,7 @@ type Options struct {
 	StopNowHint func() string
 	// FDGate is the descriptor gate every part of the node creates its
 	// descriptors through, so that the control socket can accept on its
-	// spare when peers have taken every other one (daemon/fdgate); nil
+	// spare when peers have taken every other one (internal/fdgate); nil
 	// means the node makes its own.
 	FDGate *fdgate.Gate
 }

@@ -7,8 +7,8 @@ import (
 	"sync"
 	"time"
 
-	"chatd/daemon/fdgate"
 	"chatd/daemon/peer"
+	"chatd/internal/fdgate"
 	"chatd/wire"
 	"chatd/wire/dist"
 	"chatd/wire/etf"
@@ -51,7 +51,7 @@ type Config struct {
 	// Observer hears of handshakes and connections going up and down
 	// (node events, metrics); none when nil.
 	Observer peer.Observer
-	// Gate is the node's descriptor gate (daemon/fdgate) dials go
+	// Gate is the node's descriptor gate (internal/fdgate) dials go
 	// through; nil: none.
 	Gate   *fdgate.Gate
 	Logger *slog.Logger

@@ -25,7 +25,7 @@ import (
 // binaries, for their build IDs), so a named profile is written through
 // the node's descriptor gate into memory first, then sent. A CPU profile
 // reads them in runtime/pprof's own goroutine as it starts, which no gate
-// can hold: one of the known holes daemon/fdgate lists, on the
+// can hold: one of the known holes internal/fdgate lists, on the
 // operator's request.
 
 // maxProfileSeconds bounds a CPU profile or a trace.

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"sync"
 
-	"chatd/daemon/fdgate"
+	"chatd/internal/fdgate"
 	"chatd/wire"
 )
 

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"chatd/daemon/fdgate"
+	"chatd/internal/fdgate"
 	"chatd/internal/testkit"
 	"chatd/internal/testlog"
 	"chatd/wire"

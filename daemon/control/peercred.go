@@ -10,7 +10,7 @@ import (
 	"strings"
 	"syscall"
 
-	"chatd/daemon/fdgate"
+	"chatd/internal/fdgate"
 )
 
 // Peer is the identity of a process connected to the control socket.

@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"time"
 
-	"chatd/daemon/fdgate"
+	"chatd/internal/fdgate"
 )
 
 // A process out of file descriptors (EMFILE) cannot accept a connection,

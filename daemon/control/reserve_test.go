@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"chatd/daemon/fdgate"
+	"chatd/internal/fdgate"
 	"chatd/internal/fdtest"
 	"chatd/internal/testkit"
 	"chatd/wire"

@@ -18,7 +18,7 @@ import (
 	"syscall"
 	"time"
 
-	"chatd/daemon/fdgate"
+	"chatd/internal/fdgate"
 )
 
 // ErrSocketInUse reports that another live daemon answers on the socket.

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"chatd/daemon/fdgate"
+	"chatd/internal/fdgate"
 	"chatd/internal/testcred"
 	"chatd/internal/testkit"
 	"chatd/wire"

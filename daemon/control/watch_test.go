@@ -10,7 +10,7 @@ import (
 
 	"chatd/wire"
 
-	"chatd/daemon/fdgate"
+	"chatd/internal/fdgate"
 )
 
 // fakeEvents yields its events, then, once the watch's context ends, end

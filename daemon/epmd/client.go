@@ -10,7 +10,7 @@ import (
 	"syscall"
 	"time"
 
-	"chatd/daemon/fdgate"
+	"chatd/internal/fdgate"
 	"chatd/wire"
 )
 
@@ -49,7 +49,7 @@ type Registration struct {
 
 // Client talks to mappers, creating its connections through Gate.
 type Client struct {
-	// Gate is the descriptor gate its dials go through (daemon/fdgate);
+	// Gate is the descriptor gate its dials go through (internal/fdgate);
 	// nil means none.
 	Gate *fdgate.Gate
 }

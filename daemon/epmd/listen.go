@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"syscall"
 
-	"chatd/daemon/fdgate"
+	"chatd/internal/fdgate"
 )
 
 // loopbacks returns 127.0.0.1 and ::1, the addresses epmd always listens on.

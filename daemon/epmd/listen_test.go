@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"testing"
 
-	"chatd/daemon/fdgate"
+	"chatd/internal/fdgate"
 	"chatd/internal/testkit"
 )
 

@@ -10,7 +10,7 @@ import (
 	"syscall"
 	"time"
 
-	"chatd/daemon/fdgate"
+	"chatd/internal/fdgate"
 	"chatd/wire"
 )
 
@@ -42,7 +42,7 @@ type RegistrarConfig struct {
 	// Server configures an embedded mapper; a nil Server.Logger means
 	// Logger, a nil Server.Gate Gate.
 	Server ServerConfig
-	// Gate is the node's descriptor gate (daemon/fdgate): the registrar
+	// Gate is the node's descriptor gate (internal/fdgate): the registrar
 	// dials through it; nil means none.
 	Gate *fdgate.Gate
 }

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"chatd/daemon/fdgate"
+	"chatd/internal/fdgate"
 	"chatd/internal/testkit"
 )
 

@@ -23,7 +23,7 @@ import (
 	"syscall"
 	"time"
 
-	"chatd/daemon/fdgate"
+	"chatd/internal/fdgate"
 	"chatd/wire"
 )
 
@@ -65,7 +65,7 @@ type ServerConfig struct {
 	// Addresses are the IP addresses or host names ListenPort listens on
 	// besides 127.0.0.1 and ::1, as epmd's ERL_EPMD_ADDRESS.
 	Addresses []string
-	// Gate is the node's descriptor gate (daemon/fdgate): the mapper
+	// Gate is the node's descriptor gate (internal/fdgate): the mapper
 	// listens and accepts through it; nil means none.
 	Gate *fdgate.Gate
 

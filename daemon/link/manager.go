@@ -17,9 +17,9 @@ import (
 
 	"github.com/hashicorp/yamux"
 
-	"chatd/daemon/fdgate"
 	"chatd/daemon/link/calls"
 	"chatd/daemon/peer"
+	"chatd/internal/fdgate"
 	"chatd/wire"
 )
 
@@ -39,7 +39,7 @@ type Config struct {
 	// Observer hears of handshakes and links going up and down (node
 	// events, metrics); nil: nobody.
 	Observer peer.Observer
-	// Gate is the node's descriptor gate (daemon/fdgate) dials go
+	// Gate is the node's descriptor gate (internal/fdgate) dials go
 	// through; nil: none.
 	Gate   *fdgate.Gate
 	Logger *slog.Logger

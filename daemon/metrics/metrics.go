@@ -20,9 +20,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"chatd/daemon/fdgate"
 	"chatd/daemon/peer"
 	"chatd/daemon/proc"
+	"chatd/internal/fdgate"
 	"chatd/wire"
 )
 
@@ -50,7 +50,7 @@ type Sources struct {
 	// the port mapper; MapperEmbedded whether it runs the mapper now.
 	MapperRegistrations func() uint64
 	MapperEmbedded      func() bool
-	// Gate is the node's descriptor gate (daemon/fdgate): the process
+	// Gate is the node's descriptor gate (internal/fdgate): the process
 	// collector, which opens /proc files at a scrape, and the [metrics]
 	// listener create their descriptors through it; nil: none.
 	Gate *fdgate.Gate
