@@ -18,10 +18,11 @@ import (
 func manPage() clidoc.Page {
 	return clidoc.Page{Program: "chatd", Section: 8, Sections: []clidoc.Section{
 		{Title: "Configuration", Body: "A TOML file: --config FILE, else $CHATD_CONFIG, else chatd.toml in\n" +
-			"$CONFIGURATION_DIRECTORY (systemd's ConfigurationDirectory=), else for users\n" +
-			"other than root $XDG_CONFIG_HOME/chatd/chatd.toml (~/.config/chatd/chatd.toml),\n" +
-			"else " + config.SystemConfigFile + ", the first that exists. Precedence, highest first: flags, CHATD_*\n" +
-			"variables, [nodes.NAME], [environments.ENV], the file's top level, defaults.\n" +
+			"$CONFIGURATION_DIRECTORY (systemd's ConfigurationDirectory=), else for\n" +
+			"users other than root $XDG_CONFIG_HOME/chatd/chatd.toml\n" +
+			"(~/.config/chatd/chatd.toml), else " + config.SystemConfigFile + ": the first that\n" +
+			"exists. Precedence, highest first: flags, CHATD_* variables, [nodes.NAME],\n" +
+			"[environments.ENV], the file's top level, defaults.\n" +
 			"Unknown keys, bad values and bad names are errors naming file, line and key;\n" +
 			"`chatd check` prints the effective settings. Every key, with its default:\n\n" +
 			indentLines(config.Defaults()) + "\n" +
