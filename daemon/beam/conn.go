@@ -1,6 +1,8 @@
 package beam
 
 import (
+	"bufio"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -30,7 +32,11 @@ type Conn struct {
 	decoder  etf.Decoder
 
 	wmu       sync.Mutex
-	wbuf      []byte       // guarded by wmu
+	flushed   *sync.Cond   // on wmu: signalled when a write ends
+	pending   []byte       // frames queued for the wire; guarded by wmu
+	spare     []byte       // the last written buffer, for reuse; guarded by wmu
+	flushing  bool         // a writer is writing; guarded by wmu
+	corked    bool         // writes queue, the reader sends them; guarded by wmu
 	lastWrite atomic.Int64 // monotonic nanoseconds since since, of the last write
 
 	closeOnce sync.Once
@@ -41,11 +47,13 @@ type Conn struct {
 var _ peer.Conn = (*Conn)(nil)
 
 func (m *Manager) newConn(nc net.Conn, node wire.NodeName, flags dist.Flags, creation uint32, outbound bool) *Conn {
-	return &Conn{
+	c := &Conn{
 		m: m, peer: node, atom: etf.Atom(node.String()), flags: flags, creation: creation,
 		addr: nc.RemoteAddr().String(), outbound: outbound, since: time.Now(), nc: nc,
 		decoder: etf.Decoder{}, down: make(chan struct{}),
 	}
+	c.flushed = sync.NewCond(&c.wmu)
+	return c
 }
 
 // Peer implements peer.Conn.
@@ -140,15 +148,30 @@ func (c *Conn) tick() {
 
 // read reads frames until the connection fails. Silence for the whole tick
 // time brings it down (OTP: four tick intervals without a byte).
+//
+// Frames that arrived together are served together: while a whole frame
+// more is buffered, what the reader writes in answer is corked (queued, not
+// written), and it goes out in one write before the reader waits again.
 func (c *Conn) read() {
 	var buf []byte
+	br := bufio.NewReaderSize(c.nc, readBuffer)
+	corked := 0
 	for {
-		_ = c.nc.SetReadDeadline(time.Now().Add(c.m.cfg.TickTime))
-		body, err := dist.ReadFrame(c.nc, c.m.cfg.MaxFrame, buf)
+		if !frameBuffered(br) || corked == maxCorked {
+			c.uncork()
+			corked = 0
+			_ = c.nc.SetReadDeadline(time.Now().Add(c.m.cfg.TickTime))
+		}
+		body, err := dist.ReadFrame(br, c.m.cfg.MaxFrame, buf)
 		if err != nil {
+			c.uncork()
 			d := c.readError(err)
 			c.close(d.reason, d.detail)
 			return
+		}
+		if frameBuffered(br) {
+			c.cork()
+			corked++
 		}
 		if len(body) == 0 { // a tick: answer it
 			c.writeRaw(dist.AppendTick(nil))
@@ -160,6 +183,24 @@ func (c *Conn) read() {
 		}
 	}
 }
+
+// frameBuffered reports whether a whole frame is in br's buffer, so that
+// reading it cannot block.
+func frameBuffered(br *bufio.Reader) bool {
+	if br.Buffered() < 4 {
+		return false // Peek would wait for more
+	}
+	hdr, err := br.Peek(4)
+	if err != nil {
+		return false
+	}
+	return uint64(br.Buffered()) >= 4+uint64(binary.BigEndian.Uint32(hdr))
+}
+
+const (
+	readBuffer = 64 << 10 // the reader's buffer: many small frames per read
+	maxCorked  = 64       // frames served before what they wrote is sent
+)
 
 // readError names why reading failed.
 func (c *Conn) readError(err error) downCause {
@@ -182,26 +223,100 @@ func (c *Conn) readError(err error) downCause {
 // brings the connection down.
 func (c *Conn) write(ctl dist.Control, msg etf.Term) {
 	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	b, err := dist.AppendFrame(c.wbuf[:0], ctl, msg)
+	c.waitRoom()
+	start := len(c.pending)
+	b, err := dist.AppendFrame(c.pending, ctl, msg)
 	if err != nil {
+		c.pending = c.pending[:start]
+		c.wmu.Unlock()
 		c.m.log.Warn("dropping a message chatd cannot encode for an Erlang node", "node", c.peer.String(), "op", ctl.Op().String(), "err", err)
 		return
 	}
-	c.wbuf = b
-	c.writeLocked(b)
+	c.pending = b
+	c.flushLocked()
 }
 
 // writeRaw sends bytes already framed (a tick).
 func (c *Conn) writeRaw(b []byte) {
 	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	c.writeLocked(b)
+	c.waitRoom()
+	c.pending = append(c.pending, b...)
+	c.flushLocked()
 }
 
-// writeLocked writes b within the write timeout (half the tick time); a
-// peer that stops reading is given up. Called with wmu held.
-func (c *Conn) writeLocked(b []byte) {
+// maxPending bounds the bytes queued behind a write in progress; a writer
+// past it waits for that write (itself bounded by the write timeout).
+const maxPending = 1 << 20
+
+// waitRoom waits, with wmu held, until the queue has room.
+func (c *Conn) waitRoom() {
+	for c.flushing && len(c.pending) >= maxPending {
+		c.flushed.Wait()
+	}
+}
+
+// flushLocked writes what is queued, group-commit style: called with wmu
+// held after queueing a frame, it returns at once when another writer is
+// writing (that writer sends the frame next, in order); else it writes
+// the queue, and whatever was queued meanwhile, in one system call each,
+// so a lone frame goes out at once and frames queued under load go
+// together. It releases wmu.
+func (c *Conn) flushLocked() {
+	if c.flushing || (c.corked && len(c.pending) < maxPending) {
+		c.wmu.Unlock()
+		return
+	}
+	c.flushing = true
+	for len(c.pending) > 0 {
+		b := c.pending
+		c.pending = c.spare[:0]
+		c.wmu.Unlock()
+		c.writeOut(b)
+		c.wmu.Lock()
+		if cap(b) <= 64<<10 {
+			c.spare = b[:0] // reuse small buffers; a large one is let go
+		} else {
+			c.spare = nil
+		}
+		c.flushed.Broadcast()
+	}
+	c.flushing = false
+	c.flushed.Broadcast()
+	c.wmu.Unlock()
+}
+
+// cork makes writes queue until uncork: the reader serves frames that
+// arrived together and sends their answers together.
+func (c *Conn) cork() {
+	c.wmu.Lock()
+	c.corked = true
+	c.wmu.Unlock()
+}
+
+// uncork writes what was queued while corked.
+func (c *Conn) uncork() {
+	c.wmu.Lock()
+	if !c.corked {
+		c.wmu.Unlock()
+		return
+	}
+	c.corked = false
+	c.flushLocked()
+}
+
+// drainWrites waits until no write is in progress, so that frames queued
+// before a hang-up reach the peer (bounded by the write timeout).
+func (c *Conn) drainWrites() {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	for c.flushing {
+		c.flushed.Wait()
+	}
+}
+
+// writeOut writes b within the write timeout (half the tick time); a peer
+// that stops reading is given up. Called by the one writer in progress.
+func (c *Conn) writeOut(b []byte) {
 	if c.isDown() {
 		return
 	}

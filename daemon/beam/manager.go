@@ -115,7 +115,7 @@ func NewManager(cfg Config) *Manager {
 	m.peers = peer.NewPeers(peer.PeersConfig[*Conn]{
 		Protocol: Protocol, HandshakeTimeout: cfg.HandshakeTimeout,
 		Serve:     func(_ context.Context, c *Conn) { c.run() },
-		Hangup:    func(c *Conn, why string) { c.close(wire.ReasonClosed, why) },
+		Hangup:    func(c *Conn, why string) { c.drainWrites(); c.close(wire.ReasonClosed, why) },
 		Forgotten: func(c *Conn) { m.nodeDown(c.atom) },
 		DownCause: func(c *Conn) (wire.NodeReason, string) { d := c.downCause(); return d.reason, d.detail },
 		Lost:      errorIsSimultaneous,

@@ -33,9 +33,9 @@ type proc struct {
 	// trap makes every exit signal go to kill, as trap_exit does.
 	trap bool
 	// mailbox holds what was sent to a process made by spawnWithMailbox.
-	mailbox chan envelope
+	mailbox *mailbox
 
-	// Guarded by table.mu.
+	// Guarded by table.mu; nil until the first entry (setIn).
 	links    map[etf.Pid]struct{} // the remote processes linked to this one
 	monitors map[etf.Ref]monitor  // remote processes monitoring this one
 	watching map[etf.Ref]*watch   // this process's monitors of remote processes
@@ -43,6 +43,15 @@ type proc struct {
 	dead     bool                 // it has exited; signals to it are noproc
 	reason   etf.Term             // why, once dead
 	done     chan struct{}        // closed when it has exited
+}
+
+// setIn sets m[k] = v, making the map on first use: most processes never
+// get a link, monitor or alias, and an empty map still costs a header.
+func setIn[K comparable, V any](m *map[K]V, k K, v V) {
+	if *m == nil {
+		*m = make(map[K]V, 1)
+	}
+	(*m)[k] = v
 }
 
 // monitor is a remote process's monitor of a local one.
@@ -118,13 +127,8 @@ const mailboxLen = 1024
 // spawnWithMailbox registers a process whose messages queue in its
 // mailbox (bounded: beyond mailboxLen they are dropped).
 func (t *table) spawnWithMailbox(kill func(etf.Term)) *proc {
-	box := make(chan envelope, mailboxLen)
-	p := t.start("", func(from etf.Pid, msg etf.Term) {
-		select {
-		case box <- envelope{from, msg}:
-		default:
-		}
-	}, kill, false)
+	box := newMailbox(mailboxLen)
+	p := t.start("", func(from etf.Pid, msg etf.Term) { box.put(envelope{from, msg}) }, kill, false)
 	p.mailbox = box
 	return p
 }
@@ -137,8 +141,7 @@ func (t *table) start(name etf.Atom, recv func(etf.Pid, etf.Term), kill func(etf
 	p := &proc{
 		pid:  etf.Pid{Node: t.self, ID: uint32(n & 0x7fff), Serial: pidSerialBase + uint32(n>>15), Creation: t.creation},
 		name: name, recv: recv, kill: kill, trap: trap,
-		links: map[etf.Pid]struct{}{}, monitors: map[etf.Ref]monitor{}, watching: map[etf.Ref]*watch{},
-		aliases: map[etf.Ref]struct{}{}, done: make(chan struct{}),
+		done: make(chan struct{}),
 	}
 	t.procs[p.pid] = p
 	if name != "" {
@@ -162,7 +165,7 @@ func (t *table) alias(p *proc, r etf.Ref) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if !p.dead {
-		p.aliases[r] = struct{}{}
+		setIn(&p.aliases, r, struct{}{})
 		t.aliases[r] = p
 	}
 }

@@ -68,7 +68,7 @@ func (m *Manager) link(pid etf.Pid, remote etf.Pid) {
 		p, reason = nil, reasonSystemLimit
 	}
 	if p != nil {
-		p.links[remote] = struct{}{}
+		setIn(&p.links, remote, struct{}{})
 	}
 	t.mu.Unlock()
 	if p == nil {
@@ -103,7 +103,7 @@ func (m *Manager) monitored(watcher etf.Pid, to dist.Proc, ref etf.Ref) {
 		p, reason = nil, reasonSystemLimit
 	}
 	if p != nil {
-		p.monitors[ref] = monitor{watcher: watcher, byName: to.Name}
+		setIn(&p.monitors, ref, monitor{watcher: watcher, byName: to.Name})
 	}
 	t.mu.Unlock()
 	if p == nil && (to.IsName() || t.ours(to.Pid)) {
@@ -136,7 +136,7 @@ func (m *Manager) watch(p *proc, target dist.Proc, node etf.Atom, down func(etf.
 	t.mu.Lock()
 	dead := p.dead
 	if !dead {
-		p.watching[ref] = &watch{target: target, node: node, down: down}
+		setIn(&p.watching, ref, &watch{target: target, node: node, down: down})
 		t.watches[ref] = p
 	}
 	t.mu.Unlock()

@@ -377,15 +377,9 @@ func (e *funEnv) Send(_ context.Context, to etf.Term, msg etf.Term) error {
 
 // Receive implements shellfun.Env: the next message in the mailbox.
 func (e *funEnv) Receive(ctx context.Context) (etf.Term, error) {
-	select {
-	case m := <-e.p.mailbox:
-		return m.msg, nil
-	default:
+	m, err := e.p.mailbox.take(ctx)
+	if err != nil {
+		return nil, err
 	}
-	select {
-	case m := <-e.p.mailbox:
-		return m.msg, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	return m.msg, nil
 }

@@ -65,6 +65,7 @@ type Peers[C Member] struct {
 	ctx    context.Context // ends when Close starts
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // serving goroutines and those started by Go
+	work   *workers       // runs what Go is given
 }
 
 // Slot is what a Peers knows of one node. Its methods are for the decide
@@ -118,6 +119,7 @@ func (s *Slot[C]) notify() {
 func NewPeers[C Member](cfg PeersConfig[C]) *Peers[C] {
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Peers[C]{cfg: cfg, slots: make(map[wire.NodeName]*Slot[C]), ctx: ctx, cancel: cancel}
+	p.work = newWorkers(ctx, &p.wg)
 	if p.cfg.Report.Stopping == nil {
 		p.cfg.Report.Stopping = func() bool { return ctx.Err() != nil }
 	}
@@ -404,11 +406,7 @@ func (p *Peers[C]) Go(f func(ctx context.Context)) bool {
 	if p.closing {
 		return false
 	}
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		f(p.ctx)
-	}()
+	p.work.run(f)
 	return true
 }
 
