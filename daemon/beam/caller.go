@@ -15,8 +15,13 @@ import (
 )
 
 // callerBox bounds the messages a waiting caller keeps; more are dropped
-// (a BEAM node has no business flooding a caller).
-const callerBox = 64
+// (a BEAM node has no business flooding a caller). callerDowns bounds its
+// monitors' DOWNs: it holds at most two monitors at once (the server's
+// and the task's).
+const (
+	callerBox   = 64
+	callerDowns = 4
+)
 
 // caller is a local process that makes calls to a BEAM node and waits for
 // their answers: the lesson's shell calling Task.Supervisor.async.
@@ -24,8 +29,8 @@ type caller struct {
 	m     *Manager
 	c     *Conn
 	p     *proc
-	box   chan envelope // what was sent to it
-	downs chan down     // its monitors' DOWNs
+	box   *mailbox  // what was sent to it
+	downs chan down // its monitors' DOWNs
 }
 
 // envelope is a message and its sender (zero when unknown).
@@ -43,11 +48,9 @@ type down struct {
 // newCaller starts a caller process toward the node of c; it must be ended
 // with done.
 func (m *Manager) newCaller(c *Conn) *caller {
-	cl := &caller{m: m, c: c, box: make(chan envelope, callerBox), downs: make(chan down, callerBox)}
+	cl := &caller{m: m, c: c, box: newMailbox(callerBox), downs: make(chan down, callerDowns)}
 	cl.p = m.procs.spawn("", func(from etf.Pid, msg etf.Term) {
-		select {
-		case cl.box <- envelope{from, msg}:
-		default:
+		if !cl.box.put(envelope{from, msg}) {
 			m.log.Warn("dropping a message to a caller: its mailbox is full", "from", etf.Inspect(from))
 		}
 	}, func(etf.Term) {}) // killed by a peer: it stops waiting when its monitors fire
@@ -74,11 +77,14 @@ func (cl *caller) watch(target dist.Proc) etf.Ref {
 // then exits normally, and both may be waiting by the time await looks.
 func (cl *caller) await(ctx context.Context, ref etf.Ref, match func(etf.Term) (etf.Term, bool)) (etf.Term, *down, error) {
 	for {
-		select {
-		case e := <-cl.box:
+		if e, ok := cl.box.poll(); ok {
 			if v, ok := match(e.msg); ok {
 				return v, nil, nil
 			}
+			continue
+		}
+		select {
+		case <-cl.box.ready: // a message may be waiting: poll again
 		case d := <-cl.downs:
 			if d.ref != ref {
 				continue
@@ -86,13 +92,12 @@ func (cl *caller) await(ctx context.Context, ref etf.Ref, match func(etf.Term) (
 			// The connection's reader hands over messages in order, so a
 			// reply sent before the DOWN is in the box already.
 			for {
-				select {
-				case e := <-cl.box:
-					if v, ok := match(e.msg); ok {
-						return v, nil, nil
-					}
-				default:
+				e, ok := cl.box.poll()
+				if !ok {
 					return nil, &d, nil
+				}
+				if v, ok := match(e.msg); ok {
+					return v, nil, nil
 				}
 			}
 		case <-ctx.Done():

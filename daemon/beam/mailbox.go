@@ -35,24 +35,31 @@ func (mb *mailbox) put(e envelope) bool {
 	return true
 }
 
+// poll returns the oldest message, if there is one, without waiting.
+func (mb *mailbox) poll() (envelope, bool) {
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	if len(mb.queue) == 0 {
+		return envelope{}, false
+	}
+	e := mb.queue[0]
+	mb.queue[0] = envelope{}
+	mb.queue = mb.queue[1:]
+	if len(mb.queue) > 0 {
+		select {
+		case mb.ready <- struct{}{}:
+		default:
+		}
+	}
+	return e, true
+}
+
 // take returns the oldest message, waiting for one until ctx ends.
 func (mb *mailbox) take(ctx context.Context) (envelope, error) {
 	for {
-		mb.mu.Lock()
-		if len(mb.queue) > 0 {
-			e := mb.queue[0]
-			mb.queue[0] = envelope{}
-			mb.queue = mb.queue[1:]
-			if len(mb.queue) > 0 {
-				select {
-				case mb.ready <- struct{}{}:
-				default:
-				}
-			}
-			mb.mu.Unlock()
+		if e, ok := mb.poll(); ok {
 			return e, nil
 		}
-		mb.mu.Unlock()
 		select {
 		case <-mb.ready:
 		case <-ctx.Done():

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"time"
 
 	"chatd/config"
@@ -25,6 +26,7 @@ func runCalls(args []string) error {
 	beam := fs.String("beam", "", "a BEAM node running tests/bench/beam/chat.exs to call too")
 	loadFlags := addLoadFlags(fs, 5000, "sequential calls per kind", "1,8,64", "concurrent callers for throughput to -peer")
 	beamConc := fs.String("beam-c", "64", "concurrent callers for throughput to -beam")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the throughput runs to this file")
 	_ = fs.Parse(args)
 	ld, err := loadFlags()
 	if err != nil {
@@ -63,12 +65,32 @@ func runCalls(args []string) error {
 			return err
 		}
 	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	for _, s := range sets {
 		if err := s.rates(ctx, node, ld.d); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// startCPUProfile starts a CPU profile written to path; stop ends it.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile %s: %w", path, err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // callKind is one call a benchmark repeats.
