@@ -1,6 +1,7 @@
 package beam
 
 import (
+	"chatd/internal/fifo"
 	"context"
 	"errors"
 	"io"
@@ -391,17 +392,17 @@ func TestCallerReplyBeforeDown(t *testing.T) {
 	ref := etf.Ref{Node: "alex@localhost", Len: 3, ID: [etf.MaxRefWords]uint32{1, 2, 3}}
 	other := etf.Ref{Node: "alex@localhost", Len: 3, ID: [etf.MaxRefWords]uint32{4, 5, 6}}
 	for i := range 200 {
-		cl := &caller{box: newMailbox(callerBox), downs: make(chan down, callerDowns)}
-		cl.box.put(envelope{msg: etf.Tuple{other, etf.Atom("stale")}})
-		cl.box.put(envelope{msg: etf.Tuple{ref, etf.OK}})
+		cl := &caller{box: fifo.New[envelope](callerBox), downs: make(chan down, callerDowns)}
+		cl.box.Put(envelope{msg: etf.Tuple{other, etf.Atom("stale")}})
+		cl.box.Put(envelope{msg: etf.Tuple{ref, etf.OK}})
 		cl.downs <- down{ref: ref, reason: etf.Atom("normal")}
 		v, d, err := cl.await(testkit.Ctx(t, testkit.Wait), ref, tagged(ref))
 		if err != nil || d != nil || !etf.IsAtom(v, "ok") {
 			t.Fatalf("await %d = %v, DOWN %v, %v; want the reply :ok", i, v, d, err)
 		}
 	}
-	cl := &caller{box: newMailbox(callerBox), downs: make(chan down, callerDowns)}
-	cl.box.put(envelope{msg: etf.Tuple{other, etf.OK}})
+	cl := &caller{box: fifo.New[envelope](callerBox), downs: make(chan down, callerDowns)}
+	cl.box.Put(envelope{msg: etf.Tuple{other, etf.OK}})
 	cl.downs <- down{ref: ref, reason: etf.Atom("killed")}
 	if _, d, err := cl.await(testkit.Ctx(t, testkit.Wait), ref, tagged(ref)); err != nil || d == nil || !etf.IsAtom(d.reason, "killed") {
 		t.Fatalf("await without a reply: DOWN %v, %v; want the DOWN (killed)", d, err)

@@ -1,6 +1,7 @@
 package beam
 
 import (
+	"chatd/internal/fifo"
 	"context"
 	"errors"
 	"fmt"
@@ -29,8 +30,8 @@ type caller struct {
 	m     *Manager
 	c     *Conn
 	p     *proc
-	box   *mailbox  // what was sent to it
-	downs chan down // its monitors' DOWNs
+	box   *fifo.Queue[envelope] // what was sent to it
+	downs chan down             // its monitors' DOWNs
 }
 
 // envelope is a message and its sender (zero when unknown).
@@ -48,9 +49,9 @@ type down struct {
 // newCaller starts a caller process toward the node of c; it must be ended
 // with done.
 func (m *Manager) newCaller(c *Conn) *caller {
-	cl := &caller{m: m, c: c, box: newMailbox(callerBox), downs: make(chan down, callerDowns)}
+	cl := &caller{m: m, c: c, box: fifo.New[envelope](callerBox), downs: make(chan down, callerDowns)}
 	cl.p = m.procs.spawn("", func(from etf.Pid, msg etf.Term) {
-		if !cl.box.put(envelope{from, msg}) {
+		if !cl.box.Put(envelope{from, msg}) {
 			m.log.Warn("dropping a message to a caller: its mailbox is full", "from", etf.Inspect(from))
 		}
 	}, func(etf.Term) {}) // killed by a peer: it stops waiting when its monitors fire
@@ -77,14 +78,14 @@ func (cl *caller) watch(target dist.Proc) etf.Ref {
 // then exits normally, and both may be waiting by the time await looks.
 func (cl *caller) await(ctx context.Context, ref etf.Ref, match func(etf.Term) (etf.Term, bool)) (etf.Term, *down, error) {
 	for {
-		if e, ok := cl.box.poll(); ok {
+		if e, ok := cl.box.Poll(); ok {
 			if v, ok := match(e.msg); ok {
 				return v, nil, nil
 			}
 			continue
 		}
 		select {
-		case <-cl.box.ready: // a message may be waiting: poll again
+		case <-cl.box.Ready(): // a message may be waiting: poll again
 		case d := <-cl.downs:
 			if d.ref != ref {
 				continue
@@ -92,7 +93,7 @@ func (cl *caller) await(ctx context.Context, ref etf.Ref, match func(etf.Term) (
 			// The connection's reader hands over messages in order, so a
 			// reply sent before the DOWN is in the box already.
 			for {
-				e, ok := cl.box.poll()
+				e, ok := cl.box.Poll()
 				if !ok {
 					return nil, &d, nil
 				}

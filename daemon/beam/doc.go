@@ -18,9 +18,9 @@
 // Files: manager.go (the protocol: connections by node, dial and accept),
 // handshake.go (the version-6 handshake in both roles), conn.go (one
 // connection: frames, group-committed and corked writes, ticks, node
-// down), procs.go (chatd's processes as the BEAM sees them), mailbox.go
-// (a process's bounded queue of messages), signals.go (links, monitors, exits), dispatch.go
-// (control messages in), caller.go (chatd calling a BEAM node), server.go
-// (a BEAM node calling chatd), spawn.go (spawn requests both ways), io.go
-// (the IO protocol of group leaders), text.go (terms as chatd's text).
+// down), procs.go (chatd's processes as the BEAM sees them), signals.go
+// (links, monitors, exits), dispatch.go (control messages in), caller.go
+// (chatd calling a BEAM node), server.go (a BEAM node calling chatd),
+// spawn.go (spawn requests both ways), io.go (the IO protocol of group
+// leaders), text.go (terms as chatd's text).
 package beam

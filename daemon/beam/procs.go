@@ -1,6 +1,7 @@
 package beam
 
 import (
+	"chatd/internal/fifo"
 	"crypto/rand"
 	"encoding/binary"
 	"sync"
@@ -33,7 +34,7 @@ type proc struct {
 	// trap makes every exit signal go to kill, as trap_exit does.
 	trap bool
 	// mailbox holds what was sent to a process made by spawnWithMailbox.
-	mailbox *mailbox
+	mailbox *fifo.Queue[envelope]
 
 	// Guarded by table.mu; nil until the first entry (setIn).
 	links    map[etf.Pid]struct{} // the remote processes linked to this one
@@ -127,8 +128,8 @@ const mailboxLen = 1024
 // spawnWithMailbox registers a process whose messages queue in its
 // mailbox (bounded: beyond mailboxLen they are dropped).
 func (t *table) spawnWithMailbox(kill func(etf.Term)) *proc {
-	box := newMailbox(mailboxLen)
-	p := t.start("", func(from etf.Pid, msg etf.Term) { box.put(envelope{from, msg}) }, kill, false)
+	box := fifo.New[envelope](mailboxLen)
+	p := t.start("", func(from etf.Pid, msg etf.Term) { box.Put(envelope{from, msg}) }, kill, false)
 	p.mailbox = box
 	return p
 }

@@ -377,7 +377,7 @@ func (e *funEnv) Send(_ context.Context, to etf.Term, msg etf.Term) error {
 
 // Receive implements shellfun.Env: the next message in the mailbox.
 func (e *funEnv) Receive(ctx context.Context) (etf.Term, error) {
-	m, err := e.p.mailbox.take(ctx)
+	m, err := e.p.mailbox.Take(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -3,9 +3,9 @@ package proc
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
+	"chatd/internal/fifo"
 	"chatd/wire"
 )
 
@@ -27,67 +27,25 @@ func (m Message) Info() wire.MailboxMessage {
 // mailbox is a bounded FIFO queue of messages.
 type mailbox struct {
 	limit int
-	mu    sync.Mutex
-	queue []Message     // guarded by mu
-	ready chan struct{} // holds a token while the queue is not empty
+	q     *fifo.Queue[Message]
 }
 
 func newMailbox(limit int) *mailbox {
-	return &mailbox{limit: limit, ready: make(chan struct{}, 1)}
+	return &mailbox{limit: limit, q: fifo.New[Message](limit)}
 }
 
 // put appends m, or fails with ErrMailboxFull at the limit.
 func (mb *mailbox) put(m Message) error {
-	mb.mu.Lock()
-	defer mb.mu.Unlock()
-	if len(mb.queue) >= mb.limit {
-		return fmt.Errorf("%w (%d messages waiting, processes.mailbox)", ErrMailboxFull, len(mb.queue))
-	}
-	mb.queue = append(mb.queue, m)
-	select {
-	case mb.ready <- struct{}{}:
-	default:
+	if !mb.q.Put(m) {
+		return fmt.Errorf("%w (%d messages waiting, processes.mailbox)", ErrMailboxFull, mb.limit)
 	}
 	return nil
 }
 
 // take waits for the oldest message until ctx ends.
-func (mb *mailbox) take(ctx context.Context) (Message, error) {
-	for {
-		mb.mu.Lock()
-		if len(mb.queue) > 0 {
-			m := mb.queue[0]
-			mb.queue[0] = Message{}
-			mb.queue = mb.queue[1:]
-			if len(mb.queue) > 0 {
-				select {
-				case mb.ready <- struct{}{}:
-				default:
-				}
-			}
-			mb.mu.Unlock()
-			return m, nil
-		}
-		mb.mu.Unlock()
-		select {
-		case <-mb.ready:
-		case <-ctx.Done():
-			return Message{}, ctx.Err()
-		}
-	}
-}
+func (mb *mailbox) take(ctx context.Context) (Message, error) { return mb.q.Take(ctx) }
 
 // drain removes and returns every message, oldest first.
-func (mb *mailbox) drain() []Message {
-	mb.mu.Lock()
-	defer mb.mu.Unlock()
-	out := mb.queue
-	mb.queue = nil
-	return out
-}
+func (mb *mailbox) drain() []Message { return mb.q.Drain() }
 
-func (mb *mailbox) len() int {
-	mb.mu.Lock()
-	defer mb.mu.Unlock()
-	return len(mb.queue)
-}
+func (mb *mailbox) len() int { return mb.q.Len() }
