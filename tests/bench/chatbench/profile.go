@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"runtime/pprof"
 	"runtime/trace"
 	"slices"
 	"sort"
@@ -504,15 +503,11 @@ func (p *profiler) cpuProfiles(ctx context.Context, pp profPath, dir string) err
 	for _, s := range pp.sides {
 		file := filepath.Join(dir, pp.name+"-"+s.name+".pprof")
 		if s.node == nil {
-			f, err := os.Create(file)
+			stop, err := startCPUProfile(file)
 			if err != nil {
 				return err
 			}
-			defer f.Close()
-			if err := pprof.StartCPUProfile(f); err != nil {
-				return err
-			}
-			defer pprof.StopCPUProfile()
+			defer stop()
 			continue
 		}
 		go func() {
