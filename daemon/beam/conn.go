@@ -32,12 +32,13 @@ type Conn struct {
 	decoder  etf.Decoder
 
 	wmu       sync.Mutex
-	flushed   *sync.Cond   // on wmu: signalled when a write ends
-	pending   []byte       // frames queued for the wire; guarded by wmu
-	spare     []byte       // the last written buffer, for reuse; guarded by wmu
-	flushing  bool         // a writer is writing; guarded by wmu
-	corked    bool         // writes queue, the reader sends them; guarded by wmu
-	lastWrite atomic.Int64 // monotonic nanoseconds since since, of the last write
+	room      *sync.Cond    // on wmu: signalled when a write ends, and when the writer stops
+	pending   []byte        // frames queued for the writer; guarded by wmu
+	spare     []byte        // the last written buffer, for reuse; guarded by wmu
+	writing   bool          // the writer is writing a batch; guarded by wmu
+	corked    bool          // the reader holds the writer back; guarded by wmu
+	kick      chan struct{} // holds a token when frames wait for the writer
+	lastWrite atomic.Int64  // monotonic nanoseconds since since, of the last write
 
 	closeOnce sync.Once
 	cause     atomic.Pointer[downCause] // why it went down
@@ -50,9 +51,9 @@ func (m *Manager) newConn(nc net.Conn, node wire.NodeName, flags dist.Flags, cre
 	c := &Conn{
 		m: m, peer: node, atom: etf.Atom(node.String()), flags: flags, creation: creation,
 		addr: nc.RemoteAddr().String(), outbound: outbound, since: time.Now(), nc: nc,
-		decoder: etf.Decoder{}, down: make(chan struct{}),
+		decoder: etf.Decoder{}, down: make(chan struct{}), kick: make(chan struct{}, 1),
 	}
-	c.flushed = sync.NewCond(&c.wmu)
+	c.room = sync.NewCond(&c.wmu)
 	return c
 }
 
@@ -115,18 +116,17 @@ func (c *Conn) downReason() string { return c.downCause().detail }
 func (c *Conn) tickInterval() time.Duration { return c.m.cfg.TickTime / 4 }
 
 // run serves the connection until it is down: it reads frames, answers
-// ticks, and ticks itself when it has written nothing for a quarter of the
-// tick time. It returns once the connection is down and both loops ended.
+// ticks, writes what is queued, and ticks itself when it has written
+// nothing for a quarter of the tick time. It returns once the connection
+// is down and its three loops ended.
 func (c *Conn) run() {
-	ticker := make(chan struct{})
-	go func() {
-		defer close(ticker)
-		c.tick()
-	}()
+	var loops sync.WaitGroup
+	loops.Go(c.tick)
+	loops.Go(c.writeLoop)
 	c.read()
 	d := c.downCause()
 	c.close(d.reason, d.detail)
-	<-ticker
+	loops.Wait()
 }
 
 // tick writes a tick whenever nothing was written for a tick interval.
@@ -223,7 +223,10 @@ func (c *Conn) readError(err error) downCause {
 // brings the connection down.
 func (c *Conn) write(ctl dist.Control, msg etf.Term) {
 	c.wmu.Lock()
-	c.waitRoom()
+	if !c.waitRoom() {
+		c.wmu.Unlock()
+		return
+	}
 	start := len(c.pending)
 	b, err := dist.AppendFrame(c.pending, ctl, msg)
 	if err != nil {
@@ -233,56 +236,85 @@ func (c *Conn) write(ctl dist.Control, msg etf.Term) {
 		return
 	}
 	c.pending = b
-	c.flushLocked()
+	c.queuedLocked()
 }
 
 // writeRaw sends bytes already framed (a tick).
 func (c *Conn) writeRaw(b []byte) {
 	c.wmu.Lock()
-	c.waitRoom()
-	c.pending = append(c.pending, b...)
-	c.flushLocked()
-}
-
-// maxPending bounds the bytes queued behind a write in progress; a writer
-// past it waits for that write (itself bounded by the write timeout).
-const maxPending = 1 << 20
-
-// waitRoom waits, with wmu held, until the queue has room.
-func (c *Conn) waitRoom() {
-	for c.flushing && len(c.pending) >= maxPending {
-		c.flushed.Wait()
-	}
-}
-
-// flushLocked writes what is queued, group-commit style: called with wmu
-// held after queueing a frame, it returns at once when another writer is
-// writing (that writer sends the frame next, in order); else it writes
-// the queue, and whatever was queued meanwhile, in one system call each,
-// so a lone frame goes out at once and frames queued under load go
-// together. It releases wmu.
-func (c *Conn) flushLocked() {
-	if c.flushing || (c.corked && len(c.pending) < maxPending) {
+	if !c.waitRoom() {
 		c.wmu.Unlock()
 		return
 	}
-	c.flushing = true
-	for len(c.pending) > 0 {
-		b := c.pending
-		c.pending = c.spare[:0]
-		c.wmu.Unlock()
-		c.writeOut(b)
-		c.wmu.Lock()
-		if cap(b) <= 64<<10 {
-			c.spare = b[:0] // reuse small buffers; a large one is let go
-		} else {
-			c.spare = nil
-		}
-		c.flushed.Broadcast()
+	c.pending = append(c.pending, b...)
+	c.queuedLocked()
+}
+
+// maxPending bounds the bytes queued for the writer; a sender past it
+// waits for the write in progress (itself bounded by the write timeout).
+const maxPending = 1 << 20
+
+// waitRoom waits, with wmu held, until the queue has room; it reports
+// false when the connection went down meanwhile (the frame is dropped).
+func (c *Conn) waitRoom() bool {
+	for len(c.pending) >= maxPending && !c.isDown() {
+		c.room.Wait()
 	}
-	c.flushing = false
-	c.flushed.Broadcast()
+	return !c.isDown()
+}
+
+// queuedLocked is called with wmu held after a frame was queued: unless
+// corked (with room left), it wakes the writer. It releases wmu.
+func (c *Conn) queuedLocked() {
+	wake := !c.corked || len(c.pending) >= maxPending
 	c.wmu.Unlock()
+	if wake {
+		c.wakeWriter()
+	}
+}
+
+// wakeWriter tells the writer that frames are queued.
+func (c *Conn) wakeWriter() {
+	select {
+	case c.kick <- struct{}{}:
+	default: // it has been told already
+	}
+}
+
+// writeLoop is the connection's writer: it writes whatever is queued, in
+// one system call, each time it is woken, so that frames queued while it
+// was writing or waiting to run go out together (BEAM's distribution
+// port does the same). It returns when the connection is down.
+func (c *Conn) writeLoop() {
+	defer func() {
+		c.wmu.Lock()
+		c.room.Broadcast() // senders waiting for room see the connection down
+		c.wmu.Unlock()
+	}()
+	for {
+		select {
+		case <-c.down:
+			return
+		case <-c.kick:
+		}
+		c.wmu.Lock()
+		for len(c.pending) > 0 && (!c.corked || len(c.pending) >= maxPending) {
+			b := c.pending
+			c.pending = c.spare[:0]
+			c.writing = true
+			c.wmu.Unlock()
+			c.writeOut(b)
+			c.wmu.Lock()
+			c.writing = false
+			if cap(b) <= 64<<10 {
+				c.spare = b[:0] // reuse small buffers; a large one is let go
+			} else {
+				c.spare = nil
+			}
+			c.room.Broadcast()
+		}
+		c.wmu.Unlock()
+	}
 }
 
 // cork makes writes queue until uncork: the reader serves frames that
@@ -293,24 +325,28 @@ func (c *Conn) cork() {
 	c.wmu.Unlock()
 }
 
-// uncork writes what was queued while corked.
+// uncork lets the writer send what was queued while corked.
 func (c *Conn) uncork() {
 	c.wmu.Lock()
-	if !c.corked {
-		c.wmu.Unlock()
-		return
-	}
+	was := c.corked
 	c.corked = false
-	c.flushLocked()
+	queued := len(c.pending) > 0
+	c.wmu.Unlock()
+	if was && queued {
+		c.wakeWriter()
+	}
 }
 
-// drainWrites waits until no write is in progress, so that frames queued
-// before a hang-up reach the peer (bounded by the write timeout).
+// drainWrites waits until every queued frame has been written, so that
+// frames queued before a hang-up reach the peer (bounded by the write
+// timeout), or until the connection is down.
 func (c *Conn) drainWrites() {
+	c.uncork()
+	c.wakeWriter()
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	for c.flushing {
-		c.flushed.Wait()
+	for (len(c.pending) > 0 || c.writing) && !c.isDown() {
+		c.room.Wait()
 	}
 }
 

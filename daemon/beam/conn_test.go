@@ -10,15 +10,24 @@ import (
 	"time"
 
 	"chatd/internal/testkit"
+	"chatd/wire"
 )
 
-// pipeConn returns a Conn writing to one end of a pipe, and the other end.
+// pipeConn returns a Conn, its writer running, writing to one end of a
+// pipe, and the other end.
 func pipeConn(t *testing.T) (*Conn, net.Conn) {
 	t.Helper()
 	a, b := net.Pipe()
-	t.Cleanup(func() { a.Close(); b.Close() })
 	m := &Manager{cfg: Config{TickTime: time.Minute}, log: slog.New(slog.DiscardHandler)}
-	return m.newConn(a, kate, 0, 1, true), b
+	c := m.newConn(a, kate, 0, 1, true)
+	var writer sync.WaitGroup
+	writer.Go(c.writeLoop)
+	t.Cleanup(func() {
+		c.close(wire.ReasonClosed, "test over")
+		b.Close()
+		writer.Wait()
+	})
+	return c, b
 }
 
 // frame is a 4-byte framed body naming its writer and sequence number.
@@ -29,8 +38,8 @@ func frame(writer, seq uint16) []byte {
 	return b
 }
 
-// TestWritesKeepOrderAndLoseNothing: writers racing on one connection,
-// whose writes are group-committed, each see their frames arrive whole,
+// TestWritesKeepOrderAndLoseNothing: senders racing on one connection,
+// whose writer sends what they queued in batches, each see their frames arrive whole,
 // in their order, none lost.
 func TestWritesKeepOrderAndLoseNothing(t *testing.T) {
 	const writers, frames = 8, 300
@@ -88,11 +97,11 @@ func TestCorkQueuesUntilUncork(t *testing.T) {
 // frames queued behind a write in progress reach the peer.
 func TestDrainWritesWaitsForTheWriteInProgress(t *testing.T) {
 	c, peer := pipeConn(t)
-	go c.writeRaw(frame(0, 0)) // blocks in the pipe until read
+	c.writeRaw(frame(0, 0)) // the writer blocks in the pipe until it is read
 	testkit.WaitFor(t, testkit.Wait, "the first write to be in progress", func() bool {
 		c.wmu.Lock()
 		defer c.wmu.Unlock()
-		return c.flushing
+		return c.writing
 	})
 	c.writeRaw(frame(0, 1)) // queued behind it: returns at once
 	drained := make(chan struct{})

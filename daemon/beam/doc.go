@@ -17,7 +17,8 @@
 //
 // Files: manager.go (the protocol: connections by node, dial and accept),
 // handshake.go (the version-6 handshake in both roles), conn.go (one
-// connection: frames, group-committed and corked writes, ticks, node
+// connection: frames, one writer batching what is queued, corked writes
+// while the reader serves frames that came together, ticks, node
 // down), procs.go (chatd's processes as the BEAM sees them), signals.go
 // (links, monitors, exits), dispatch.go (control messages in), caller.go
 // (chatd calling a BEAM node), server.go (a BEAM node calling chatd),

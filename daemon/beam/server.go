@@ -285,31 +285,14 @@ func (m *Manager) moebi(ctx context.Context, caller wire.NodeName, args []etf.Te
 	return etf.OK, nil
 }
 
-// localCall runs a builtin on this node's core for caller and waits for it.
+// localCall runs a builtin on this node's core for caller, in the
+// calling goroutine (the spawned process's), bounded by callTimeout.
 func (m *Manager) localCall(ctx context.Context, caller wire.NodeName, fn string, args []string, flags wire.CallFlags) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
-	type result struct {
-		v   string
-		err error
-	}
-	done := make(chan result, 1)
 	call := wire.Call{Function: fn, Args: args, Flags: flags, Timeout: callTimeout}
 	if fn == "receive_message" {
 		call.MsgID = function.NewMessageID()
 	}
-	stop, err := m.cfg.Local.StartCall(ctx, caller, call, func(v string, err error) { done <- result{v, err} })
-	if err != nil {
-		return "", err
-	}
-	select {
-	case r := <-done:
-		return r.v, r.err
-	case <-ctx.Done():
-		stop()
-		r := <-done
-		return r.v, r.err
-	}
+	return m.cfg.Local.RunCall(ctx, caller, call)
 }
 
 // failure is a chatd error as an exit reason: {chatd, Kind, Message}.

@@ -87,6 +87,26 @@ func (c *Core) StartCall(ctx context.Context, caller wire.NodeName, call wire.Ca
 	return c.startTask(ctx, caller, call, limit, done)
 }
 
+// RunCall implements peer.Local: a peer's call, run as a task in the
+// calling goroutine, bounded by ctx and call.Timeout (no grace: nobody
+// waits for it after its caller).
+func (c *Core) RunCall(ctx context.Context, caller wire.NodeName, call wire.Call) (string, error) {
+	spec, err := c.prepare(caller, call)
+	if err != nil {
+		return "", err
+	}
+	spec.Timeout = max(call.Timeout, 0)
+	t, err := c.cfg.Sup.Run(ctx, spec)
+	if err != nil {
+		return "", err
+	}
+	v, err := t.Result()
+	if err != nil {
+		return "", peer.CallFailed(c.cfg.Self, call.Function, err)
+	}
+	return v, nil
+}
+
 // startTask starts call for caller on the supervisor, bounded by limit (0:
 // none); done gets the result or a *peer.CallError from the task's
 // goroutine.

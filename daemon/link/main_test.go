@@ -22,6 +22,10 @@ func (l linktestLocal) StartCall(context.Context, wire.NodeName, wire.Call, func
 	return nil, wire.Errorf(wire.CodeNotFound, "this test node runs no calls")
 }
 
+func (l linktestLocal) RunCall(context.Context, wire.NodeName, wire.Call) (string, error) {
+	return "", wire.Errorf(wire.CodeNotFound, "this test node runs no calls")
+}
+
 func (l linktestLocal) StartProcess(wire.NodeName, wire.Spawn, func(string)) (peer.Process, error) {
 	return nil, wire.Errorf(wire.CodeNotFound, "this test node runs no processes")
 }

@@ -38,6 +38,16 @@ func (f fakeLocal) StartCall(_ context.Context, _ wire.NodeName, c wire.Call, do
 	return func() {}, nil
 }
 
+func (f fakeLocal) RunCall(_ context.Context, _ wire.NodeName, c wire.Call) (string, error) {
+	if f.fail != nil {
+		return "", f.fail
+	}
+	if c.Function == "crash" {
+		return "", wire.Errorf(wire.CodeTaskFailed, "panic")
+	}
+	return "ok", nil
+}
+
 // TestLocalCountsCallsIn: calls peers make are counted by function and
 // result, those that could not start too.
 func TestLocalCountsCallsIn(t *testing.T) {
@@ -50,13 +60,14 @@ func TestLocalCountsCallsIn(t *testing.T) {
 		{fakeLocal{fail: wire.Errorf(wire.CodeNotFound, "no function")}, "nope"},
 	} {
 		_, _ = m.Local(tc.local).StartCall(t.Context(), kate, wire.Call{Function: tc.fn}, func(string, error) {})
+		_, _ = m.Local(tc.local).RunCall(t.Context(), kate, wire.Call{Function: tc.fn})
 	}
 	want := `
 # HELP chatd_calls_total Calls (supervised tasks) that ended, by direction (in: a peer's call run here; out: this node's call to another node; local: its call run here), function and result (ok or the failure kind).
 # TYPE chatd_calls_total counter
-chatd_calls_total{direction="in",function="crash",result="task_failed"} 1
-chatd_calls_total{direction="in",function="echo",result="ok"} 2
-chatd_calls_total{direction="in",function="nope",result="not_found"} 1
+chatd_calls_total{direction="in",function="crash",result="task_failed"} 2
+chatd_calls_total{direction="in",function="echo",result="ok"} 4
+chatd_calls_total{direction="in",function="nope",result="not_found"} 2
 `
 	if err := testutil.CollectAndCompare(m.calls, strings.NewReader(want)); err != nil {
 		t.Error(err)

@@ -51,6 +51,15 @@ func (l *local) StartCall(ctx context.Context, caller wire.NodeName, c wire.Call
 	return cancel, err
 }
 
+// RunCall implements peer.Local: the call is measured from its start to
+// its result.
+func (l *local) RunCall(ctx context.Context, caller wire.NodeName, c wire.Call) (string, error) {
+	start := time.Now()
+	v, err := l.Local.RunCall(ctx, caller, c)
+	l.m.observeCall(dirIn, c.Function, err, time.Since(start))
+	return v, err
+}
+
 // Call counts and times a call the core made (core.Config.OnCall): over
 // a link when remote ("out"), else on this node's own supervisor
 // ("local"); a chat message or a responder's reply among them is counted

@@ -52,6 +52,20 @@ func (g *Gate) StartCall(ctx context.Context, caller wire.NodeName, c wire.Call,
 	return cancel, err
 }
 
+// RunCall implements Local: it counts the call for caller while it runs,
+// or refuses it once the gate is closed.
+func (g *Gate) RunCall(ctx context.Context, caller wire.NodeName, c wire.Call) (string, error) {
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		return "", fmt.Errorf("%w: it starts no more tasks", ErrStopping)
+	}
+	g.calls[caller]++
+	g.mu.Unlock()
+	defer g.release(caller)
+	return g.Local.RunCall(ctx, caller, c)
+}
+
 // release ends one of caller's calls.
 func (g *Gate) release(caller wire.NodeName) {
 	g.mu.Lock()

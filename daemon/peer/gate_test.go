@@ -13,6 +13,15 @@ type gateLocal struct {
 	Local
 	refuse error
 	dones  []func(string, error)
+	during func() // RunCall calls it while the call runs
+}
+
+func (l *gateLocal) RunCall(context.Context, wire.NodeName, wire.Call) (string, error) {
+	if l.refuse != nil {
+		return "", l.refuse
+	}
+	l.during()
+	return "ok", nil
 }
 
 func (l *gateLocal) Self() wire.NodeName { return wire.NodeName{Name: "kate", Host: "localhost"} }
@@ -100,5 +109,25 @@ func TestGateOwesTheCallWhileDoneRuns(t *testing.T) {
 	l.dones[0]("", nil)
 	if !owedInDone || g.Owed(alex) {
 		t.Fatalf("owed while done ran: %v, after: %v; want true, false", owedInDone, g.Owed(alex))
+	}
+}
+
+// RunCall's call is owed while it runs, not after; a closed gate refuses
+// it with ErrStopping, as it refuses StartCall.
+func TestGateOwesARunCallWhileItRuns(t *testing.T) {
+	alex := wire.NodeName{Name: "alex", Host: "localhost"}
+	l := &gateLocal{}
+	g := NewGate(l)
+	var owedDuring bool
+	l.during = func() { owedDuring = g.Owed(alex) }
+	if v, err := g.RunCall(context.Background(), alex, wire.Call{Function: "echo"}); v != "ok" || err != nil {
+		t.Fatalf("RunCall = %q, %v", v, err)
+	}
+	if !owedDuring || g.Owed(alex) {
+		t.Fatalf("owed while it ran: %v, after: %v; want true, false", owedDuring, g.Owed(alex))
+	}
+	g.Close()
+	if _, err := g.RunCall(context.Background(), alex, wire.Call{Function: "echo"}); !errors.Is(err, ErrStopping) {
+		t.Fatalf("RunCall on a closed gate: %v, want ErrStopping", err)
 	}
 }

@@ -102,6 +102,11 @@ type Local interface {
 	// with the result or a kinded error; cancel cancels the task. ctx
 	// bounds the task (its end cancels it).
 	StartCall(ctx context.Context, caller wire.NodeName, c wire.Call, done func(value string, err error)) (cancel func(), err error)
+	// RunCall runs c, asked for by caller, as a supervised task in the
+	// calling goroutine and returns its result or a kinded error: for a
+	// link protocol that has a goroutine waiting for the result anyway.
+	// ctx bounds the task, and so does c.Timeout when positive.
+	RunCall(ctx context.Context, caller wire.NodeName, c wire.Call) (value string, err error)
 	// StartProcess starts an unsupervised process running sp for caller,
 	// recorded as linked to sp.LinkedTo; out receives each line it prints
 	// and must not block for long.

@@ -95,20 +95,46 @@ func New(cfg Config) *Supervisor {
 // Close, with ErrOverloaded when Config.MaxRunning tasks are running, and
 // with ctx's error when ctx has ended already.
 func (s *Supervisor) Start(ctx context.Context, spec Spec) (*Task, error) {
+	t, tctx, err := s.admit(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	go s.run(tctx, t, spec.Run)
+	return t, nil
+}
+
+// Run is Start for a caller that would only wait for the task: it runs
+// spec.Run in the calling goroutine, saving a goroutine and two wake-ups,
+// and returns once the task has finished (OnDone has returned). The task
+// is listed, bounded and cancelled as one started by Start is; Close
+// waits for it too. (A body that calls runtime.Goexit ends the calling
+// goroutine as well, after the task has finished as failed.)
+func (s *Supervisor) Run(ctx context.Context, spec Spec) (*Task, error) {
+	t, tctx, err := s.admit(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	s.run(tctx, t, spec.Run)
+	return t, nil
+}
+
+// admit records a task about to run, with its context, or says why it
+// may not run.
+func (s *Supervisor) admit(ctx context.Context, spec Spec) (*Task, context.Context, error) {
 	if spec.Run == nil {
-		return nil, fmt.Errorf("start task %q: no function body", spec.Function)
+		return nil, nil, fmt.Errorf("start task %q: no function body", spec.Function)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("start task %q: %w", spec.Function, err)
+		return nil, nil, fmt.Errorf("start task %q: %w", spec.Function, err)
 	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return nil, ErrShutdown
+		return nil, nil, ErrShutdown
 	}
 	if s.maxRunning > 0 && len(s.running) >= s.maxRunning {
-		return nil, fmt.Errorf("%w: %d tasks running (tasks.max_running)", ErrOverloaded, len(s.running))
+		return nil, nil, fmt.Errorf("%w: %d tasks running (tasks.max_running)", ErrOverloaded, len(s.running))
 	}
 
 	tctx, cancel := context.WithCancelCause(ctx)
@@ -134,13 +160,12 @@ func (s *Supervisor) Start(ctx context.Context, spec Spec) (*Task, error) {
 	}
 	s.running[t.id] = t
 	s.wg.Add(1)
-	go s.run(tctx, t, spec.Run)
 
 	if s.log.Enabled(ctx, slog.LevelDebug) { // the arguments cost allocations even when not logged
 		s.log.Debug("task started", "id", t.id, "function", t.function, "caller", t.caller)
 	}
 	s.watches.Publish(t.infoLocked(t.started))
-	return t, nil
+	return t, tctx, nil
 }
 
 // Running returns the number of tasks running now.

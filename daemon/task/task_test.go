@@ -230,3 +230,64 @@ func TestStartRejects(t *testing.T) {
 		t.Errorf("Running() = %d after rejected starts, want 0", n)
 	}
 }
+
+// TestRunInTheCallersGoroutine: Run returns a finished task, in the state
+// Start's would end in, recorded like one; a running one is listed, and
+// Close cancels it.
+func TestRunInTheCallersGoroutine(t *testing.T) {
+	tests := []struct {
+		name       string
+		run        Func
+		timeout    time.Duration
+		wantState  string
+		wantResult string
+		wantErr    string
+	}{
+		{"ok", func(context.Context) (string, error) { return "hi", nil }, 0, wire.TaskOK, "hi", ""},
+		{"failed", func(context.Context) (string, error) { return "", errors.New("boom") }, 0, wire.TaskFailed, "", "boom"},
+		{"panic", func(context.Context) (string, error) { panic("kaboom") }, 0, wire.TaskFailed, "", "panic: kaboom"},
+		{"timeout", untilCancelled, time.Millisecond, wire.TaskTimeout, "", "timed out after"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newTestSupervisor(t, Config{})
+			onDone := 0
+			task, err := s.Run(context.Background(), Spec{Function: tt.name, Run: tt.run, Timeout: tt.timeout, OnDone: func(*Task) { onDone++ }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := task.State(); got != tt.wantState || onDone != 1 {
+				t.Fatalf("state %q, OnDone called %d times; want %q, once", got, onDone, tt.wantState)
+			}
+			v, err := task.Result()
+			if v != tt.wantResult || (err == nil) != (tt.wantErr == "") || err != nil && !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("Result() = %q, %v; want %q, %q", v, err, tt.wantResult, tt.wantErr)
+			}
+			if l := s.List(true); len(l) != 1 || l[0].State != tt.wantState {
+				t.Errorf("List(true) = %+v, want the one task, %s", l, tt.wantState)
+			}
+		})
+	}
+	t.Run("close cancels it", func(t *testing.T) {
+		s := New(Config{})
+		running := make(chan struct{})
+		ran := make(chan *Task, 1)
+		go func() {
+			task, _ := s.Run(context.Background(), Spec{Function: "wait", Run: func(ctx context.Context) (string, error) {
+				close(running)
+				return untilCancelled(ctx)
+			}})
+			ran <- task
+		}()
+		<-running
+		if l := s.List(false); len(l) != 1 || l[0].State != wire.TaskRunning {
+			t.Fatalf("List(false) = %+v, want the running task", l)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel() // stop waiting at once: cancel the task
+		_ = s.Close(ctx)
+		if task := <-ran; task.State() != wire.TaskCancelled {
+			t.Errorf("state after Close = %q, want cancelled", task.State())
+		}
+	})
+}

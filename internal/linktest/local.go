@@ -85,22 +85,48 @@ func body(fn string, caller wire.NodeName, args []string) (task.Func, error) {
 
 // StartCall implements peer.Local.
 func (l *Local) StartCall(ctx context.Context, caller wire.NodeName, c wire.Call, done func(string, error)) (func(), error) {
-	run, err := body(c.Function, caller, c.Args)
+	spec, err := l.spec(caller, c)
 	if err != nil {
 		return nil, err
 	}
-	t, err := l.Sup.Start(ctx, task.Spec{Function: c.Function, Args: c.Args, Caller: caller.String(), Run: run,
-		OnDone: func(t *task.Task) {
-			v, err := t.Result()
-			if err != nil {
-				err = peer.CallFailed(l.Node, c.Function, err)
-			}
-			done(v, err)
-		}})
+	spec.OnDone = func(t *task.Task) { done(l.result(t, c.Function)) }
+	t, err := l.Sup.Start(ctx, spec)
 	if err != nil {
 		return nil, err
 	}
 	return t.Cancel, nil
+}
+
+// RunCall implements peer.Local.
+func (l *Local) RunCall(ctx context.Context, caller wire.NodeName, c wire.Call) (string, error) {
+	spec, err := l.spec(caller, c)
+	if err != nil {
+		return "", err
+	}
+	spec.Timeout = max(c.Timeout, 0)
+	t, err := l.Sup.Run(ctx, spec)
+	if err != nil {
+		return "", err
+	}
+	return l.result(t, c.Function)
+}
+
+// spec is the task that runs c for caller, or the refusal.
+func (l *Local) spec(caller wire.NodeName, c wire.Call) (task.Spec, error) {
+	run, err := body(c.Function, caller, c.Args)
+	if err != nil {
+		return task.Spec{}, err
+	}
+	return task.Spec{Function: c.Function, Args: c.Args, Caller: caller.String(), Run: run}, nil
+}
+
+// result is a finished task's result, its error kinded as a peer's call's.
+func (l *Local) result(t *task.Task, function string) (string, error) {
+	v, err := t.Result()
+	if err != nil {
+		return "", peer.CallFailed(l.Node, function, err)
+	}
+	return v, nil
 }
 
 // StartProcess implements peer.Local: echo prints each argument on a line
