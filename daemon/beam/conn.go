@@ -149,9 +149,9 @@ func (c *Conn) tick() {
 // read reads frames until the connection fails. Silence for the whole tick
 // time brings it down (OTP: four tick intervals without a byte).
 //
-// Frames that arrived together are served together: while a whole frame
-// more is buffered, what the reader writes in answer is corked (queued, not
-// written), and it goes out in one write before the reader waits again.
+// Frames that arrived together are served together: what serving them
+// queues is corked (held back), and it goes out in one write before the
+// reader waits again, or after maxCorked frames.
 func (c *Conn) read() {
 	var buf []byte
 	br := bufio.NewReaderSize(c.nc, readBuffer)
@@ -169,10 +169,8 @@ func (c *Conn) read() {
 			c.close(d.reason, d.detail)
 			return
 		}
-		if frameBuffered(br) {
-			c.cork()
-			corked++
-		}
+		c.cork()
+		corked++
 		if len(body) == 0 { // a tick: answer it
 			c.writeRaw(dist.AppendTick(nil))
 			continue
@@ -298,22 +296,29 @@ func (c *Conn) writeLoop() {
 		case <-c.kick:
 		}
 		c.wmu.Lock()
-		for len(c.pending) > 0 && (!c.corked || len(c.pending) >= maxPending) {
-			b := c.pending
-			c.pending = c.spare[:0]
-			c.writing = true
-			c.wmu.Unlock()
-			c.writeOut(b)
-			c.wmu.Lock()
-			c.writing = false
-			if cap(b) <= 64<<10 {
-				c.spare = b[:0] // reuse small buffers; a large one is let go
-			} else {
-				c.spare = nil
-			}
-			c.room.Broadcast()
-		}
+		c.writeQueuedLocked()
 		c.wmu.Unlock()
+	}
+}
+
+// writeQueuedLocked writes, with wmu held (released while writing), what
+// is queued until nothing is, unless corked with room left. The writer
+// and an uncorking reader call it; writing makes them take turns.
+func (c *Conn) writeQueuedLocked() {
+	for !c.writing && len(c.pending) > 0 && (!c.corked || len(c.pending) >= maxPending) {
+		b := c.pending
+		c.pending = c.spare[:0]
+		c.writing = true
+		c.wmu.Unlock()
+		c.writeOut(b)
+		c.wmu.Lock()
+		c.writing = false
+		if cap(b) <= 64<<10 {
+			c.spare = b[:0] // reuse small buffers; a large one is let go
+		} else {
+			c.spare = nil
+		}
+		c.room.Broadcast()
 	}
 }
 
@@ -325,14 +330,16 @@ func (c *Conn) cork() {
 	c.wmu.Unlock()
 }
 
-// uncork lets the writer send what was queued while corked.
+// uncork sends what was queued while corked: the reader writes it itself,
+// as it is about to wait for the peer anyway, unless the writer is busy
+// writing (then the writer sends it next).
 func (c *Conn) uncork() {
 	c.wmu.Lock()
-	was := c.corked
 	c.corked = false
+	c.writeQueuedLocked()
 	queued := len(c.pending) > 0
 	c.wmu.Unlock()
-	if was && queued {
+	if queued {
 		c.wakeWriter()
 	}
 }
