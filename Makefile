@@ -28,7 +28,7 @@ FUZZTIME     ?= 30000x
 # Every fuzz target as ./dir:Name, found in the test files.
 FUZZ_TARGETS := $(shell grep -rHo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*' . | sed -E 's|^(.*)/[^/]*_test.go:func (.*)|\1/:\2|')
 
-.PHONY: help build test lint fmt-check vet staticcheck unit e2e fuzz fuzz-short demo install install-files install-cookie deb deb-lint deb-deps bench profile test-systemd test-faults faults-deps deps clean
+.PHONY: help build test lint fmt-check vet staticcheck unit e2e fuzz fuzz-short demo install install-files install-cookie deb deb-lint deb-deps bench bench-compare profile test-systemd test-faults faults-deps deps clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -117,6 +117,10 @@ deb-deps: ## install what the package build needs: dpkg-dev's dpkg-deb (always t
 
 bench: ## chatd vs the BEAM and the TCP floor, one run; writes docs/BENCHMARKS.md (~10 min)
 	tests/bench/run.sh
+
+bench-compare: ## chatd against chatd at THEN=COMMIT (NOW=COMMIT, default this tree) in one run: calls, chatctl, idle (~5 min)
+	@[ -n "$(THEN)" ] || { echo "usage: make bench-compare THEN=COMMIT [NOW=COMMIT]" >&2; exit 2; }
+	tests/bench/compare.sh $(THEN) $(NOW)
 
 profile: ## per-call counts on the node-to-node and control paths: allocations, goroutine wake-ups, system calls (strace; ~1 min)
 	tests/bench/profile.sh

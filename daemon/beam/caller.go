@@ -307,7 +307,7 @@ func (c *Conn) erpc(ctx context.Context, function string, mod, fun etf.Atom, arg
 		Function: "execute_call", Arity: 4, Opts: []etf.Term{etf.Atom("monitor")}}
 	// The monitor's reference is the request's: watch it before asking.
 	m.procs.mu.Lock()
-	setIn(&cl.p.watching, req.ReqID, &watch{target: dist.ProcPid(etf.Pid{Node: c.atom}), node: c.atom, down: func(_ etf.Ref, reason etf.Term) {
+	cl.p.watching.set(req.ReqID, &watch{target: dist.ProcPid(etf.Pid{Node: c.atom}), node: c.atom, down: func(_ etf.Ref, reason etf.Term) {
 		select {
 		case cl.downs <- down{req.ReqID, reason}:
 		default:

@@ -36,23 +36,14 @@ type proc struct {
 	// mailbox holds what was sent to a process made by spawnWithMailbox.
 	mailbox *fifo.Queue[envelope]
 
-	// Guarded by table.mu; nil until the first entry (setIn).
-	links    map[etf.Pid]struct{} // the remote processes linked to this one
-	monitors map[etf.Ref]monitor  // remote processes monitoring this one
-	watching map[etf.Ref]*watch   // this process's monitors of remote processes
-	aliases  map[etf.Ref]struct{} // its aliases
-	dead     bool                 // it has exited; signals to it are noproc
-	reason   etf.Term             // why, once dead
-	done     chan struct{}        // closed when it has exited
-}
-
-// setIn sets m[k] = v, making the map on first use: most processes never
-// get a link, monitor or alias, and an empty map still costs a header.
-func setIn[K comparable, V any](m *map[K]V, k K, v V) {
-	if *m == nil {
-		*m = make(map[K]V, 1)
-	}
-	(*m)[k] = v
+	// Guarded by table.mu.
+	links    small[etf.Pid, struct{}] // the remote processes linked to this one
+	monitors small[etf.Ref, monitor]  // remote processes monitoring this one
+	watching small[etf.Ref, *watch]   // this process's monitors of remote processes
+	aliases  small[etf.Ref, struct{}] // its aliases
+	dead     bool                     // it has exited; signals to it are noproc
+	reason   etf.Term                 // why, once dead
+	done     chan struct{}            // closed when it has exited
 }
 
 // monitor is a remote process's monitor of a local one.
@@ -166,7 +157,7 @@ func (t *table) alias(p *proc, r etf.Ref) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if !p.dead {
-		setIn(&p.aliases, r, struct{}{})
+		p.aliases.set(r, struct{}{})
 		t.aliases[r] = p
 	}
 }
@@ -176,7 +167,7 @@ func (t *table) unalias(r etf.Ref) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if p := t.aliases[r]; p != nil {
-		delete(p.aliases, r)
+		p.aliases.del(r)
 		delete(t.aliases, r)
 	}
 }

@@ -64,11 +64,11 @@ func (m *Manager) link(pid etf.Pid, remote etf.Pid) {
 	t.mu.Lock()
 	p := t.procs[pid]
 	reason := reasonNoproc
-	if p != nil && len(p.links) >= maxSignals {
+	if p != nil && p.links.len() >= maxSignals {
 		p, reason = nil, reasonSystemLimit
 	}
 	if p != nil {
-		setIn(&p.links, remote, struct{}{})
+		p.links.set(remote, struct{}{})
 	}
 	t.mu.Unlock()
 	if p == nil {
@@ -81,7 +81,7 @@ func (m *Manager) unlink(pid etf.Pid, remote etf.Pid) {
 	t := m.procs
 	t.mu.Lock()
 	if p := t.procs[pid]; p != nil {
-		delete(p.links, remote)
+		p.links.del(remote)
 	}
 	t.mu.Unlock()
 }
@@ -99,11 +99,11 @@ func (m *Manager) monitored(watcher etf.Pid, to dist.Proc, ref etf.Ref) {
 		p = t.procs[to.Pid]
 	}
 	reason := reasonNoproc
-	if p != nil && len(p.monitors) >= maxSignals {
+	if p != nil && p.monitors.len() >= maxSignals {
 		p, reason = nil, reasonSystemLimit
 	}
 	if p != nil {
-		setIn(&p.monitors, ref, monitor{watcher: watcher, byName: to.Name})
+		p.monitors.set(ref, monitor{watcher: watcher, byName: to.Name})
 	}
 	t.mu.Unlock()
 	if p == nil && (to.IsName() || t.ours(to.Pid)) {
@@ -123,7 +123,7 @@ func (m *Manager) demonitored(to dist.Proc, ref etf.Ref) {
 		p = t.procs[to.Pid]
 	}
 	if p != nil {
-		delete(p.monitors, ref)
+		p.monitors.del(ref)
 	}
 }
 
@@ -136,7 +136,7 @@ func (m *Manager) watch(p *proc, target dist.Proc, node etf.Atom, down func(etf.
 	t.mu.Lock()
 	dead := p.dead
 	if !dead {
-		setIn(&p.watching, ref, &watch{target: target, node: node, down: down})
+		p.watching.set(ref, &watch{target: target, node: node, down: down})
 		t.watches[ref] = p
 	}
 	t.mu.Unlock()
@@ -155,8 +155,8 @@ func (m *Manager) watch(p *proc, target dist.Proc, node etf.Atom, down func(etf.
 func (m *Manager) unwatch(p *proc, ref etf.Ref, node etf.Atom) {
 	t := m.procs
 	t.mu.Lock()
-	w := p.watching[ref]
-	delete(p.watching, ref)
+	w, _ := p.watching.get(ref)
+	p.watching.del(ref)
 	delete(t.watches, ref)
 	t.mu.Unlock()
 	if w != nil {
@@ -173,8 +173,8 @@ func (m *Manager) fireDown(ref etf.Ref, reason etf.Term) {
 	p := t.watches[ref]
 	var w *watch
 	if p != nil {
-		w = p.watching[ref]
-		delete(p.watching, ref)
+		w, _ = p.watching.get(ref)
+		p.watching.del(ref)
 		delete(t.watches, ref)
 	}
 	t.mu.Unlock()
@@ -190,7 +190,7 @@ func (m *Manager) exitSignal(pid etf.Pid, remote etf.Pid, reason etf.Term, linke
 	t.mu.Lock()
 	p := t.procs[pid]
 	if p != nil && linked {
-		delete(p.links, remote)
+		p.links.del(remote)
 	}
 	t.mu.Unlock()
 	if p == nil || (isNormal(reason) && !p.trap) {
@@ -218,27 +218,27 @@ func (m *Manager) exit(p *proc, reason etf.Term) {
 	if p.name != "" && t.names[p.name] == p {
 		delete(t.names, p.name)
 	}
-	for r := range p.aliases {
+	for r := range p.aliases.all() {
 		delete(t.aliases, r)
 	}
 	links, monitors, watching := p.links, p.monitors, p.watching
-	p.links, p.monitors, p.watching = nil, nil, nil
-	for r := range watching {
+	p.links, p.monitors, p.watching = small[etf.Pid, struct{}]{}, small[etf.Ref, monitor]{}, small[etf.Ref, *watch]{}
+	for r := range watching.all() {
 		delete(t.watches, r)
 	}
 	t.mu.Unlock()
 	close(p.done)
-	for remote := range links {
+	for remote := range links.all() {
 		m.send(remote.Node, dist.Exit{From: p.pid, To: remote, Reason: reason}, nil)
 	}
-	for ref, mon := range monitors {
+	for ref, mon := range monitors.all() {
 		from := dist.ProcPid(p.pid)
 		if mon.byName != "" {
 			from = dist.ProcName(mon.byName)
 		}
 		m.send(mon.watcher.Node, dist.MonitorPExit{From: from, To: mon.watcher, Ref: ref, Reason: reason}, nil)
 	}
-	for ref, w := range watching {
+	for ref, w := range watching.all() {
 		m.send(w.node, dist.DemonitorP{From: p.pid, To: w.target, Ref: ref}, nil)
 	}
 }
@@ -256,18 +256,18 @@ func (m *Manager) nodeDown(node etf.Atom) {
 	var downs []etf.Ref
 	t.mu.Lock()
 	for _, p := range t.procs {
-		for remote := range p.links {
+		for remote := range p.links.all() {
 			if remote.Node == node {
-				delete(p.links, remote)
+				p.links.del(remote)
 				linked = append(linked, hit{p, remote})
 			}
 		}
-		for ref, mon := range p.monitors {
+		for ref, mon := range p.monitors.all() {
 			if mon.watcher.Node == node {
-				delete(p.monitors, ref)
+				p.monitors.del(ref)
 			}
 		}
-		for ref, w := range p.watching {
+		for ref, w := range p.watching.all() {
 			if w.node == node {
 				downs = append(downs, ref)
 			}

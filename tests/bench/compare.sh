@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# tests/bench/compare.sh THEN [NOW]: chatd at NOW (default: this tree)
+# against chatd at commit THEN, in one run on one machine: node-to-node calls (echo, receive_message; 1, 8 and
+# 64 callers), `chatctl send`, start-up and idle RSS. Each side is built
+# from git with its own chatbench, runs on its own mapper port and runtime
+# directory, and the sides alternate within each repeat, so a noisy minute
+# lands on both. Prints each figure's median for both and the ratio
+# now/then. Loopback only; every process it starts is stopped.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. tests/bench/lib.sh
+[ $# = 1 ] || [ $# = 2 ] || { echo "usage: $0 THEN [NOW] (commits; NOW defaults to this tree)" >&2; exit 2; }
+then_rev=$(git rev-parse --verify "$1^{commit}") || { echo "$1 is not a commit in this clone" >&2; exit 2; }
+now_rev=
+if [ $# = 2 ]; then
+	now_rev=$(git rev-parse --verify "$2^{commit}") || { echo "$2 is not a commit in this clone" >&2; exit 2; }
+fi
+describe_now() { if [ -n "$now_rev" ]; then git log -1 --format='%h (%cs)' "$now_rev"; else git describe --always --dirty; fi; }
+repeats=${BENCH_REPEATS:-3}
+secs=${BENCH_SECONDS:-5}
+calls=${BENCH_CALLS:-5000}
+out=bin/compare
+top=$PWD
+work=$(mktemp -d -t chatd-compare.XXXXXX)
+pids=()
+cleanup() {
+	set +e
+	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+log() { printf '%s %s\n' "$(date +%T)" "$*" >&2; }
+
+# build SIDE DIR: the three binaries of the tree in DIR into $out/SIDE.
+build() {
+	mkdir -p "$out/$1"
+	(cd "$2" && go build -o "$top/$out/$1/chatd" ./cmd/chatd && go build -o "$top/$out/$1/chatctl" ./cmd/chatctl &&
+		go build -o "$top/$out/$1/chatbench" ./tests/bench/chatbench)
+}
+log "building chatd now: $(describe_now), and then: $(git log -1 --format='%h (%cs)' "$then_rev")"
+if [ -n "$now_rev" ]; then
+	mkdir "$work/src-now"
+	git archive "$now_rev" | tar -x -C "$work/src-now"
+	build now "$work/src-now"
+else
+	build now .
+fi
+mkdir "$work/src"
+git archive "$then_rev" | tar -x -C "$work/src"
+build then "$work/src"
+
+# start SIDE: kate and alex of that side, on a mapper and runtime of its own.
+start() {
+	local side=$1 dir=$work/$1 port
+	port=$(private_port)
+	mkdir -p "$dir"
+	head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$dir/cookie"
+	chmod 600 "$dir/cookie"
+	for n in kate alex; do
+		env CHATD_RUNTIME_DIR="$dir/run" STATE_DIRECTORY="$dir/state" CHATD_COOKIE_FILE="$dir/cookie" CHATD_MAPPER_PORT="$port" \
+			"$out/$side/chatd" --name "$n" >/dev/null 2>"$dir/$n.log" &
+		pids+=($!)
+		local i
+		for i in $(seq 200); do
+			CHATD_RUNTIME_DIR="$dir/run" "$out/$side/chatctl" --node "$n" status >/dev/null 2>&1 && break
+			sleep 0.05
+		done
+		[ "$i" != 200 ] || { echo "$side $n did not start: $(tail -3 "$dir/$n.log")" >&2; exit 1; }
+	done
+	echo "$port" >"$dir/port"
+}
+start now
+start then
+
+# measure SIDE: one repeat's figures, as "SIDE NAME VALUE" lines.
+measure() {
+	local side=$1 dir=$work/$1 bin=$out/$1
+	local env=(CHATD_RUNTIME_DIR="$dir/run" STATE_DIRECTORY="$dir/state" CHATD_COOKIE_FILE="$dir/cookie" CHATD_MAPPER_PORT="$(cat "$dir/port")")
+	env "${env[@]}" "$bin/chatbench" calls -peer kate@localhost -n "$calls" -c 1,8,64 -d "${secs}s" |
+		awk -v s="$side" '{ sub(/^chatd /, "") }
+			$1 == "rtt" { print s, $2 "_p50_us", $3 / 1000; print s, $2 "_p99_us", $5 / 1000 }
+			$1 == "tput" { print s, $2 "_" $3 "_callers_per_s", $4 }'
+	env "${env[@]}" "$bin/chatbench" cli -chatctl "$bin/chatctl" -socket "$dir/run/alex/control.sock" -peer kate@localhost -n 100 |
+		awk -v s="$side" '$1 == "cli" { print s, $2 "_p50_ms", $3 / 1e6 }'
+	env "${env[@]}" CHATD_MAPPER_PORT="$(private_port)" "$bin/chatbench" idle -chatd "$bin/chatd" -n 5 |
+		awk -v s="$side" '{ print s, "exec_to_ready_ms", $2 / 1e6; print s, "idle_rss_MiB", $3 / 1048576 }'
+}
+results=$work/results
+for rep in $(seq "$repeats"); do
+	sides=(now then)
+	[ $((rep % 2)) = 1 ] || sides=(then now)
+	for side in "${sides[@]}"; do
+		log "repeat $rep/$repeats: $side"
+		measure "$side" >>"$results"
+	done
+done
+
+echo
+echo "chatd now, $(describe_now), against chatd then, $(git log -1 --format='%h (%cs)' "$then_rev"); medians of $repeats repeats"
+awk '{ v[$2, $1] = v[$2, $1] " " $3; names[$2] = 1 }
+	function median(list,   a, n, i, j, t) {
+		n = split(list, a, " ")
+		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	END {
+		printf "%-40s %12s %12s %8s\n", "figure", "now", "then", "now/then"
+		for (k in names) {
+			if (!((k, "now") in v) || !((k, "then") in v)) continue # measured on one side only
+			now = median(v[k, "now"]); then = median(v[k, "then"])
+			printf "%-40s %12.4g %12.4g %8.2f\n", k, now, then, then ? now / then : 0
+		}
+	}' "$results" | { IFS= read -r head; echo "$head"; sort; }
