@@ -115,7 +115,7 @@ deb-deps: ## install what the package build needs: dpkg-dev's dpkg-deb (always t
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq lintian >/dev/null; \
 		else echo "run as root or: sudo apt-get install lintian" >&2; exit 1; fi; }
 
-bench: ## chatd vs the BEAM and the TCP floor, one run; writes docs/BENCHMARKS.md (~10 min)
+bench: ## chatd vs the BEAM and the TCP floor, one run; writes docs/BENCHMARKS.md (12–17 min)
 	tests/bench/run.sh
 
 bench-compare: ## chatd against chatd at THEN=COMMIT (NOW=COMMIT, default this tree) in one run: calls, chatctl, idle (~5 min)
