@@ -25,12 +25,10 @@ work=$(mktemp -d -t chatd-compare.XXXXXX)
 pids=()
 cleanup() {
 	set +e
-	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	stop_started
 	rm -rf "$work"
 }
 trap cleanup EXIT
-log() { printf '%s %s\n' "$(date +%T)" "$*" >&2; }
 
 # build SIDE DIR: the three binaries of the tree in DIR into $out/SIDE.
 build() {

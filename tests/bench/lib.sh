@@ -1,4 +1,4 @@
-# Shared by tests/bench/run.sh and tests/bench/profile.sh (sourced).
+# Shared by tests/bench/run.sh, profile.sh and compare.sh (sourced).
 
 # A free loopback port in 10000..30000 outside the kernel's ephemeral
 # range: an unrelated outgoing connection can hold an ephemeral port, and a
@@ -28,4 +28,14 @@ wait_socket() {
 	for _ in $(seq 200); do "$out/chatctl" --node "$1" status >/dev/null 2>&1 && return; sleep 0.05; done
 	echo "node $1 did not start: $(tail -5 "$work/$1.log")" >&2
 	exit 1
+}
+
+# log MESSAGE...: a timestamped line on stderr.
+log() { printf '%s %s\n' "$(date +%T)" "$*" >&2; }
+
+# stop_started: stop every process whose pid was added to the pids array
+# (each script declares pids=() and adds what it starts), and reap them.
+stop_started() {
+	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
 }

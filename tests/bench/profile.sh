@@ -19,12 +19,10 @@ work=$(mktemp -d -t chatd-profile.XXXXXX)
 pids=()
 cleanup() {
 	set +e
-	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	stop_started
 	rm -rf "$work"
 }
 trap cleanup EXIT
-log() { printf '%s %s\n' "$(date +%T)" "$*" >&2; }
 
 if ! command -v strace >/dev/null; then
 	log "installing strace (counts system calls)"

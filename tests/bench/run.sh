@@ -23,8 +23,7 @@ started=$SECONDS
 
 cleanup() {
 	set +e
-	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	stop_started
 	# Only a stray epmd (never started on purpose) could still answer.
 	for port in "${mapper_ports[@]}"; do epmd -port "$port" -names >/dev/null 2>&1 && epmd -port "$port" -kill >/dev/null 2>&1; done
 	mkdir -p "$out/logs" && cp "$work"/*.log "$work"/*.err "$out/logs/" 2>/dev/null
@@ -32,7 +31,6 @@ cleanup() {
 }
 mapper_ports=()
 trap cleanup EXIT
-log() { printf '%s %s\n' "$(date +%T)" "$*" >&2; }
 
 if ! command -v elixir >/dev/null || ! command -v erl >/dev/null; then
 	log "installing erlang and elixir (Debian packages)"
