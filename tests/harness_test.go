@@ -49,7 +49,8 @@ func TestMain(m *testing.M) {
 		{built.chatctl, "chatd/cmd/chatctl", "-race"},
 		{built.chatdPlain, "chatd/cmd/chatd", "-trimpath"},
 	} {
-		cmd := exec.Command("go", "build", b.flag, "-o", b.out, b.pkg)
+		// The Makefile's build tags, so that the tests run what is installed.
+		cmd := exec.Command("go", "build", b.flag, "-tags", "urfave_cli_no_docs", "-o", b.out, b.pkg)
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		if err := cmd.Run(); err != nil {
 			fmt.Fprintf(os.Stderr, "build %s: %v\n", b.pkg, err)

@@ -33,8 +33,8 @@ trap cleanup EXIT
 # build SIDE DIR: the three binaries of the tree in DIR into $out/SIDE.
 build() {
 	mkdir -p "$out/$1"
-	(cd "$2" && go build -o "$top/$out/$1/chatd" ./cmd/chatd && go build -o "$top/$out/$1/chatctl" ./cmd/chatctl &&
-		go build -o "$top/$out/$1/chatbench" ./tests/bench/chatbench)
+	(cd "$2" && go build -tags "$buildtags" -o "$top/$out/$1/chatd" ./cmd/chatd && go build -tags "$buildtags" -o "$top/$out/$1/chatctl" ./cmd/chatctl &&
+		go build -tags "$buildtags" -o "$top/$out/$1/chatbench" ./tests/bench/chatbench)
 }
 log "building chatd now: $(describe_now), and then: $(git log -1 --format='%h (%cs)' "$then_rev")"
 if [ -n "$now_rev" ]; then

@@ -30,6 +30,9 @@ wait_socket() {
 	exit 1
 }
 
+# The build tags of the installed binaries (the Makefile's BUILDTAGS).
+buildtags=urfave_cli_no_docs
+
 # log MESSAGE...: a timestamped line on stderr.
 log() { printf '%s %s\n' "$(date +%T)" "$*" >&2; }
 

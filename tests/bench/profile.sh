@@ -32,10 +32,10 @@ if ! command -v strace >/dev/null; then
 fi
 
 log "building"
-go build -o "$out/chatd" ./cmd/chatd
-go build -o "$out/chatctl" ./cmd/chatctl
+go build -tags "$buildtags" -o "$out/chatd" ./cmd/chatd
+go build -tags "$buildtags" -o "$out/chatctl" ./cmd/chatctl
 chatd=${PROFILE_CHATD:-$out/chatd}
-go build -o "$out/chatbench" ./tests/bench/chatbench
+go build -tags "$buildtags" -o "$out/chatbench" ./tests/bench/chatbench
 
 head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/cookie"
 chmod 600 "$work/cookie"

@@ -40,9 +40,9 @@ if ! command -v elixir >/dev/null || ! command -v erl >/dev/null; then
 fi
 
 log "building"
-go build -o "$out/chatd" ./cmd/chatd
-go build -o "$out/chatctl" ./cmd/chatctl
-go build -o "$out/chatbench" ./tests/bench/chatbench
+go build -tags "$buildtags" -o "$out/chatd" ./cmd/chatd
+go build -tags "$buildtags" -o "$out/chatctl" ./cmd/chatctl
+go build -tags "$buildtags" -o "$out/chatbench" ./tests/bench/chatbench
 # Issue 13's "idle RSS and memory per link no worse than now" compares
 # with chatd as it was when the issue began, built from git and measured
 # in the same run (BENCH_BASELINE=COMMIT; empty: no baseline).
@@ -56,7 +56,7 @@ if [ -n "$baseline" ]; then
 	top=$PWD
 	mkdir "$work/baseline"
 	git archive "$baseline" | tar -x -C "$work/baseline"
-	(cd "$work/baseline" && go build -o "$top/$out/chatd-baseline" ./cmd/chatd)
+	(cd "$work/baseline" && go build -tags "$buildtags" -o "$top/$out/chatd-baseline" ./cmd/chatd)
 fi
 
 # One port mapper for every node of the run: chatd's embedded one, which
