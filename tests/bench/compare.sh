@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# tests/bench/compare.sh THEN [NOW]: chatd at NOW (default: this tree)
-# against chatd at commit THEN, in one run on one machine: node-to-node calls (echo, receive_message; 1, 8 and
-# 64 callers), `chatctl send`, start-up and idle RSS. Each side is built
-# from git with its own chatbench, runs on its own mapper port and runtime
-# directory, and the sides alternate within each repeat, so a noisy minute
-# lands on both. Prints each figure's median for both and the ratio
-# now/then. Loopback only; every process it starts is stopped.
+# tests/bench/compare.sh THEN [NOW]: chatd at commit NOW (default: this
+# tree) against chatd at commit THEN, in one run on one machine:
+# node-to-node calls (echo, receive_message; 1, 8 and 64 callers),
+# `chatctl send`, start-up and idle RSS. Each side is built from git with
+# its own chatbench and runs on its own mapper port and runtime directory;
+# the sides alternate within each repeat, so a noisy minute lands on both.
+# Prints each figure's median and range for both sides, and the median
+# and range of the ratio now/then taken within each repeat. Loopback
+# only; every process it starts is stopped.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tests/bench/lib.sh
@@ -30,11 +32,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# build SIDE DIR: the three binaries of the tree in DIR into $out/SIDE.
+# build SIDE DIR: the three binaries of the tree in DIR into $out/SIDE,
+# with the build tags of today's binaries unless that tree's code predates
+# them (then without, as it was installed then).
 build() {
 	mkdir -p "$out/$1"
-	(cd "$2" && go build -tags "$buildtags" -o "$top/$out/$1/chatd" ./cmd/chatd && go build -tags "$buildtags" -o "$top/$out/$1/chatctl" ./cmd/chatctl &&
-		go build -tags "$buildtags" -o "$top/$out/$1/chatbench" ./tests/bench/chatbench)
+	local tags=$buildtags
+	(cd "$2" && go build -tags "$tags" -o /dev/null ./cmd/chatctl 2>/dev/null) || {
+		log "$1: the tree does not build with -tags $tags; built without"
+		tags=
+	}
+	(cd "$2" && go build -tags "$tags" -o "$top/$out/$1/chatd" ./cmd/chatd && go build -tags "$tags" -o "$top/$out/$1/chatctl" ./cmd/chatctl &&
+		go build -tags "$tags" -o "$top/$out/$1/chatbench" ./tests/bench/chatbench)
 }
 log "building chatd now: $(describe_now), and then: $(git log -1 --format='%h (%cs)' "$then_rev")"
 if [ -n "$now_rev" ]; then
@@ -90,23 +99,34 @@ for rep in $(seq "$repeats"); do
 	[ $((rep % 2)) = 1 ] || sides=(then now)
 	for side in "${sides[@]}"; do
 		log "repeat $rep/$repeats: $side"
-		measure "$side" >>"$results"
+		measure "$side" | sed "s/^/$rep /" >>"$results"
 	done
 done
 
 echo
 echo "chatd now, $(describe_now), against chatd then, $(git log -1 --format='%h (%cs)' "$then_rev"); medians of $repeats repeats"
-awk '{ v[$2, $1] = v[$2, $1] " " $3; names[$2] = 1 }
-	function median(list,   a, n, i, j, t) {
+# Lines are "REPEAT SIDE NAME VALUE". The ratio is taken within each
+# repeat (the two sides minutes apart at most), and its median shown with
+# the range over the repeats, as make bench does.
+awk '{ v[$3, $2] = v[$3, $2] " " $4; r[$3, $1, $2] = $4; names[$3] = 1; if ($1 > reps) reps = $1 }
+	function sorted(list, a,   n, i, j, t) {
 		n = split(list, a, " ")
 		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+		return n
+	}
+	function median(list,   a, n) {
+		n = sorted(list, a)
 		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 	}
+	function num(x) { return x >= 1000 ? sprintf("%.0f", x) : sprintf("%.3g", x) }
+	function spread(list,   a, n) { n = sorted(list, a); return num(a[1]) "–" num(a[n]) }
 	END {
-		printf "%-40s %12s %12s %8s\n", "figure", "now", "then", "now/then"
+		printf "%-34s %22s %22s %18s\n", "figure", "now", "then", "now/then"
 		for (k in names) {
 			if (!((k, "now") in v) || !((k, "then") in v)) continue # measured on one side only
-			now = median(v[k, "now"]); then = median(v[k, "then"])
-			printf "%-40s %12.4g %12.4g %8.2f\n", k, now, then, then ? now / then : 0
+			ratios = ""
+			for (i = 1; i <= reps; i++) if ((k, i, "now") in r && (k, i, "then") in r && r[k, i, "then"] != 0) ratios = ratios " " r[k, i, "now"] / r[k, i, "then"]
+			printf "%-34s %22s %22s %18s\n", k, num(median(v[k, "now"])) " (" spread(v[k, "now"]) ")",
+				num(median(v[k, "then"])) " (" spread(v[k, "then"]) ")", sprintf("%.2f", median(ratios)) " (" spread(ratios) ")"
 		}
 	}' "$results" | { IFS= read -r head; echo "$head"; sort; }
