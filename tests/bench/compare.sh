@@ -23,14 +23,7 @@ secs=${BENCH_SECONDS:-5}
 calls=${BENCH_CALLS:-5000}
 out=bin/compare
 top=$PWD
-work=$(mktemp -d -t chatd-compare.XXXXXX)
-pids=()
-cleanup() {
-	set +e
-	stop_started
-	rm -rf "$work"
-}
-trap cleanup EXIT
+with_work compare
 
 # build SIDE DIR: the three binaries of the tree in DIR into $out/SIDE,
 # with the build tags of today's binaries unless that tree's code predates

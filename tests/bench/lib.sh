@@ -42,3 +42,12 @@ stop_started() {
 	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
 }
+
+# with_work NAME: a private work directory in $work and an empty pids
+# array; when the script exits, the processes in pids are stopped and the
+# directory removed.
+with_work() {
+	work=$(mktemp -d -t "chatd-$1.XXXXXX")
+	pids=()
+	trap 'set +e; stop_started; rm -rf "$work"' EXIT
+}

@@ -15,14 +15,7 @@ cd "$(dirname "$0")/../.."
 calls=${PROFILE_CALLS:-2000}
 out=bin/bench
 mkdir -p "$out"
-work=$(mktemp -d -t chatd-profile.XXXXXX)
-pids=()
-cleanup() {
-	set +e
-	stop_started
-	rm -rf "$work"
-}
-trap cleanup EXIT
+with_work profile
 
 if ! command -v strace >/dev/null; then
 	log "installing strace (counts system calls)"
