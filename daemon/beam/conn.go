@@ -348,8 +348,7 @@ func (c *Conn) uncork() {
 // frames queued before a hang-up reach the peer (bounded by the write
 // timeout), or until the connection is down.
 func (c *Conn) drainWrites() {
-	c.uncork()
-	c.wakeWriter()
+	c.uncork() // writes what is queued, or leaves it to the busy writer
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	for (len(c.pending) > 0 || c.writing) && !c.isDown() {

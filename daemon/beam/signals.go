@@ -155,8 +155,7 @@ func (m *Manager) watch(p *proc, target dist.Proc, node etf.Atom, down func(etf.
 func (m *Manager) unwatch(p *proc, ref etf.Ref, node etf.Atom) {
 	t := m.procs
 	t.mu.Lock()
-	w, _ := p.watching.get(ref)
-	p.watching.del(ref)
+	w, _ := p.watching.take(ref)
 	delete(t.watches, ref)
 	t.mu.Unlock()
 	if w != nil {
@@ -173,8 +172,7 @@ func (m *Manager) fireDown(ref etf.Ref, reason etf.Term) {
 	p := t.watches[ref]
 	var w *watch
 	if p != nil {
-		w, _ = p.watching.get(ref)
-		p.watching.del(ref)
+		w, _ = p.watching.take(ref)
 		delete(t.watches, ref)
 	}
 	t.mu.Unlock()

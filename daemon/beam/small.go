@@ -40,6 +40,15 @@ func (s *small[K, V]) get(k K) (V, bool) {
 	return v, ok
 }
 
+// take removes k and returns the value it had, if it was there.
+func (s *small[K, V]) take(k K) (V, bool) {
+	v, ok := s.get(k)
+	if ok {
+		s.del(k)
+	}
+	return v, ok
+}
+
 // del removes k, if it is there.
 func (s *small[K, V]) del(k K) {
 	if s.one && s.k == k {

@@ -50,6 +50,14 @@ func TestSmallIsAMap(t *testing.T) {
 			if _, ok := s.get(99); ok {
 				t.Error("get of a missing key found it")
 			}
+			for k, v := range want {
+				if got, ok := s.take(k); !ok || got != v {
+					t.Errorf("take(%d) = %d, %v; want %d", k, got, ok, v)
+				}
+			}
+			if s.len() != 0 {
+				t.Errorf("%d entries left after taking them all", s.len())
+			}
 		})
 	}
 }

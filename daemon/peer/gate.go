@@ -35,13 +35,9 @@ func NewGate(l Local) *Gate {
 // StartCall implements Local: it counts the call for caller until done
 // has returned, or refuses it once the gate is closed.
 func (g *Gate) StartCall(ctx context.Context, caller wire.NodeName, c wire.Call, done func(string, error)) (func(), error) {
-	g.mu.Lock()
-	if g.closed {
-		g.mu.Unlock()
-		return nil, fmt.Errorf("%w: it starts no more tasks", ErrStopping)
+	if err := g.admit(caller); err != nil {
+		return nil, err
 	}
-	g.calls[caller]++
-	g.mu.Unlock()
 	cancel, err := g.Local.StartCall(ctx, caller, c, func(v string, err error) {
 		done(v, err)
 		g.release(caller)
@@ -55,15 +51,23 @@ func (g *Gate) StartCall(ctx context.Context, caller wire.NodeName, c wire.Call,
 // RunCall implements Local: it counts the call for caller while it runs,
 // or refuses it once the gate is closed.
 func (g *Gate) RunCall(ctx context.Context, caller wire.NodeName, c wire.Call) (string, error) {
-	g.mu.Lock()
-	if g.closed {
-		g.mu.Unlock()
-		return "", fmt.Errorf("%w: it starts no more tasks", ErrStopping)
+	if err := g.admit(caller); err != nil {
+		return "", err
 	}
-	g.calls[caller]++
-	g.mu.Unlock()
 	defer g.release(caller)
 	return g.Local.RunCall(ctx, caller, c)
+}
+
+// admit counts one more call of caller's, or refuses it once the gate is
+// closed.
+func (g *Gate) admit(caller wire.NodeName) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return fmt.Errorf("%w: it starts no more tasks", ErrStopping)
+	}
+	g.calls[caller]++
+	return nil
 }
 
 // release ends one of caller's calls.
